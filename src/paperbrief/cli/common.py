@@ -1,0 +1,76 @@
+"""What every command shares: settings, the store, one-line failures and exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+
+from paperbrief.settings import Settings, SettingsError, load_settings
+from paperbrief.store import Store, StoreError
+
+
+class ExitCode:
+    """Exit codes cron can act on (documented in docs/cli.md)."""
+
+    OK = 0
+    FAILURE = 1  # the run failed: nothing usable was produced
+    USAGE = 2  # bad flag or value (Click's own code)
+    PARTIAL = 3  # a digest was written but papers are missing or some summaries failed badly
+    INTERRUPTED = 130  # Ctrl-C: everything already paid for is kept
+
+
+@dataclass
+class AppContext:
+    """Per-invocation state handed to commands through Click's context object."""
+
+    config: Path | None = None
+    home: Path | None = None
+    console: Console = field(default_factory=lambda: Console(stderr=True))
+    _store: Store | None = None
+
+    def settings(self, **overrides: Any) -> tuple[Settings, dict[str, str]]:
+        """Effective settings with CLI flags applied, and where each came from."""
+        if self.home is not None:
+            overrides.setdefault("home", self.home)
+        try:
+            return load_settings(self.config, overrides)
+        except SettingsError as exc:
+            fail(str(exc), code=ExitCode.USAGE)
+
+    def store(self, settings: Settings) -> Store:
+        """The store of these settings, created (and migrated) on first use."""
+        if self._store is None:
+            if settings.database_url is None:
+                try:
+                    settings.home.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    fail(f"cannot create data directory {settings.home}: {exc.strerror or exc}")
+            try:
+                self._store = Store.open(settings.resolved_database_url)
+            except StoreError as exc:
+                fail(str(exc))
+        return self._store
+
+
+def fail(message: str, code: int = ExitCode.FAILURE) -> NoReturn:
+    """Print a one-line error and exit with `code` (no traceback)."""
+    click.echo(f"Error: {message}", err=True)
+    raise SystemExit(code)
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """Parse `YYYY-MM-DD` (or None) into a date, failing with a one-line message."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"invalid date {value!r}: expected YYYY-MM-DD", code=ExitCode.USAGE)
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)

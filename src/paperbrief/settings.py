@@ -1,0 +1,250 @@
+"""Settings of the CLI: defaults < `paperbrief.toml` < environment (`PAPERBRIEF_*`) < command-line flags.
+
+The TOML file has sections (`[llm]`, `[arxiv]`, …); a key `model` in `[llm]` is the setting
+`llm_model`, whose environment variable is `PAPERBRIEF_LLM_MODEL`. The library never reads this
+module: its classes take constructor arguments with safe defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from paperbrief.store.db import sqlite_url
+
+DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.CV", "cs.LG"]
+CONFIG_FILENAME = "paperbrief.toml"
+
+# Section of the TOML file each setting lives in: the prefix of its name.
+SECTIONS = ("arxiv", "llm", "select", "render", "smtp", "email", "notify", "site")
+
+
+class SettingsError(Exception):
+    """The configuration file or environment holds an invalid value."""
+
+
+def default_home() -> Path:
+    """Per-user data directory (`PAPERBRIEF_HOME` overrides it)."""
+    return Path(platformdirs.user_data_dir("paperbrief", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Every setting of paperbrief with its default. `paperbrief init` writes them all to a TOML file."""
+
+    model_config = SettingsConfigDict(env_prefix="PAPERBRIEF_", extra="ignore", populate_by_name=True)
+
+    # -- general
+    home: Path = Field(default_factory=default_home, description="Data directory (database, cache).")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default a SQLite file in home.")
+    out_dir: Path = Field(default=Path("digests"), description="Where digests are written.")
+    language: Literal["zh", "en"] = Field(default="zh", description="Language of summaries and labels.")
+    summarizer: Literal["auto", "extractive", "llm"] = Field(
+        default="auto", description="auto = llm when a model is configured, else extractive."
+    )
+    max_papers: int = Field(default=30, ge=1, description="Papers in the digest.")
+    timezone: str = Field(default="Asia/Shanghai", description="Zone used for 'generated at' in footers.")
+
+    # -- arXiv
+    arxiv_categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    arxiv_include_cross: bool = Field(default=False, description="Also digest cross-lists.")
+    arxiv_include_replacements: bool = Field(default=False, description="Re-digest papers with a new version.")
+    arxiv_rss_url: str = Field(default="https://rss.arxiv.org/atom")
+    arxiv_api_url: str = Field(default="https://export.arxiv.org/api/query")
+    arxiv_oai_url: str = Field(default="https://oaipmh.arxiv.org/oai")
+    arxiv_delay_seconds: float = Field(default=3.0, ge=0, description="arXiv ToU: one request every 3 s.")
+    arxiv_timeout_seconds: float = Field(default=30.0, gt=0)
+    arxiv_retries: int = Field(default=4, ge=0)
+    arxiv_contact: str = Field(default="", description="E-mail put in the User-Agent, as arXiv asks.")
+
+    # -- LLM
+    llm_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("PAPERBRIEF_LLM_BASE_URL", "OPENAI_BASE_URL", "llm_base_url")
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("PAPERBRIEF_LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key")
+    )
+    llm_model: str | None = Field(default=None, validation_alias=AliasChoices("PAPERBRIEF_LLM_MODEL", "llm_model"))
+    llm_response_format: Literal["auto", "json_schema", "json_object"] = "auto"
+    llm_concurrency: int = Field(default=8, ge=1)
+    llm_requests_per_minute: float | None = None
+    llm_tokens_per_minute: float | None = None
+    llm_timeout_seconds: float = Field(default=120.0, gt=0)
+    llm_retries: int = Field(default=4, ge=0)
+    llm_run_deadline_seconds: float | None = None
+    llm_temperature: float = 0.0
+    llm_batch_size: int = Field(default=1, ge=1)
+    llm_max_cost: float | None = None
+    llm_max_tokens: int | None = None
+    llm_prices: dict[str, list[float]] = Field(
+        default_factory=dict, description="model -> [USD per 1M input tokens, USD per 1M output tokens]."
+    )
+
+    # -- selection
+    select_mode: Literal["auto", "latest", "interest", "score"] = "auto"
+    select_include: list[str] = Field(default_factory=list)
+    select_exclude: list[str] = Field(default_factory=list)
+    select_fields: list[str] = Field(default_factory=lambda: ["title", "abstract"])
+    select_authors: list[str] = Field(default_factory=list)
+    select_topics: dict[str, float] = Field(default_factory=dict)
+    select_reading_list: Path | None = None
+    select_max_llm_papers: int = Field(default=100, ge=1)
+    select_embedding_model: str | None = None
+    select_highlights: bool = True
+
+    # -- rendering and site
+    site_base_url: str | None = None
+    site_feed_days: int = Field(default=7, ge=1)
+
+    # -- e-mail
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = 30.0
+    email_from: str | None = None
+    email_to: list[str] = Field(default_factory=list)
+
+    # -- chat
+    notify_urls: list[str] = Field(default_factory=list)
+
+    @field_validator("arxiv_categories", "select_include", "select_exclude", "select_fields", "select_authors",
+                     "email_to", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("notify_urls", mode="before")
+    @classmethod
+    def _split_spaces(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part for part in value.split() if part]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # init (CLI flags and the TOML file, merged by `load_settings`) wins over the environment
+        return init_settings, env_settings
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL: the setting, or a SQLite file in home."""
+        return self.database_url or sqlite_url(self.home / "paperbrief.db")
+
+    @property
+    def llm_configured(self) -> bool:
+        """Whether an LLM model is set (a key is optional: local servers need none)."""
+        return bool(self.llm_model and (self.llm_base_url or self.llm_api_key))
+
+
+def _env_names(name: str) -> list[str]:
+    field = Settings.model_fields[name]
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        return [c for c in alias.choices if isinstance(c, str) and c.isupper()]
+    return [f"PAPERBRIEF_{name.upper()}"]
+
+
+def flatten_toml(data: dict[str, Any]) -> dict[str, Any]:
+    """Turn `[llm] model = "x"` into `{"llm_model": "x"}`; top-level keys stay as they are."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in SECTIONS and isinstance(value, dict):
+            for sub, subval in value.items():
+                flat[f"{key}_{sub}"] = subval
+        elif key == "general" and isinstance(value, dict):
+            flat.update(value)
+        else:
+            flat[key] = value
+    return flat
+
+
+def find_config(explicit: Path | None) -> Path | None:
+    """The config file in use: `--config`, `PAPERBRIEF_CONFIG`, `./paperbrief.toml`, or none."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("PAPERBRIEF_CONFIG")
+    if env:
+        return Path(env)
+    local = Path.cwd() / CONFIG_FILENAME
+    return local if local.exists() else None
+
+
+def load_settings(
+    config: Path | None = None, overrides: dict[str, Any] | None = None
+) -> tuple[Settings, dict[str, str]]:
+    """Settings and, for each, where its value came from (default, file, env, or flag)."""
+    path = find_config(config)
+    file_values: dict[str, Any] = {}
+    if path is not None:
+        try:
+            file_values = flatten_toml(tomllib.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError as exc:
+            raise SettingsError(f"config file not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
+        unknown = sorted(k for k in file_values if k not in Settings.model_fields)
+        if unknown:
+            raise SettingsError(f"config file {path} has unknown settings: {', '.join(unknown)}")
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    sources: dict[str, str] = {}
+    for name in Settings.model_fields:
+        if name in flags:
+            sources[name] = "flag"
+        elif any(env in os.environ for env in _env_names(name)):
+            env = next(env for env in _env_names(name) if env in os.environ)
+            sources[name] = f"env {env}"
+            file_values.pop(name, None)  # the environment beats the file
+        elif name in file_values:
+            sources[name] = f"file {path}"
+        else:
+            sources[name] = "default"
+    try:
+        settings = Settings(**{**file_values, **flags})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise SettingsError(f"invalid settings: {problems}") from exc
+    return settings, sources
+
+
+def describe_settings(settings: Settings, sources: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(name, shown value, source) for every setting, secrets masked."""
+    rows: list[tuple[str, str, str]] = []
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            shown = "****" + value.get_secret_value()[-4:] if len(value.get_secret_value()) > 8 else "****"
+        elif value is None:
+            shown = "(unset)"
+        else:
+            shown = str(value)
+        if name == "database_url" and value:
+            shown = _mask_url(str(value))
+        if name == "notify_urls" and value:
+            shown = ", ".join(_mask_url(u) for u in value)
+        rows.append((name, shown, sources.get(name, "default")))
+    return rows
+
+
+def _mask_url(url: str) -> str:
+    # Notification and database URLs carry tokens and passwords: keep scheme and host only.
+    if "://" not in url:
+        return "****"
+    scheme, rest = url.split("://", 1)
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    return f"{scheme}://{host}/****" if host else f"{scheme}://****"

@@ -1,0 +1,1 @@
+"""paperbrief.sources stage."""

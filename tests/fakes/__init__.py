@@ -1,0 +1,1 @@
+"""Local fake servers and helpers used by the tests."""
