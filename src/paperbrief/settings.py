@@ -10,13 +10,19 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsError as _SourceError
 
 from paperbrief.store.db import sqlite_url
+
+# Lists come from the environment as "a,b" (or space-separated URLs), not JSON.
+StrList = Annotated[list[str], NoDecode]
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.CV", "cs.LG"]
 CONFIG_FILENAME = "paperbrief.toml"
@@ -45,13 +51,12 @@ class Settings(BaseSettings):
     out_dir: Path = Field(default=Path("digests"), description="Where digests are written.")
     language: Literal["zh", "en"] = Field(default="zh", description="Language of summaries and labels.")
     summarizer: Literal["auto", "extractive", "llm"] = Field(
-        default="auto", description="auto = llm when a model is configured, else extractive."
+        default="auto", description="auto: the LLM when a model is configured, else extractive."
     )
     max_papers: int = Field(default=30, ge=1, description="Papers in the digest.")
-    timezone: str = Field(default="Asia/Shanghai", description="Zone used for 'generated at' in footers.")
 
     # -- arXiv
-    arxiv_categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    arxiv_categories: StrList = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     arxiv_include_cross: bool = Field(default=False, description="Also digest cross-lists.")
     arxiv_include_replacements: bool = Field(default=False, description="Re-digest papers with a new version.")
     arxiv_rss_url: str = Field(default="https://rss.arxiv.org/atom")
@@ -87,10 +92,10 @@ class Settings(BaseSettings):
 
     # -- selection
     select_mode: Literal["auto", "latest", "interest", "score"] = "auto"
-    select_include: list[str] = Field(default_factory=list)
-    select_exclude: list[str] = Field(default_factory=list)
-    select_fields: list[str] = Field(default_factory=lambda: ["title", "abstract"])
-    select_authors: list[str] = Field(default_factory=list)
+    select_include: StrList = Field(default_factory=list)
+    select_exclude: StrList = Field(default_factory=list)
+    select_fields: StrList = Field(default_factory=lambda: ["title", "abstract"])
+    select_authors: StrList = Field(default_factory=list)
     select_topics: dict[str, float] = Field(default_factory=dict)
     select_reading_list: Path | None = None
     select_max_llm_papers: int = Field(default=100, ge=1)
@@ -109,10 +114,10 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 30.0
     email_from: str | None = None
-    email_to: list[str] = Field(default_factory=list)
+    email_to: StrList = Field(default_factory=list)
 
     # -- chat
-    notify_urls: list[str] = Field(default_factory=list)
+    notify_urls: StrList = Field(default_factory=list)
 
     @field_validator("arxiv_categories", "select_include", "select_exclude", "select_fields", "select_authors",
                      "email_to", mode="before")
@@ -216,6 +221,8 @@ def load_settings(
             sources[name] = "default"
     try:
         settings = Settings(**{**file_values, **flags})
+    except _SourceError as exc:
+        raise SettingsError(f"invalid settings in the environment: {exc}") from exc
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise SettingsError(f"invalid settings: {problems}") from exc
@@ -234,7 +241,7 @@ def describe_settings(settings: Settings, sources: dict[str, str]) -> list[tuple
         else:
             shown = str(value)
         if name == "database_url" and value:
-            shown = _mask_url(str(value))
+            shown = _mask_database_url(str(value))
         if name == "notify_urls" and value:
             shown = ", ".join(_mask_url(u) for u in value)
         rows.append((name, shown, sources.get(name, "default")))
@@ -242,9 +249,13 @@ def describe_settings(settings: Settings, sources: dict[str, str]) -> list[tuple
 
 
 def _mask_url(url: str) -> str:
-    # Notification and database URLs carry tokens and passwords: keep scheme and host only.
-    if "://" not in url:
+    # Notification URLs carry tokens even in the "host" part (tgram://BOT_TOKEN/…): show the scheme only.
+    scheme = url.split("://", 1)[0] if "://" in url else "url"
+    return f"{scheme}://****"
+
+
+def _mask_database_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
         return "****"
-    scheme, rest = url.split("://", 1)
-    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
-    return f"{scheme}://{host}/****" if host else f"{scheme}://****"

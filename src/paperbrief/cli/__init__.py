@@ -34,3 +34,9 @@ def main(ctx: click.Context, config: Path | None, home: Path | None) -> None:
 
 
 # Commands register below: one import and one add_command per module.
+from paperbrief.cli.config import config_command, init_command  # noqa: E402
+from paperbrief.cli.run import run_command  # noqa: E402
+
+main.add_command(run_command)
+main.add_command(init_command)
+main.add_command(config_command)

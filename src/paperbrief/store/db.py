@@ -185,11 +185,22 @@ def _m002_artifacts_reading_list_state(conn: Connection) -> None:
 
 
 def _m003_indexes(conn: Connection) -> None:
-    sa.Index("ix_announcements_arxiv_id", announcements.c.arxiv_id).create(conn, checkfirst=True)
-    sa.Index("ix_llm_log_created", llm_log.c.created).create(conn, checkfirst=True)
+    # Plain DDL, not sa.Index(...): an Index object would attach itself to the Table and be
+    # created again by m001 on the next fresh database.
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_announcements_arxiv_id ON announcements (arxiv_id)")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_llm_log_created ON llm_log (created)")
 
 
-# Append-only: a released migration is never edited, only followed by a new one.
+def add_column_if_missing(conn: Connection, table: str, column: str, ddl_type: str) -> None:
+    """For later migrations: `ALTER TABLE … ADD COLUMN` unless m001 (built from today's tables) made it."""
+    existing = {c["name"] for c in sa.inspect(conn).get_columns(table)}
+    if column not in existing:
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {ddl_type}")
+
+
+# Append-only: a released migration is never edited, only followed by a new one. m001/m002 create
+# tables from the current Table objects, so a later migration that adds a column to an existing
+# table must use `add_column_if_missing` (a fresh database already has it).
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("m001_initial", _m001_initial),
     ("m002_artifacts_reading_list_state", _m002_artifacts_reading_list_state),

@@ -1,0 +1,522 @@
+"""`run_day`: sources → store → select → summarize → render → deliver, for one announcement day.
+
+Each stage is a module with typed functions over the data model; this module only wires them and
+keeps the run's bookkeeping (the `runs` table, exit codes). See docs/pipeline.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from paperbrief.models import (
+    AnnounceType,
+    Digest,
+    DigestEntry,
+    DigestStats,
+    Paper,
+    RunStatus,
+    Summary,
+    SummaryStatus,
+)
+from paperbrief.settings import Settings
+from paperbrief.store import Store
+from paperbrief.summarize.base import Summarizer
+
+if TYPE_CHECKING:
+    from paperbrief.select import Selection
+
+ARXIV_TZ = zoneinfo.ZoneInfo("America/New_York")
+
+
+class PipelineError(Exception):
+    """A run cannot go on; the message is one line for the user."""
+
+
+class ExitStatus:
+    """Process exit codes of a run (documented in docs/cli.md)."""
+
+    OK = 0
+    FAILED = 1
+    PARTIAL = 3
+    INTERRUPTED = 130
+
+
+@dataclass
+class RunOptions:
+    """What one `paperbrief run` asks for; None means 'take it from settings'."""
+
+    date: dt.date | None = None
+    sample: bool = False
+    out_dir: Path | None = None
+    summarizer: str | None = None
+    language: str | None = None
+    max_papers: int | None = None
+    select_mode: str | None = None
+    include_cross: bool | None = None
+    refresh: bool = False
+    deliver: bool = True
+
+
+@dataclass
+class RunOutcome:
+    """The result of a run: the digest, the files written, and an exit code for cron."""
+
+    digest: Digest
+    files: list[Path]
+    status: RunStatus
+    exit_code: int
+    messages: list[str] = field(default_factory=list)
+    run_id: int | None = None
+    llm_calls: int = 0
+    run_tokens: int = 0
+    run_cost: float = 0.0
+
+
+ProgressHook = Callable[[str, int, int], None]
+"""Called as (stage, done, total) while a stage advances; the CLI draws a rich progress bar."""
+
+
+def choose_summarizer(
+    settings: Settings, store: Store, run_id: int | None, requested: str | None, notes: list[str]
+) -> Summarizer:
+    """The summarizer a run uses: the LLM when configured, else extractive (saying so)."""
+    from paperbrief.summarize.extractive import ExtractiveSummarizer
+
+    kind = requested or settings.summarizer
+    if kind in ("llm", "auto") and settings.llm_configured:
+        from paperbrief.cli.logs import summarizer_from_settings
+
+        return summarizer_from_settings(settings, store, run_id)
+    if kind == "llm" or (kind == "auto" and settings.llm_model is None and _llm_partly_set(settings)):
+        notes.append(
+            "no LLM configured (set PAPERBRIEF_LLM_MODEL and PAPERBRIEF_LLM_BASE_URL or an API key): "
+            "falling back to the extractive summarizer"
+        )
+    elif kind == "auto":
+        notes.append("no LLM configured: using the extractive summarizer (no scores)")
+    return ExtractiveSummarizer(language=settings.language)
+
+
+def _llm_partly_set(settings: Settings) -> bool:
+    return bool(settings.llm_base_url or settings.llm_api_key)
+
+
+def run_day(
+    settings: Settings,
+    store: Store,
+    options: RunOptions,
+    progress: ProgressHook | None = None,
+) -> RunOutcome:
+    """Run the whole pipeline for one day and write its files; see `RunOutcome.exit_code`."""
+    notes: list[str] = []
+    timings: dict[str, float] = {}
+    language = options.language or settings.language
+    out_dir = options.out_dir or settings.out_dir
+    source_name = "sample" if options.sample else "arxiv"
+    requested_summarizer = options.summarizer or settings.summarizer
+
+    started = time.perf_counter()
+    date_hint = options.date or _today_in_arxiv_tz()
+    run_id = store.start_run(date_hint, source=source_name, summarizer=requested_summarizer)
+    llm_calls_before = store.count_llm_calls()
+    try:
+        outcome = _run(settings, store, options, run_id, notes, timings, language, out_dir, progress)
+    except KeyboardInterrupt:
+        store.finish_run(run_id, RunStatus.INTERRUPTED, error="interrupted (Ctrl-C)")
+        raise
+    except Exception as exc:
+        store.finish_run(run_id, RunStatus.FAILED, error=_one_line(exc))
+        raise
+    timings["total"] = round(time.perf_counter() - started, 3)
+    outcome.run_id = run_id
+    outcome.llm_calls = store.count_llm_calls() - llm_calls_before
+    stats = outcome.digest.stats.model_dump(mode="json")
+    stats["timings"] = timings
+    stats["run_llm_calls"] = outcome.llm_calls
+    stats["run_tokens"] = outcome.run_tokens
+    stats["run_cost"] = outcome.run_cost
+    store.finish_run(run_id, outcome.status, stats=stats, error="; ".join(outcome.messages) or None)
+    return outcome
+
+
+def _run(
+    settings: Settings,
+    store: Store,
+    options: RunOptions,
+    run_id: int,
+    notes: list[str],
+    timings: dict[str, float],
+    language: str,
+    out_dir: Path,
+    progress: ProgressHook | None,
+) -> RunOutcome:
+    from paperbrief.render.files import write_digest_files
+
+    # 1. sources: the day's announcement
+    t0 = time.perf_counter()
+    acquired = _acquire(settings, store, options)
+    timings["fetch"] = round(time.perf_counter() - t0, 3)
+    date = acquired.date
+    if acquired.no_announcement:
+        digest = Digest(
+            date=date,
+            language=language,
+            no_announcement=True,
+            no_announcement_reason=acquired.reason,
+            generated=_now(),
+            source=acquired.source,
+            stats=DigestStats(announced=acquired.announced, fetched=acquired.fetched),
+        )
+        digest = _keep_generation_time(store, digest)
+        store.save_digest(digest)
+        files = write_digest_files(digest, out_dir)
+        return RunOutcome(digest, files, RunStatus.NO_ANNOUNCEMENT, ExitStatus.OK, notes)
+
+    # 2. candidates: announce types, dedup across categories, versions and days
+    include_cross = settings.arxiv_include_cross if options.include_cross is None else options.include_cross
+    candidates, dedup_notes = select_candidates(
+        store,
+        date,
+        acquired.papers,
+        include_cross=include_cross,
+        include_replacements=settings.arxiv_include_replacements,
+    )
+    notes.extend(dedup_notes)
+
+    # 3. selection
+    t0 = time.perf_counter()
+    selection = _select(settings, store, candidates, options)
+    timings["select"] = round(time.perf_counter() - t0, 3)
+
+    # 4. summaries, cache first
+    t0 = time.perf_counter()
+    summarizer = choose_summarizer(settings, store, run_id, options.summarizer, notes)
+    entries = selection.entries
+    summaries, spent = summarize_entries(
+        store, summarizer, [e.paper for e in entries], refresh=options.refresh, progress=progress
+    )
+    timings["summarize"] = round(time.perf_counter() - t0, 3)
+    for entry in entries:
+        entry.summary = summaries.get((entry.paper.arxiv_id, entry.paper.version))
+    if (options.select_mode or settings.select_mode) == "score":
+        from paperbrief.select import finalize_by_score
+
+        entries = finalize_by_score(entries, options.max_papers or settings.max_papers)
+
+    # 5. report order, numbering, enrichment, highlights
+    entries = order_for_report(entries)
+    _enrich(entries)
+    digest = Digest(
+        date=date,
+        language=language,
+        entries=entries,
+        generated=_now(),
+        source=acquired.source,
+        warnings=list(acquired.warnings),
+    )
+    digest.stats = _stats(acquired, len(candidates), entries, summarizer)
+    if settings.select_highlights and summarizer.backend == "llm" and entries:
+        digest.highlights = _highlights(settings, store, run_id, entries, summarizer, notes)
+    digest.warnings.extend(selection.notes)  # e.g. "no paper matched your interest profile today"
+    digest = _keep_generation_time(store, digest)
+
+    # 6. render and store the digest
+    t0 = time.perf_counter()
+    store.save_digest(digest)
+    files = write_digest_files(digest, out_dir)
+    timings["render"] = round(time.perf_counter() - t0, 3)
+
+    status, code, messages = _judge(acquired, digest)
+    outcome = RunOutcome(digest, files, status, code, notes + messages)
+    outcome.run_tokens = spent[0]
+    outcome.run_cost = spent[1]
+
+    # 7. publish: site, feed, e-mail and chat (each channel once per day)
+    if options.deliver:
+        t0 = time.perf_counter()
+        from paperbrief.cli.publish import publish_after_run
+
+        report = publish_after_run(digest, store, settings, out_dir, None)
+        timings["publish"] = round(time.perf_counter() - t0, 3)
+        if report is not None and report.failed:
+            outcome.messages.append(f"delivery failed on: {', '.join(report.failed)} (retried next run)")
+            if outcome.exit_code == ExitStatus.OK:
+                outcome.exit_code = ExitStatus.PARTIAL
+                outcome.status = RunStatus.PARTIAL
+    return outcome
+
+
+@dataclass
+class _Acquired:
+    date: dt.date
+    papers: list[Paper]
+    announced: dict[str, int]
+    fetched: dict[str, int]
+    missing: list[str]
+    no_announcement: bool
+    reason: str | None
+    source: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def _acquire(settings: Settings, store: Store, options: RunOptions) -> _Acquired:
+    if options.sample:
+        from paperbrief.sources.sample import SAMPLE_DATE, load_sample_day
+
+        if options.date is not None and options.date != SAMPLE_DATE:
+            raise PipelineError(f"the bundled sample day is {SAMPLE_DATE}, not {options.date}")
+        date, papers = load_sample_day()
+        store.record_announcement(date, papers)
+        counts = count_by_category(papers, settings.arxiv_categories)
+        return _Acquired(date, papers, counts, dict(counts), [], False, None, "sample")
+
+    from paperbrief.cli.fetch import source_from_settings
+
+    source = source_from_settings(settings)
+    try:
+        announcement = source.fetch_announcement(settings.arxiv_categories, options.date)
+    finally:
+        source.close()
+    date = announcement.date or options.date or _today_in_arxiv_tz()
+    if announcement.no_announcement:
+        return _Acquired(date, [], {}, {}, [], True, announcement.reason, announcement.source)
+    store.record_announcement(date, announcement.papers)
+    warnings = []
+    if announcement.missing:
+        warnings.append(
+            f"{len(announcement.missing)} announced papers could not be fetched: "
+            + ", ".join(announcement.missing[:20])
+            + (" …" if len(announcement.missing) > 20 else "")
+        )
+    return _Acquired(
+        date,
+        list(announcement.papers),
+        dict(announcement.announced),
+        dict(announcement.fetched),
+        list(announcement.missing),
+        False,
+        None,
+        announcement.source,
+        warnings,
+    )
+
+
+def count_by_category(papers: Sequence[Paper], categories: Sequence[str]) -> dict[str, int]:
+    """Papers per requested category (a paper counts in each requested category it is listed in)."""
+    wanted = set(categories)
+    counts: dict[str, int] = {}
+    for paper in papers:
+        for category in set(paper.categories) & wanted:
+            counts[category] = counts.get(category, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def select_candidates(
+    store: Store,
+    date: dt.date,
+    papers: Sequence[Paper],
+    *,
+    include_cross: bool,
+    include_replacements: bool,
+) -> tuple[list[Paper], list[str]]:
+    """The papers a digest may contain: one per id, the right announce types, none digested before.
+
+    A paper already in an earlier digest comes back only when a newer version was announced and
+    `include_replacements` is set (see https://info.arxiv.org/help/rss_specifications.html).
+    """
+    kinds = {AnnounceType.NEW}
+    if include_cross:
+        kinds.add(AnnounceType.CROSS)
+    if include_replacements:
+        kinds |= {AnnounceType.REPLACE, AnnounceType.REPLACE_CROSS} if include_cross else {AnnounceType.REPLACE}
+    by_id: dict[str, Paper] = {}
+    for paper in papers:
+        if (paper.announce_type or AnnounceType.NEW) not in kinds:
+            continue
+        kept = by_id.get(paper.arxiv_id)
+        if kept is None or paper.version > kept.version:
+            by_id[paper.arxiv_id] = paper
+    earlier = store.published_before(date, list(by_id))
+    notes: list[str] = []
+    dropped = 0
+    for arxiv_id, version in earlier.items():
+        paper = by_id[arxiv_id]
+        if paper.version <= version or not include_replacements:
+            del by_id[arxiv_id]
+            dropped += 1
+    if dropped:
+        notes.append(f"{dropped} papers were already in an earlier digest and are not repeated")
+    return sorted(by_id.values(), key=lambda p: p.arxiv_id, reverse=True), notes
+
+
+def _select(settings: Settings, store: Store, candidates: list[Paper], options: RunOptions) -> Selection:
+    from paperbrief.cli.select_cmds import options_from_settings
+    from paperbrief.select import select_papers
+
+    select_options = options_from_settings(settings, max_papers=options.max_papers, mode=options.select_mode)
+    if options.include_cross is not None:
+        select_options.include_cross = options.include_cross
+    return select_papers(candidates, select_options, store.reading_items())
+
+
+def summarize_entries(
+    store: Store,
+    summarizer: Summarizer,
+    papers: Sequence[Paper],
+    *,
+    refresh: bool = False,
+    progress: ProgressHook | None = None,
+) -> tuple[dict[tuple[str, int], Summary], tuple[int, float]]:
+    """Summaries for papers: cached ones first, the rest from the summarizer, each stored on arrival.
+
+    Returns the summaries by (id, version) and (tokens, cost) spent by this call.
+    """
+    keys = [(p.arxiv_id, p.version) for p in papers]
+    cached = (
+        {}
+        if refresh
+        else store.get_summaries(
+            keys,
+            model=summarizer.model,
+            prompt_version=summarizer.prompt_version,
+            language=summarizer.language,
+        )
+    )
+    missing = [p for p in papers if (p.arxiv_id, p.version) not in cached]
+    total = len(papers)
+    done = len(cached)
+    spent = [0, 0.0]
+    if progress:
+        progress("summarize", done, total)
+
+    def on_result(summary: Summary) -> None:
+        nonlocal done
+        # Stored the moment it exists: Ctrl-C later loses nothing already paid for.
+        store.put_summary(summary)
+        spent[0] += summary.tokens_in + summary.tokens_out
+        spent[1] += summary.cost
+        done += 1
+        if progress:
+            progress("summarize", done, total)
+
+    result: dict[tuple[str, int], Summary] = dict(cached)
+    if missing:
+        for summary in summarizer.summarize(missing, on_result=on_result):
+            result[(summary.arxiv_id, summary.version)] = summary
+    return result, (int(spent[0]), float(spent[1]))
+
+
+def order_for_report(entries: Sequence[DigestEntry]) -> list[DigestEntry]:
+    """Entries grouped by primary category in TOC order (more papers first, ties by name), numbered 1…n.
+
+    Within a category the selection stage's order is kept.
+    """
+    probe = Digest(date=dt.date.min, entries=list(entries))
+    order = {name: i for i, (name, _) in enumerate(probe.categories_in_order())}
+    ranked = sorted(enumerate(entries), key=lambda pair: (order[pair[1].paper.primary], pair[0]))
+    result = []
+    for number, (_, entry) in enumerate(ranked, start=1):
+        entry.number = number
+        result.append(entry)
+    return result
+
+
+def _enrich(entries: Sequence[DigestEntry]) -> None:
+    from paperbrief.select.enrich import enrich_paper
+
+    for entry in entries:
+        enrichment = enrich_paper(entry.paper)
+        if enrichment.code_urls or enrichment.venue or enrichment.pages or enrichment.figures:
+            entry.enrichment = enrichment
+
+
+def _highlights(
+    settings: Settings,
+    store: Store,
+    run_id: int,
+    entries: Sequence[DigestEntry],
+    summarizer: Summarizer,
+    notes: list[str],
+) -> str | None:
+    from paperbrief.summarize.llm import write_highlights
+
+    try:
+        return write_highlights(entries, summarizer=summarizer, store=store)  # type: ignore[arg-type]
+    except Exception as exc:  # highlights are optional: the digest never fails for them
+        notes.append(f"highlights skipped: {_one_line(exc)}")
+        return None
+
+
+def _stats(acquired: _Acquired, candidates: int, entries: Sequence[DigestEntry], summarizer: Summarizer) -> DigestStats:
+    summaries = [e.summary for e in entries if e.summary is not None]
+    return DigestStats(
+        announced=acquired.announced,
+        fetched=acquired.fetched,
+        announced_total=len({p.arxiv_id for p in acquired.papers}) + len(acquired.missing),
+        fetched_total=len({p.arxiv_id for p in acquired.papers}),
+        candidates=candidates,
+        selected=len(entries),
+        summarized=sum(s.status in (SummaryStatus.OK, SummaryStatus.EXTRACTIVE) for s in summaries),
+        failed=sum(s.status == SummaryStatus.FAILED for s in summaries),
+        skipped=sum(s.status == SummaryStatus.SKIPPED_BUDGET for s in summaries),
+        tokens_in=sum(s.tokens_in for s in summaries),
+        tokens_out=sum(s.tokens_out for s in summaries),
+        cost=round(sum(s.cost for s in summaries), 6),
+        backend=summarizer.backend,
+        model=summarizer.model,
+        prompt_version=summarizer.prompt_version,
+    )
+
+
+def _judge(acquired: _Acquired, digest: Digest) -> tuple[RunStatus, int, list[str]]:
+    messages: list[str] = []
+    stats = digest.stats
+    status, code = RunStatus.OK, ExitStatus.OK
+    if acquired.missing:
+        messages.append(f"{len(acquired.missing)} announced papers are missing after retries (partial data kept)")
+        status, code = RunStatus.PARTIAL, ExitStatus.PARTIAL
+    if stats.selected and stats.failed == stats.selected:
+        messages.append(f"all {stats.failed} summaries failed")
+        status, code = RunStatus.FAILED, ExitStatus.FAILED
+    elif stats.failed:
+        messages.append(f"{stats.failed} of {stats.selected} summaries failed (shown as failed in the report)")
+    if stats.skipped:
+        messages.append(f"{stats.skipped} papers skipped: budget reached")
+    return status, code, messages
+
+
+def _keep_generation_time(store: Store, digest: Digest) -> Digest:
+    """Reuse the stored digest's generation time when nothing else changed: reruns write identical files."""
+    previous = store.load_digest(digest.date, digest.language)
+    if previous is None or previous.generated is None:
+        return digest
+    if _comparable(previous) == _comparable(digest):
+        digest.generated = previous.generated
+    return digest
+
+
+def _comparable(digest: Digest) -> dict[str, Any]:
+    body = digest.model_dump(mode="json", exclude={"generated"})
+    for entry in body.get("entries", []):
+        if entry.get("summary"):
+            entry["summary"].pop("created", None)
+    return body
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _today_in_arxiv_tz() -> dt.date:
+    return dt.datetime.now(ARXIV_TZ).date()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

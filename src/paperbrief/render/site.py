@@ -1,0 +1,169 @@
+"""The static HTML site: `site/index.html`, one page per day and `site/feed.xml`.
+
+Pages are self-contained (inline CSS and JS, no CDN, no network) so they work opened from disk
+and served. Jinja2 renders with autoescape on; the only script is our own, allowed by a
+Content-Security-Policy hash, so even markup that slipped through could not run
+(https://www.w3.org/TR/CSP3/#script-src-hash-usage).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from paperbrief.models import Digest, DigestEntry
+from paperbrief.render import site_text
+from paperbrief.render.feed import build_feed
+from paperbrief.render.site_text import Labels, labels_for
+
+SITE_DIRNAME = "site"
+FEED_FILENAME = "feed.xml"
+
+
+class SiteError(Exception):
+    """The site cannot be written (one-line reason)."""
+
+
+def template_environment() -> Environment:
+    """The Jinja2 environment of the site and e-mail templates (autoescape on for .html/.xml)."""
+    env = Environment(
+        loader=PackageLoader("paperbrief.render", "templates"),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        score_text=site_text.score_text,
+        score_tier=site_text.score_tier,
+        score_of=site_text.score_of,
+        code_urls=site_text.code_urls,
+        author_line=site_text.author_line,
+        entry_number=site_text.entry_number,
+        day_page_name=site_text.day_page_name,
+        one_line=site_text.one_line,
+    )
+    return env
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so readers see the old or the new content, never half of it (temp + os.replace)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a web server must be able to read the page
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _script_and_hash(env: Environment) -> tuple[Markup, str]:
+    script = env.get_template("site/site.js").render()
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return Markup(script), f"'sha256-{digest}'"
+
+
+def _search_text(entry: DigestEntry) -> str:
+    keywords = entry.summary.keywords if entry.summary is not None else []
+    parts = [entry.paper.title, " ".join(entry.paper.authors), " ".join(keywords), entry.paper.arxiv_id]
+    return site_text.one_line(" ".join(parts)).lower()
+
+
+def _day_context(digest: Digest) -> dict[str, Any]:
+    labels = labels_for(digest.language)
+    return {
+        "digest": digest,
+        "labels": labels,
+        "categories": digest.categories_in_order(),
+        "search_texts": [_search_text(e) for e in digest.entries],
+        "footer": site_text.footer_text(digest, labels),
+        "count_text": labels.papers.format(n=len(digest.entries)),
+    }
+
+
+def _unique_newest_first(digests: Sequence[Digest]) -> list[Digest]:
+    # One page per date: when several digests share a date, the last one given wins.
+    by_date: dict[dt.date, Digest] = {}
+    for digest in digests:
+        by_date[digest.date] = digest
+    return [by_date[d] for d in sorted(by_date, reverse=True)]
+
+
+def _index_rows(digests: Sequence[Digest]) -> list[dict[str, Any]]:
+    rows = []
+    for digest in digests:
+        labels = labels_for(digest.language)
+        top = site_text.top_entry(digest)
+        rows.append(
+            {
+                "digest": digest,
+                "page": site_text.day_page_name(digest.date),
+                "count_text": labels.papers.format(n=len(digest.entries)),
+                "categories": digest.categories_in_order(),
+                "top": top,
+                "top_score": site_text.score_text(top, labels) if top is not None else "",
+                "top_tier": site_text.score_tier(top) if top is not None else "none",
+            }
+        )
+    return rows
+
+
+def build_site(
+    digests: Sequence[Digest], out_dir: Path, base_url: str | None = None, feed_days: int = 7
+) -> list[Path]:
+    """Write `out_dir/site/` (index, one page per day, Atom feed) and return the files written."""
+    site_dir = out_dir / SITE_DIRNAME
+    days = _unique_newest_first(digests)
+    env = template_environment()
+    script, script_hash = _script_and_hash(env)
+    style = Markup(env.get_template("site/site.css").render())
+    labels: Labels = labels_for(days[0].language if days else "zh")
+    common = {
+        "script": script,
+        "script_hash": script_hash,
+        "style": style,
+        "base_url": base_url.rstrip("/") + "/" if base_url else None,
+        "feed_name": FEED_FILENAME,
+    }
+    written: list[Path] = []
+    try:
+        day_template = env.get_template("site/day.html")
+        for position, digest in enumerate(days):
+            newer = days[position - 1] if position > 0 else None
+            older = days[position + 1] if position + 1 < len(days) else None
+            html = day_template.render(
+                **common,
+                **_day_context(digest),
+                newer_page=site_text.day_page_name(newer.date) if newer else None,
+                older_page=site_text.day_page_name(older.date) if older else None,
+            )
+            path = site_dir / site_text.day_page_name(digest.date)
+            write_atomic(path, html.encode("utf-8"))
+            written.append(path)
+        index_html = env.get_template("site/index.html").render(
+            **common, labels=labels, rows=_index_rows(days)
+        )
+        index_path = site_dir / "index.html"
+        write_atomic(index_path, index_html.encode("utf-8"))
+        written.append(index_path)
+        feed_path = site_dir / FEED_FILENAME
+        write_atomic(feed_path, build_feed(days, base_url=base_url, feed_days=feed_days))
+        written.append(feed_path)
+    except OSError as exc:
+        raise SiteError(f"cannot write the site under {site_dir}: {exc.strerror or exc}") from exc
+    return written

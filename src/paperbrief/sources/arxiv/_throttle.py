@@ -1,0 +1,49 @@
+"""One politeness throttle shared by every arXiv endpoint (API, RSS, OAI-PMH) in a process.
+
+arXiv's terms (https://info.arxiv.org/help/api/tou.html#rate-limits): "make no more than one
+request every three seconds, and limit requests to a single connection at a time".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+
+class Throttle:
+    """At most one request every `delay_seconds` (measured start to start), one in flight at a time."""
+
+    def __init__(
+        self,
+        delay_seconds: float = 3.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if delay_seconds < 0:
+            raise ValueError("delay_seconds must be >= 0")
+        self.delay_seconds = delay_seconds
+        self._clock = clock
+        self._sleep = sleep
+        # The lock is held for the whole request, so a second thread waits for the first to
+        # finish *and* for the delay: one connection at a time, as the ToU asks.
+        self._lock = threading.Lock()
+        self._last_start: float | None = None
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Wait for our turn, then hold it for the duration of one request."""
+        with self._lock:
+            if self._last_start is not None:
+                wait = self._last_start + self.delay_seconds - self._clock()
+                if wait > 0:
+                    self._sleep(wait)
+            self._last_start = self._clock()
+            yield
+
+    @property
+    def last_start(self) -> float | None:
+        """Clock reading of the latest request start (None before the first)."""
+        return self._last_start

@@ -1,0 +1,76 @@
+"""Typed, one-line errors of the arXiv sources; each carries the URL it concerns.
+
+The classes follow the failure modes listed in https://info.arxiv.org/help/api/user-manual.html
+(error feed) and https://info.arxiv.org/help/rss.html (feed errors), plus transport faults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from paperbrief.models import Paper
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class ArxivError(Exception):
+    """Base class: an arXiv request failed; `str()` is one line naming the URL."""
+
+    def __init__(self, message: str, url: str = "") -> None:
+        self.message = _one_line(message)
+        self.url = url
+        super().__init__(f"{self.message} ({url})" if url else self.message)
+
+
+class ArxivHTTPError(ArxivError):
+    """A non-success HTTP status (after retries for 429/5xx)."""
+
+    def __init__(self, message: str, url: str = "", status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message, url)
+
+
+class ArxivNetworkError(ArxivError):
+    """Connection refused/reset or timed out (after retries)."""
+
+
+class ArxivParseError(ArxivError):
+    """The body was empty or not the XML we expected (after retries)."""
+
+
+class ArxivAPIError(ArxivError):
+    """The search API answered with its error feed (entry id `…/api/errors#…`)."""
+
+
+class ArxivFeedError(ArxivError):
+    """rss.arxiv.org answered "Feed error for query" (e.g. an unknown category)."""
+
+
+class ArxivOAIError(ArxivError):
+    """OAI-PMH answered with an `<error code=…>` other than noRecordsMatch."""
+
+    def __init__(self, message: str, url: str = "", code: str = "") -> None:
+        self.code = code
+        super().__init__(message, url)
+
+
+class ArxivEmptyPageError(ArxivError):
+    """A page came back empty although totalResults promised more (after retries)."""
+
+
+class ArxivMissingError(ArxivError):
+    """Some requested ids were not returned; `papers` holds what was, `missing` the rest."""
+
+    def __init__(self, missing: Sequence[str], papers: Sequence[Paper], url: str = "") -> None:
+        self.missing = list(missing)
+        self.papers = list(papers)
+        shown = ", ".join(self.missing[:5]) + (" …" if len(self.missing) > 5 else "")
+        super().__init__(f"{len(self.missing)} id(s) not returned by the arXiv API: {shown}", url)
+
+
+class ArxivNotAnnouncedError(ArxivError):
+    """The requested date is after the newest announcement the feed holds."""

@@ -1,0 +1,263 @@
+"""Extractive summarizer: picks sentences of the abstract for each field, keywords via YAKE.
+
+Needs no network and no model. Deterministic: the same paper always gives the same summary.
+Keywords come from YAKE (https://github.com/LIAAD/yake, Campos et al., Information Sciences 2020).
+It does not judge papers, so `score` stays None and the status is `extractive`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yake
+
+from paperbrief.models import Paper, Summary, SummaryStatus
+from paperbrief.summarize.base import ResultCallback
+
+PROMPT_VERSION = "extractive-1"
+EMPTY_ABSTRACT_ERROR = "empty abstract (withdrawn paper?): nothing to extract"
+
+# Tokens after which a period does not end a sentence ("e.g.", "vs.", "et al.", "Fig. 3").
+_ABBREVIATIONS = frozenset(
+    {
+        "e.g", "i.e", "eg", "ie", "vs", "al", "cf", "fig", "figs", "eq", "eqs", "sec", "no", "nos",
+        "approx", "resp", "dr", "mr", "mrs", "ms", "prof", "st", "ref", "refs", "tab", "vol", "ch",
+        "incl", "viz", "w.r.t", "a.k.a", "wrt", "ca", "est", "jr", "sr", "co", "inc", "ltd",
+    }
+)
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace.
+_BOUNDARY_RE = re.compile(r"[.!?][\"')\]]*(?=\s+)")
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
+_STOPWORDS = frozenset(
+    """a an the and or but if of to in on for with by from at as into onto over under via about
+    than then that this these those there their they them it its is are was were be been being has
+    have had do does did can could may might will would shall should must not no nor so such we our
+    us you your he she his her which who whom whose what when where why how while also both either
+    neither each every all any some many much more most other another same own only very just even
+    up down out off again further once here between through during before after above below
+    without within across among against toward towards upon whether per using based new paper
+    work study approach method propose proposed present introduce show results""".split()
+)
+
+# Cue phrases per field (lowercase substrings) with weights. Order of fields = order of the report.
+_FIELDS = ("tldr", "motivation", "method", "conclusion")
+_CUES: dict[str, tuple[tuple[str, float], ...]] = {
+    "tldr": (
+        ("we propose", 3.0), ("we introduce", 3.0), ("we present", 3.0), ("this paper", 2.0),
+        ("in this work", 2.0), ("this work", 1.5), ("we develop", 2.5), ("we argue", 2.0),
+        ("we study", 1.5), ("we address", 1.5), ("we investigate", 1.5), ("we show", 1.0),
+        ("novel", 1.0), ("framework", 0.5), ("we demonstrate", 1.0),
+    ),
+    "motivation": (
+        ("however", 3.0), ("existing", 2.0), ("remain", 2.0), ("challeng", 2.0), ("limitation", 2.0),
+        ("limited", 1.5), ("fail", 2.0), ("lack", 2.0), ("suffer", 2.0), ("despite", 2.0),
+        ("yet ", 1.5), ("bottleneck", 2.0), ("costly", 1.5), ("expensive", 1.5), ("struggle", 2.0),
+        ("problem", 1.0), ("difficult", 1.5), ("unclear", 1.5), ("little is known", 2.5),
+        ("important", 1.0), ("critical", 1.0), ("crucial", 1.0), ("gap", 1.5), ("although", 1.5),
+        ("while ", 0.5), ("prior work", 1.5), ("previous", 1.0), ("current ", 1.0), ("open question", 2.0),
+    ),
+    "method": (
+        ("we propose", 2.0), ("we introduce", 2.0), ("our method", 2.5), ("our approach", 2.5),
+        ("our framework", 2.5), ("our model", 2.0), ("we design", 2.5), ("we develop", 2.0),
+        ("we formulate", 2.5), ("we leverage", 2.0), ("leverag", 1.0), ("based on", 1.0),
+        ("consists of", 2.0), ("composed of", 2.0), ("by ", 0.5), ("we use", 1.5), ("we train", 1.5),
+        ("we construct", 2.0), ("we employ", 2.0), ("we apply", 1.5), ("we combine", 1.5),
+        ("architecture", 1.0), ("algorithm", 1.0), ("module", 1.0), ("mechanism", 1.0),
+        ("specifically", 2.0), ("to this end", 2.0), ("key idea", 2.5), ("we model", 1.5),
+        ("we decompose", 1.5), ("pipeline", 1.0), ("which ", 0.3),
+    ),
+    "conclusion": (
+        ("results show", 3.0), ("results demonstrate", 3.0), ("experiments", 2.0), ("experimental", 2.0),
+        ("outperform", 3.0), ("achiev", 2.0), ("demonstrat", 2.0), ("state-of-the-art", 1.5),
+        ("improv", 1.0), ("significantly", 1.5), ("we show", 2.0), ("we find", 2.0), ("reveal", 1.5),
+        ("evaluat", 1.0), ("%", 1.0), ("speedup", 1.5), ("surpass", 2.5), ("superior", 2.0),
+        ("effective", 1.0), ("consistently", 1.5), ("overall", 1.0), ("finally", 1.0), ("we prove", 2.0),
+        ("suggest", 1.5), ("confirm", 1.5), ("robust", 0.5), ("benchmark", 1.0), ("accuracy", 1.0),
+    ),
+}
+# Sentences that say where code lives are never a good summary of a paper.
+_PENALTIES = ("code is available", "code will be", "available at", "http://", "https://", "github.com")
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    index: int
+    text: str
+    lower: str
+    words: frozenset[str]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split an abstract into sentences without breaking "e.g.", "vs.", "et al." or "71.0%"."""
+    text = text.strip()
+    if not text:
+        return []
+    out: list[str] = []
+    start = 0
+    for match in _BOUNDARY_RE.finditer(text):
+        end = match.end()
+        rest = text[end:].lstrip()
+        if rest and not _starts_sentence(rest):
+            continue
+        if text[match.start()] == "." and _is_abbreviation(text[start : match.start()]):
+            continue
+        sentence = text[start:end].strip()
+        if sentence:
+            out.append(sentence)
+        start = end
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def _starts_sentence(rest: str) -> bool:
+    # A sentence starts with a capital, a digit, an opening quote/bracket, LaTeX or math.
+    first = rest[0]
+    return first.isupper() or first.isdigit() or first in "\"'([{$\\`" or not first.isascii()
+
+
+def _is_abbreviation(before: str) -> bool:
+    token = before.rsplit(None, 1)[-1] if before.split() else ""
+    token = token.lstrip("([{\"'").lower()
+    if not token:
+        return False
+    if token in _ABBREVIATIONS:
+        return True
+    # Initials such as "J. Smith" or "U.S." end in a single letter.
+    return bool(re.fullmatch(r"(?:[a-z]\.)*[a-z]", token))
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in _WORD_RE.findall(text) if w.lower() not in _STOPWORDS)
+
+
+class ExtractiveSummarizer:
+    """Summarizer backend that quotes the abstract: no network, no model, no score."""
+
+    backend = "extractive"
+    model = "extractive"
+    prompt_version = PROMPT_VERSION
+
+    def __init__(self, language: str = "zh", keywords: int = 8) -> None:
+        if not 1 <= keywords <= 30:
+            raise ValueError(f"keywords must be between 1 and 30, got {keywords}")
+        self.language = language
+        self.keywords = keywords
+        # One YAKE extractor per instance: building it loads stopword lists (slow per paper).
+        self._yake: Any = yake.KeywordExtractor(lan="en", n=3, dedupLim=0.9, top=max(30, keywords * 4))
+
+    def summarize(self, papers: Sequence[Paper], on_result: ResultCallback | None = None) -> list[Summary]:
+        """Summarize papers one by one, reporting each summary to `on_result` at once."""
+        results: list[Summary] = []
+        for paper in papers:
+            summary = self.summarize_one(paper)
+            if on_result is not None:
+                on_result(summary)
+            results.append(summary)
+        return results
+
+    def summarize_one(self, paper: Paper) -> Summary:
+        """The extractive summary of one paper."""
+        base: dict[str, Any] = {
+            "arxiv_id": paper.arxiv_id,
+            "version": paper.version,
+            "language": self.language,
+            "backend": self.backend,
+            "model": self.model,
+            "prompt_version": self.prompt_version,
+            "status": SummaryStatus.EXTRACTIVE,
+            "score": None,
+            "score_reason": None,
+        }
+        sentences = split_sentences(paper.abstract)
+        if not sentences:
+            return Summary(**base, error=EMPTY_ABSTRACT_ERROR)
+        fields = self._choose(paper.title, sentences)
+        return Summary(**base, **fields, keywords=self.extract_keywords(paper.title, paper.abstract))
+
+    def extract_keywords(self, title: str, abstract: str) -> list[str]:
+        """YAKE keywords of title + abstract, deduplicated case-insensitively, best first."""
+        text = f"{title.strip()}. {abstract.strip()}" if title.strip() else abstract.strip()
+        chosen: list[str] = []
+        seen: set[str] = set()
+        for candidate, _score in self._yake.extract_keywords(text):
+            phrase = " ".join(str(candidate).split())
+            key = phrase.lower()
+            if key in seen or not _good_keyword(phrase):
+                continue
+            # Skip a phrase already covered by a longer chosen one ("agents" after "self-improving agents").
+            if any(key in other.lower() or other.lower() in key for other in chosen):
+                continue
+            seen.add(key)
+            chosen.append(phrase)
+            if len(chosen) >= self.keywords:
+                break
+        return chosen
+
+    def _choose(self, title: str, texts: list[str]) -> dict[str, str | None]:
+        title_words = _words(title)
+        sentences = [_Sentence(i, t, t.lower(), _words(t)) for i, t in enumerate(texts)]
+        n = len(sentences)
+        scores = {field: [_score(field, s, n, title_words) for s in sentences] for field in _FIELDS}
+        picked: dict[str, str | None] = dict.fromkeys(_FIELDS)
+        used: set[int] = set()
+        # The TL;DR goes first: it is the one sentence a reader sees if they read nothing else.
+        best = _argmax(scores["tldr"], used)
+        picked["tldr"] = sentences[best].text
+        used.add(best)
+        remaining = [f for f in _FIELDS if f != "tldr"]
+        # Then the strongest (field, sentence) pair wins, so each field gets a different sentence.
+        while remaining and len(used) < n:
+            field, index = max(
+                ((f, i) for f in remaining for i in range(n) if i not in used),
+                key=lambda fi: (scores[fi[0]][fi[1]], -_FIELDS.index(fi[0]), -fi[1]),
+            )
+            picked[field] = sentences[index].text
+            used.add(index)
+            remaining.remove(field)
+        return picked
+
+
+def _argmax(values: list[float], used: set[int]) -> int:
+    best = -1
+    for i, value in enumerate(values):
+        if i in used:
+            continue
+        if best < 0 or value > values[best]:
+            best = i
+    return best
+
+
+def _score(field: str, sentence: _Sentence, n: int, title_words: frozenset[str]) -> float:
+    cue = sum(weight for phrase, weight in _CUES[field] if phrase in sentence.lower)
+    overlap = len(sentence.words & title_words) / len(title_words) if title_words else 0.0
+    pos = sentence.index / (n - 1) if n > 1 else 0.0  # 0 = first sentence, 1 = last
+    if field == "tldr":
+        position = 1.0 - pos
+        value = cue + 2.0 * overlap + position
+    elif field == "motivation":
+        value = cue + 1.5 * (1.0 - pos) + 0.5 * overlap
+    elif field == "method":
+        value = cue + 1.0 - abs(pos - 0.4) + 1.0 * overlap
+    else:
+        value = cue + 1.5 * pos
+    if any(p in sentence.lower for p in _PENALTIES):
+        value -= 5.0
+    words = len(sentence.text.split())
+    if words < 6:  # fragments such as "Code: github.com/x." say little
+        value -= 1.0
+    return value
+
+
+def _good_keyword(phrase: str) -> bool:
+    if len(phrase) < 2 or not any(c.isalpha() for c in phrase):
+        return False
+    if any(c in phrase for c in "$\\{}[]<>`*_|"):
+        return False  # LaTeX and markup fragments are not keywords
+    tokens = [t.lower().strip(".,;:()'\"") for t in phrase.split()]
+    # YAKE keeps phrases like "reliance on human"; a keyword made of content words reads better.
+    return all(t and t not in _STOPWORDS for t in tokens)

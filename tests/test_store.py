@@ -1,0 +1,165 @@
+"""The store: named migrations, idempotent writes, transactions, the summary cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from paperbrief.models import AnnounceType, DeliveryStatus, Paper, Summary, SummaryStatus
+from paperbrief.sources.sample import load_sample_day
+from paperbrief.store import Store, StoreError
+from paperbrief.store.db import MIGRATIONS, sqlite_url
+
+DAY = dt.date(2026, 2, 4)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(sqlite_url(tmp_path / "pb.db"))
+
+
+def _summary(arxiv_id: str, status: SummaryStatus = SummaryStatus.OK, score: int | None = 70) -> Summary:
+    return Summary(
+        arxiv_id=arxiv_id,
+        version=1,
+        tldr="一句话 🚀 $\\alpha$",
+        keywords=["a", "b"],
+        score=score,
+        model="m",
+        prompt_version="p1",
+        language="zh",
+        backend="llm",
+        status=status,
+        error=None if status != SummaryStatus.FAILED else "boom",
+    )
+
+
+def test_migrations_from_an_empty_file_apply_all_in_order_once(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    first = Store(sqlite_url(path))
+    assert first.applied_migrations() == sorted(name for name, _ in MIGRATIONS)
+    assert first.migrate() == []  # second time: nothing pending
+    tables = set(sa.inspect(first.engine).get_table_names())
+    assert {"papers", "announcements", "summaries", "runs", "llm_log", "deliveries", "digests"} <= tables
+
+
+def test_sqlite_store_uses_wal(store: Store) -> None:
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_recording_a_day_twice_does_not_duplicate_rows(store: Store) -> None:
+    date, papers = load_sample_day()
+    store.record_announcement(date, papers)
+    counts = store.table_counts()
+    store.record_announcement(date, papers)
+    assert store.table_counts() == counts
+    assert counts["papers"] == 30
+    # one announcement row per (paper, category)
+    assert counts["announcements"] == sum(len(p.categories) for p in papers)
+    again = store.announced_papers(date)
+    assert [p.arxiv_id for p in again] == [p.arxiv_id for p in papers]
+    assert again[0].published == papers[0].published
+
+
+def test_a_failure_in_the_middle_of_a_write_leaves_nothing_half_written(store: Store) -> None:
+    """A real database error (a trigger aborting the 20th announcement row) rolls back the whole day."""
+    date, papers = load_sample_day()
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TRIGGER crash BEFORE INSERT ON announcements "
+            f"WHEN NEW.arxiv_id = '{papers[19].arxiv_id}' BEGIN SELECT RAISE(ABORT, 'simulated crash'); END"
+        )
+    with pytest.raises(sa.exc.IntegrityError):
+        store.record_announcement(date, papers)
+    counts = store.table_counts()
+    assert counts["papers"] == 0
+    assert counts["announcements"] == 0
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
+def test_summary_cache_is_keyed_by_model_prompt_version_and_language(store: Store) -> None:
+    store.put_summary(_summary("2602.04837"))
+    key = [("2602.04837", 1)]
+    assert store.get_summaries(key, model="m", prompt_version="p1", language="zh")[key[0]].tldr == "一句话 🚀 $\\alpha$"
+    assert store.get_summaries(key, model="other", prompt_version="p1", language="zh") == {}
+    assert store.get_summaries(key, model="m", prompt_version="p2", language="zh") == {}
+    assert store.get_summaries(key, model="m", prompt_version="p1", language="en") == {}
+
+
+def test_a_failure_never_overwrites_a_good_cached_summary(store: Store) -> None:
+    store.put_summary(_summary("2602.04837"))
+    store.put_summary(_summary("2602.04837", SummaryStatus.FAILED, score=None))
+    key = ("2602.04837", 1)
+    cached = store.get_summaries([key], model="m", prompt_version="p1", language="zh")
+    assert cached[key].status == SummaryStatus.OK
+    assert cached[key].score == 70
+
+
+def test_failed_summaries_are_not_served_from_the_cache(store: Store) -> None:
+    store.put_summary(_summary("2602.04836", SummaryStatus.FAILED, score=None))
+    key = ("2602.04836", 1)
+    assert store.get_summaries([key], model="m", prompt_version="p1", language="zh") == {}
+    both = store.get_summaries([key], model="m", prompt_version="p1", language="zh", include_failed=True)
+    assert both[key].error == "boom"
+
+
+def test_deliveries_count_attempts_per_day_and_channel(store: Store) -> None:
+    store.record_delivery(DAY, "email", DeliveryStatus.FAILED, "refused")
+    assert store.delivery_status(DAY, "email") == DeliveryStatus.FAILED
+    store.record_delivery(DAY, "email", DeliveryStatus.SENT)
+    rows = store.list_deliveries(DAY)
+    assert [(r["channel"], r["status"], r["attempts"]) for r in rows] == [("email", "sent", 2)]
+
+
+def test_old_style_ids_and_unicode_round_trip(store: Store) -> None:
+    paper = Paper(
+        arxiv_id="hep-th/9901001",
+        version=2,
+        title="Über $\\mathcal{N}=4$ — 超对称 🌌",
+        authors=["José Núñez", "王小明"],
+        abstract="",
+        categories=["hep-th"],
+        announce_type=AnnounceType.REPLACE,
+    )
+    store.record_announcement(DAY, [paper])
+    [back] = store.announced_papers(DAY)
+    assert back.title == paper.title
+    assert back.authors == paper.authors
+    assert back.announce_type == AnnounceType.REPLACE
+
+
+def test_a_corrupt_database_file_gives_a_one_line_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.db"
+    path.write_bytes(b"this is not a database\x00" * 200)
+    with pytest.raises(StoreError) as info:
+        Store.open(sqlite_url(path))
+    assert "\n" not in str(info.value)
+    assert "not a database" in str(info.value)
+
+
+def test_a_password_in_the_database_url_is_not_shown_in_errors() -> None:
+    with pytest.raises(StoreError) as info:
+        Store.open("nosuchdialect://user:s3cret@localhost/db")
+    assert "s3cret" not in str(info.value)
+
+
+def test_state_and_artifacts_round_trip(store: Store) -> None:
+    store.set_state("oai:token", "abc")
+    assert store.get_state("oai:token") == "abc"
+    store.set_state("oai:token", None)
+    assert store.get_state("oai:token") is None
+    store.put_artifact("highlights", "k", {"text": "今日看点"})
+    assert store.get_artifact("highlights", "k") == {"text": "今日看点"}
+
+
+def test_database_is_plain_sqlite_readable_by_other_tools(store: Store, tmp_path: Path) -> None:
+    store.put_summary(_summary("2602.04837"))
+    with sqlite3.connect(tmp_path / "pb.db") as conn:
+        assert conn.execute("select count(*) from summaries").fetchone() == (1,)
