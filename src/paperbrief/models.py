@@ -151,6 +151,7 @@ class Enrichment(BaseModel):
     venue: str | None = None
     pages: int | None = None
     figures: int | None = None
+    tables: int | None = None
 
 
 class DigestEntry(BaseModel):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.console import Console
+
 from paperbrief.models import (
     AnnounceType,
     Digest,
@@ -53,6 +55,7 @@ class RunOptions:
 
     date: dt.date | None = None
     sample: bool = False
+    day_file: Path | None = None
     out_dir: Path | None = None
     summarizer: str | None = None
     language: str | None = None
@@ -112,13 +115,15 @@ def run_day(
     store: Store,
     options: RunOptions,
     progress: ProgressHook | None = None,
+    console: Console | None = None,
 ) -> RunOutcome:
     """Run the whole pipeline for one day and write its files; see `RunOutcome.exit_code`."""
+    console = console or Console(stderr=True, quiet=True)
     notes: list[str] = []
     timings: dict[str, float] = {}
     language = options.language or settings.language
     out_dir = options.out_dir or settings.out_dir
-    source_name = "sample" if options.sample else "arxiv"
+    source_name = "sample" if options.sample else "file" if options.day_file else "arxiv"
     requested_summarizer = options.summarizer or settings.summarizer
 
     started = time.perf_counter()
@@ -126,7 +131,7 @@ def run_day(
     run_id = store.start_run(date_hint, source=source_name, summarizer=requested_summarizer)
     llm_calls_before = store.count_llm_calls()
     try:
-        outcome = _run(settings, store, options, run_id, notes, timings, language, out_dir, progress)
+        outcome = _run(settings, store, options, run_id, notes, timings, language, out_dir, progress, console)
     except KeyboardInterrupt:
         store.finish_run(run_id, RunStatus.INTERRUPTED, error="interrupted (Ctrl-C)")
         raise
@@ -155,6 +160,7 @@ def _run(
     language: str,
     out_dir: Path,
     progress: ProgressHook | None,
+    console: Console,
 ) -> RunOutcome:
     from paperbrief.render.files import write_digest_files
 
@@ -242,7 +248,7 @@ def _run(
         t0 = time.perf_counter()
         from paperbrief.cli.publish import publish_after_run
 
-        report = publish_after_run(digest, store, settings, out_dir, None)
+        report = publish_after_run(digest, store, settings, out_dir, console)
         timings["publish"] = round(time.perf_counter() - t0, 3)
         if report is not None and report.failed:
             outcome.messages.append(f"delivery failed on: {', '.join(report.failed)} (retried next run)")
@@ -275,6 +281,22 @@ def _acquire(settings: Settings, store: Store, options: RunOptions) -> _Acquired
         store.record_announcement(date, papers)
         counts = count_by_category(papers, settings.arxiv_categories)
         return _Acquired(date, papers, counts, dict(counts), [], False, None, "sample")
+
+    if options.day_file is not None:
+        from paperbrief.sources.sample import DayFileError, load_day_file
+
+        try:
+            file_date, papers = load_day_file(options.day_file)
+        except DayFileError as exc:
+            raise PipelineError(str(exc)) from exc
+        day = options.date or file_date
+        if day is None:
+            raise PipelineError(f"{options.day_file} does not say which day it is: pass --date")
+        for paper in papers:
+            paper.announced = day
+        store.record_announcement(day, papers)
+        counts = count_by_category(papers, settings.arxiv_categories)
+        return _Acquired(day, papers, counts, dict(counts), [], False, None, "file")
 
     from paperbrief.cli.fetch import source_from_settings
 
@@ -397,7 +419,10 @@ def summarize_entries(
 
     def on_result(summary: Summary) -> None:
         nonlocal done
-        # Stored the moment it exists: Ctrl-C later loses nothing already paid for.
+        # Stored the moment it exists: Ctrl-C later loses nothing already paid for. The time is
+        # set here so the digest shows the same value as the cached copy on a rerun.
+        if summary.created is None:
+            summary.created = _now()
         store.put_summary(summary)
         spent[0] += summary.tokens_in + summary.tokens_out
         spent[1] += summary.cost

@@ -40,3 +40,19 @@ from paperbrief.cli.run import run_command  # noqa: E402
 main.add_command(run_command)
 main.add_command(init_command)
 main.add_command(config_command)
+from paperbrief.cli.publish import deliver_command, serve_command, site_command  # noqa: E402
+
+main.add_command(deliver_command)
+main.add_command(site_command)
+main.add_command(serve_command)
+from paperbrief.cli.logs import logs_command  # noqa: E402
+
+main.add_command(logs_command)
+from paperbrief.cli.fetch import backfill_command, fetch_command  # noqa: E402
+
+main.add_command(fetch_command)
+main.add_command(backfill_command)
+from paperbrief.cli.select_cmds import explain_command, profile_group  # noqa: E402
+
+main.add_command(explain_command)
+main.add_command(profile_group)

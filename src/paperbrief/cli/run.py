@@ -14,6 +14,12 @@ from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_a
 
 @click.command("run")
 @click.option("--sample", is_flag=True, help="Use the bundled sample day (2026-02-04, 30 papers): no network.")
+@click.option(
+    "--from-json",
+    "day_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use the papers of a JSON file (`paperbrief fetch --json` output or the sample format): no network.",
+)
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Announcement day (default: today's feed).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Output folder [./digests].")
 @click.option(
@@ -39,6 +45,7 @@ from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_a
 def run_command(
     app: AppContext,
     sample: bool,
+    day_file: Path | None,
     date_text: str | None,
     out_dir: Path | None,
     summarizer: str | None,
@@ -62,6 +69,8 @@ def run_command(
     from paperbrief.render.files import OutputError
 
     date = parse_date(date_text)
+    if sample and day_file:
+        fail("--sample and --from-json exclude each other", code=ExitCode.USAGE)
     overrides: dict[str, Any] = {
         "out_dir": out_dir,
         "language": language,
@@ -79,6 +88,7 @@ def run_command(
     options = RunOptions(
         date=date,
         sample=sample,
+        day_file=day_file,
         out_dir=target,
         summarizer=summarizer,
         language=language,
@@ -106,7 +116,7 @@ def run_command(
             bar.update(tasks[stage], completed=done, total=total)
 
         try:
-            outcome = run_day(settings, store, options, progress=on_progress)
+            outcome = run_day(settings, store, options, progress=on_progress, console=console)
         except KeyboardInterrupt:
             bar.stop()
             kept = store.count_summaries()

@@ -1,1 +1,105 @@
-"""paperbrief.deliver stage."""
+"""The deliver stage: e-mail and chat pushes of a day's digest, each sent once per (date, channel).
+
+The store's `deliveries` table is the log: a channel already `sent` for a date is skipped, a
+`failed` one is tried again on the next call, and `resend=True` sends regardless. Channels are
+independent: one failing never stops the others. Delivery is at-least-once: a crash between a
+successful send and its log row means that channel sends again on the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from paperbrief.deliver.base import (
+    Channel,
+    ChannelKind,
+    ChannelResult,
+    DeliveryError,
+    DeliveryReport,
+    Outcome,
+)
+from paperbrief.deliver.chat import ChatChannel, mask_url
+from paperbrief.deliver.email import EmailChannel, EmailConfigError, EmailSender, SmtpSecurity
+from paperbrief.models import DeliveryStatus, Digest
+from paperbrief.store import Store
+
+if TYPE_CHECKING:
+    from paperbrief.settings import Settings
+
+__all__ = [
+    "Channel",
+    "ChannelKind",
+    "ChannelResult",
+    "ChatChannel",
+    "DeliveryError",
+    "DeliveryReport",
+    "EmailChannel",
+    "EmailConfigError",
+    "EmailSender",
+    "Outcome",
+    "SmtpSecurity",
+    "channels_from_settings",
+    "deliver_digest",
+    "mask_url",
+]
+
+
+def deliver_digest(
+    digest: Digest, store: Store, channels: Sequence[Channel], resend: bool = False
+) -> DeliveryReport:
+    """Send a digest over every channel not yet sent for its date, logging each outcome in the store."""
+    report = DeliveryReport(date=digest.date)
+    for channel in channels:
+        name = channel.name
+        if digest.no_announcement:
+            # Nothing was announced: a message saying so on every Friday and Saturday is noise.
+            report.results.append(ChannelResult(name, Outcome.NOTHING_TO_SEND))
+            continue
+        if not resend and store.delivery_status(digest.date, name) == DeliveryStatus.SENT:
+            report.results.append(ChannelResult(name, Outcome.SKIPPED))
+            continue
+        try:
+            channel.send(digest)
+        except DeliveryError as exc:
+            error = str(exc)
+        except Exception as exc:  # a bug in one channel must not stop the others; no secrets in the type name
+            error = f"unexpected {type(exc).__name__} while sending"
+        else:
+            store.record_delivery(digest.date, name, DeliveryStatus.SENT)
+            report.results.append(ChannelResult(name, Outcome.SENT))
+            continue
+        store.record_delivery(digest.date, name, DeliveryStatus.FAILED, error)
+        report.results.append(ChannelResult(name, Outcome.FAILED, error))
+    return report
+
+
+def channels_from_settings(
+    settings: Settings, kinds: Iterable[ChannelKind | str] | None = None
+) -> list[Channel]:
+    """The channels the settings configure (e-mail when an SMTP host is set, one per notify URL).
+
+    Raises `EmailConfigError` or `ValueError` (with a secret-free message) for a half-configured channel.
+    """
+    wanted = {ChannelKind(k) for k in kinds} if kinds is not None else set(ChannelKind)
+    channels: list[Channel] = []
+    if ChannelKind.EMAIL in wanted and settings.smtp_host:
+        sender = EmailSender(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_security,
+            settings.smtp_user,
+            settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            sender=settings.email_from or "",
+            recipients=settings.email_to,
+            timeout=settings.smtp_timeout_seconds,
+        )
+        channels.append(EmailChannel(sender, settings.site_base_url))
+    if ChannelKind.CHAT in wanted:
+        seen: set[str] = set()
+        for url in settings.notify_urls:
+            if url in seen:
+                continue
+            seen.add(url)
+            channels.append(ChatChannel(url, settings.site_base_url))
+    return channels

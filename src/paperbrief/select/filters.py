@@ -196,7 +196,8 @@ def parse_author(raw: str) -> AuthorPattern:
         given_tokens = fold_name(given_part).split()
         if not family_tokens:
             raise FilterSyntaxError(f"author {raw!r} has no family name")
-        return AuthorPattern(text, " ".join(family_tokens), tuple(given_tokens))
+        # "Hernández-Orallo, José" and "van der Maaten, L." key on the last family word, as below.
+        return AuthorPattern(text, family_tokens[-1], tuple(given_tokens))
     tokens = fold_name(text).split()
     if not tokens:
         raise FilterSyntaxError(f"empty author name {raw!r}")

@@ -660,6 +660,14 @@ class Store:
             else:
                 self._upsert(conn, state, [{"key": key, "value": value, "updated": _now()}], ["key"])
 
+    # --- announcement days (selection's `explain`) ---------------------------------------------
+
+    def announced_days(self) -> list[dt.date]:
+        """Dates with a stored announcement, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(announcements.c.date).distinct().order_by(announcements.c.date.desc()))
+            return list(rows.scalars())
+
     # --- helpers ----------------------------------------------------------------------------
 
     def table_counts(self) -> dict[str, int]:

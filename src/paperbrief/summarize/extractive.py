@@ -30,17 +30,18 @@ _ABBREVIATIONS = frozenset(
 )
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace.
 _BOUNDARY_RE = re.compile(r"[.!?][\"')\]]*(?=\s+)")
+_MATH_RE = re.compile(r"\$[^$]*\$")
+_LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
-_STOPWORDS = frozenset(
-    """a an the and or but if of to in on for with by from at as into onto over under via about
+_STOPWORD_TEXT = """a an the and or but if of to in on for with by from at as into onto over under via about
     than then that this these those there their they them it its is are was were be been being has
     have had do does did can could may might will would shall should must not no nor so such we our
     us you your he she his her which who whom whose what when where why how while also both either
     neither each every all any some many much more most other another same own only very just even
     up down out off again further once here between through during before after above below
     without within across among against toward towards upon whether per using based new paper
-    work study approach method propose proposed present introduce show results""".split()
-)
+    work study approach method propose proposed present introduce show results"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 # Cue phrases per field (lowercase substrings) with weights. Order of fields = order of the report.
 _FIELDS = ("tldr", "motivation", "method", "conclusion")
@@ -182,12 +183,14 @@ class ExtractiveSummarizer:
     def extract_keywords(self, title: str, abstract: str) -> list[str]:
         """YAKE keywords of title + abstract, deduplicated case-insensitively, best first."""
         text = f"{title.strip()}. {abstract.strip()}" if title.strip() else abstract.strip()
+        haystack = " ".join(text.split()).lower()
         chosen: list[str] = []
         seen: set[str] = set()
-        for candidate, _score in self._yake.extract_keywords(text):
+        for candidate, _score in self._yake.extract_keywords(_strip_latex(text)):
             phrase = " ".join(str(candidate).split())
             key = phrase.lower()
-            if key in seen or not _good_keyword(phrase):
+            # Only phrases that occur verbatim: a keyword must be findable in the paper's text.
+            if key in seen or key not in haystack or not _good_keyword(phrase):
                 continue
             # Skip a phrase already covered by a longer chosen one ("agents" after "self-improving agents").
             if any(key in other.lower() or other.lower() in key for other in chosen):
@@ -251,6 +254,12 @@ def _score(field: str, sentence: _Sentence, n: int, title_words: frozenset[str])
     if words < 6:  # fragments such as "Code: github.com/x." say little
         value -= 1.0
     return value
+
+
+def _strip_latex(text: str) -> str:
+    # "$1.2\times$" and "\textit{" would otherwise give keywords like "times" and "textit".
+    text = _MATH_RE.sub(" . ", text)
+    return _LATEX_CMD_RE.sub(" ", text).replace("{", " ").replace("}", " ")
 
 
 def _good_keyword(phrase: str) -> bool:

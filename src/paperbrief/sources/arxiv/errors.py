@@ -23,7 +23,15 @@ class ArxivError(Exception):
     def __init__(self, message: str, url: str = "") -> None:
         self.message = _one_line(message)
         self.url = url
-        super().__init__(f"{self.message} ({url})" if url else self.message)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        return f"{self.message} ({self.url})" if self.url else self.message
+
+    def add_note_line(self, note: str) -> None:
+        """Append a clause to the one-line message (e.g. how many attempts were made)."""
+        self.message = f"{self.message} {_one_line(note)}"
+        self.args = (self._render(),)
 
 
 class ArxivHTTPError(ArxivError):

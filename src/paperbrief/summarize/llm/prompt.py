@@ -207,7 +207,10 @@ def highlights_system_prompt(language: str) -> str:
 
 def highlights_user_prompt(items: Sequence[tuple[int, str, str]]) -> str:
     """The numbered list `[n] title: tldr` of the day's papers."""
-    lines = [f"[{n}] {escape_data(' '.join(title.split()))}: {escape_data(' '.join(tldr.split()))}" for n, title, tldr in items]
+    lines = [
+        f"[{n}] {escape_data(' '.join(title.split()))}: {escape_data(' '.join(tldr.split()))}"
+        for n, title, tldr in items
+    ]
     return "<papers>\n" + "\n".join(lines) + "\n</papers>\n\nWrite the themes of the day as the JSON object described."
 
 

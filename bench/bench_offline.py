@@ -1,0 +1,153 @@
+"""Offline pipeline benchmark: store + extractive summaries + Markdown + JSON on synthetic days.
+
+Each size runs `pipeline.run_day` on a synthetic day file (the 30 sample papers repeated with new
+ids and titles) in a fresh subprocess with its own temp home, so peak RSS
+(`resource.getrusage(RUSAGE_SELF).ru_maxrss`) belongs to that size alone.
+
+    python bench/bench_offline.py            # 1,000 and 10,000 papers
+    python bench/bench_offline.py --quick    # 100 and 1,000 papers
+
+Prints papers/second and peak RSS per size, the time-per-paper ratio large/small (linearity) and
+PASS/FAIL against the bounds: peak RSS of the large run < 300 MB, ratio < 1.5. Exit code 1 on FAIL.
+See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+RSS_BOUND_MB = 300.0
+LINEARITY_BOUND = 1.5
+SYNTHETIC_DATE = dt.date(2026, 2, 4)
+
+
+def make_day_file(size: int, path: Path) -> None:
+    """Write a day of `size` papers in the sample format, made from the 30 bundled sample papers."""
+    from paperbrief.sources.sample import load_sample_day
+
+    _date, papers = load_sample_day()
+    items: list[dict[str, Any]] = []
+    for i in range(size):
+        base = papers[i % len(papers)]
+        copy = i // len(papers)
+        # New-style ids with five digits: 2602.10000 … 2602.99999 (the yymm.nnnnn form arXiv uses since 2015).
+        items.append(
+            {
+                "id": f"2602.{10000 + i:05d}",
+                "version": 1,
+                "title": f"{base.title} (variant {copy})",
+                "authors": base.authors,
+                "abstract": base.abstract if copy == 0 else f"{base.abstract} This is variant {copy}.",
+                "categories": base.categories,
+                "published": (base.published or dt.datetime(2026, 2, 4, tzinfo=dt.UTC)).isoformat(),
+            }
+        )
+    path.write_text(
+        json.dumps({"announced": SYNTHETIC_DATE.isoformat(), "note": "synthetic", "papers": items}),
+        encoding="utf-8",
+    )
+
+
+def run_child(size: int, workdir: Path) -> dict[str, Any]:
+    """Run the offline pipeline once on `size` papers (inside the measuring subprocess)."""
+    from paperbrief.pipeline import RunOptions, run_day
+    from paperbrief.settings import Settings
+    from paperbrief.store import Store
+
+    day_file = workdir / "day.json"
+    make_day_file(size, day_file)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    settings = Settings(
+        home=workdir / "home",
+        out_dir=workdir / "out",
+        summarizer="extractive",
+        max_papers=size,
+        select_mode="latest",
+        select_highlights=False,
+    )
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = Store.open(settings.resolved_database_url)
+    started = time.perf_counter()
+    outcome = run_day(
+        settings,
+        store,
+        RunOptions(day_file=day_file, out_dir=settings.out_dir, summarizer="extractive", max_papers=size,
+                   select_mode="latest", deliver=False),
+    )
+    elapsed = time.perf_counter() - started
+    store.close()
+    return {
+        "size": size,
+        "entries": len(outcome.digest.entries),
+        "seconds": elapsed,
+        "papers_per_second": size / elapsed,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux reports KiB
+        "rss_after_imports_mb": rss_before,
+        "files": {p.name: p.stat().st_size for p in outcome.files},
+    }
+
+
+def measure(size: int) -> dict[str, Any]:
+    """Run one size in a fresh interpreter and return its figures."""
+    with tempfile.TemporaryDirectory(prefix="paperbrief-bench-") as tmp:
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", str(size), "--workdir", tmp],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if proc.returncode != 0:
+        raise SystemExit(f"run of {size} papers failed:\n{proc.stderr.strip()}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    """Run both sizes and print figures, ratios and PASS/FAIL."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="100 and 1,000 papers instead of 1,000 and 10,000")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child is not None:
+        print(json.dumps(run_child(args.child, args.workdir)))
+        return 0
+
+    small, large = (100, 1000) if args.quick else (1000, 10_000)
+    results = [measure(small), measure(large)]
+    print(f"{'papers':>8} {'seconds':>9} {'papers/s':>9} {'peak RSS MB':>12} {'RSS after imports':>18}  files")
+    for r in results:
+        files = ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in r["files"].items())
+        print(
+            f"{r['size']:>8} {r['seconds']:>9.2f} {r['papers_per_second']:>9.1f} {r['peak_rss_mb']:>12.1f} "
+            f"{r['rss_after_imports_mb']:>18.1f}  {files}"
+        )
+    ok = True
+    for r in results:
+        if r["entries"] != r["size"]:
+            print(f"FAIL: the {r['size']}-paper digest has {r['entries']} entries")
+            ok = False
+    per_paper = [r["seconds"] / r["size"] for r in results]
+    ratio = per_paper[1] / per_paper[0]
+    linear = ratio < LINEARITY_BOUND
+    print(
+        f"time per paper {large} vs {small}: {per_paper[1] * 1000:.2f} ms / {per_paper[0] * 1000:.2f} ms = "
+        f"{ratio:.2f} (bound < {LINEARITY_BOUND}) {'PASS' if linear else 'FAIL'}"
+    )
+    peak = results[1]["peak_rss_mb"]
+    within = peak < RSS_BOUND_MB
+    print(f"peak RSS of the {large}-paper run: {peak:.1f} MB (bound < {RSS_BOUND_MB:.0f} MB) {'PASS' if within else 'FAIL'}")
+    return 0 if ok and linear and within else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

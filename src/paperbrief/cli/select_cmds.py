@@ -1,0 +1,160 @@
+"""`paperbrief explain` and `paperbrief profile import|show`: why a paper is (not) in a digest, and the profile."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_app
+from paperbrief.models import Paper, split_arxiv_id
+from paperbrief.select.filters import FilterSyntaxError
+from paperbrief.select.modes import SelectOptions, select_papers
+from paperbrief.select.modes import options_from_settings as _options_from_settings
+from paperbrief.select.profile import NEEDS_SOURCE, FetchIds, ReadingListError, ReadingListFormat, import_reading_list
+from paperbrief.settings import Settings
+
+__all__ = ["explain_command", "options_from_settings", "profile_group"]
+
+
+def options_from_settings(settings: Settings, max_papers: int | None = None, mode: str | None = None) -> SelectOptions:
+    """Selection options from settings (and CLI overrides); an invalid term fails with one line."""
+    try:
+        return _options_from_settings(settings, max_papers=max_papers, mode=mode)
+    except (FilterSyntaxError, ValueError) as exc:
+        fail(f"invalid selection settings: {exc}", code=ExitCode.USAGE)
+
+
+@click.command("explain")
+@click.argument("paper_id", metavar="ID")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Announcement day (default: the latest stored).")
+@pass_app
+def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> None:
+    """Show why paper ID was or was not selected on a stored day, with the current settings."""
+    settings, _ = app.settings()
+    try:
+        arxiv_id, _version = split_arxiv_id(paper_id)
+    except ValueError:
+        fail(f"not an arXiv id: {paper_id!r}", code=ExitCode.USAGE)
+    store = app.store(settings)
+    date = parse_date(date_text)
+    if date is None:
+        days = store.announced_days()
+        if not days:
+            fail("no announcement is stored yet: run `paperbrief run` first")
+        date = days[0]
+    papers = store.announced_papers(date)
+    paper = next((p for p in papers if p.arxiv_id == arxiv_id), None)
+    if paper is None:
+        fail(f"{arxiv_id} is not in the stored announcement of {date} ({len(papers)} papers)")
+    options = options_from_settings(settings)
+    selection = select_papers(papers, options, store.reading_items())
+    entry = next((e for e in selection.entries if e.paper.arxiv_id == arxiv_id), None)
+    click.echo(f"{arxiv_id}v{paper.version}  {paper.title}")
+    click.echo(f"day {date}: {len(papers)} papers, {selection.candidates} candidates, mode {selection.mode.value}")
+    click.echo(f"decision: {selection.decisions[arxiv_id]}")
+    if entry is not None and entry.reason is not None:
+        reason = entry.reason
+        if reason.matched_terms:
+            click.echo("matched terms: " + ", ".join(reason.matched_terms))
+        if reason.matched_authors:
+            click.echo("watched authors: " + ", ".join(reason.matched_authors))
+        if reason.matched_profile:
+            click.echo("profile matches: " + "; ".join(reason.matched_profile))
+        if reason.rank_score is not None:
+            click.echo(f"rank score: {reason.rank_score:.3f}")
+    digest = store.load_digest(date)
+    if digest is not None:
+        stored = next((e for e in digest.entries if e.paper.arxiv_id == arxiv_id), None)
+        where = f"#{stored.number}" if stored is not None else "absent"
+        click.echo(f"stored digest of {date}: {where} (it may have been made with other settings)")
+    for note in selection.notes:
+        click.echo(f"note: {note}")
+
+
+@click.group("profile")
+def profile_group() -> None:
+    """The interest profile: weighted topics (settings) and an imported reading list."""
+
+
+def _source_fetcher(settings: Settings) -> FetchIds | None:
+    # The arXiv source lives in the sources stage; import it only when ids need abstracts.
+    try:
+        from paperbrief.cli.fetch import source_from_settings
+    except ImportError:
+        return None
+
+    def fetch(ids: Sequence[str]) -> list[Paper]:
+        source = source_from_settings(settings)
+        try:
+            return list(source.fetch_ids(ids))
+        finally:
+            source.close()
+
+    return fetch
+
+
+@profile_group.command("import")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ReadingListFormat]),
+    default="auto",
+    show_default=True,
+    help="File format; auto goes by extension (.bib .csv .ris), then by content.",
+)
+@pass_app
+def profile_import_command(app: AppContext, path: Path, fmt: str) -> None:
+    """Import a reading list: BibTeX, Zotero CSV, RIS, or arXiv ids (one per line; abstracts fetched)."""
+    settings, _ = app.settings()
+    store = app.store(settings)
+    try:
+        report = import_reading_list(path, store, fmt=fmt, fetch_ids=_source_fetcher(settings))
+    except ReadingListError as exc:
+        message = str(exc)
+        if NEEDS_SOURCE in message:
+            message += " (not available in this installation)"
+        fail(message)
+    for line in report.lines():
+        click.echo(line)
+    if report.skipped:
+        raise SystemExit(ExitCode.FAILURE if report.imported == 0 else ExitCode.PARTIAL)
+
+
+@profile_group.command("show")
+@click.option("--all", "show_all", is_flag=True, help="List every reading-list item (default: the first 20).")
+@pass_app
+def profile_show_command(app: AppContext, show_all: bool) -> None:
+    """Show the topics, the reading list and the filters that selection uses."""
+    settings, _ = app.settings()
+    store = app.store(settings)
+    items = store.reading_items()
+    click.echo(f"mode: {settings.select_mode}")
+    if settings.select_topics:
+        click.echo("topics:")
+        for topic, weight in sorted(settings.select_topics.items(), key=lambda kv: (-kv[1], kv[0])):
+            click.echo(f"  {weight:g}  {topic}")
+    else:
+        click.echo("topics: (none; set [select] topics in paperbrief.toml)")
+    by_source = Counter(str(i["source"]) for i in items)
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(by_source.items()))
+    click.echo(f"reading list: {len(items)} item(s)" + (f" ({counts})" if counts else ""))
+    shown = items if show_all else items[:20]
+    for item in shown:
+        ident = item.get("arxiv_id") or item["item_id"]
+        click.echo(f"  {ident}  {item['title']}")
+    if len(shown) < len(items):
+        click.echo(f"  … {len(items) - len(shown)} more (--all)")
+    for label, values in (
+        ("include", settings.select_include),
+        ("exclude", settings.select_exclude),
+        ("authors", settings.select_authors),
+    ):
+        if values:
+            click.echo(f"{label}: " + ", ".join(values))
+    click.echo("fields: " + ", ".join(settings.select_fields))
+    if settings.select_embedding_model:
+        click.echo(f"embedding model: {settings.select_embedding_model} (local files only)")

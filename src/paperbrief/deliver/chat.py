@@ -1,0 +1,112 @@
+"""Chat delivery through Apprise notification URLs (Slack, Telegram, Discord, DingTalk, Feishu/Lark,
+WeCom, ntfy, a generic `json://` webhook, …): https://github.com/caronc/apprise/wiki.
+
+Apprise URLs carry tokens (often in the host part, e.g. `tgram://bottoken/chat`), so a URL is
+only ever shown masked: its scheme, the host of plain webhooks, and a short hash that keeps
+two URLs of one service apart (`mask_url`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+
+import apprise
+
+from paperbrief.deliver.base import ChannelKind, DeliveryError
+from paperbrief.models import Digest
+from paperbrief.render import site_text
+from paperbrief.render.site_text import labels_for
+
+# Schemes whose host is a server name rather than a token: showing it helps and leaks nothing.
+_WEBHOOK_SCHEMES = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})
+_SEGMENT_SPLIT = re.compile(r"[/:@?&=#,+]")
+
+
+def mask_url(url: str) -> str:
+    """A printable, stable id of a notification URL: `json://host:port/****#1a2b3c4d`, `slack://****#…`."""
+    fingerprint = hashlib.sha256(url.encode("utf-8")).hexdigest()[:8]
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme.isascii() or not scheme.replace("+", "").isalnum():
+        return f"****#{fingerprint}"
+    scheme = scheme.lower()
+    if scheme in _WEBHOOK_SCHEMES:
+        host = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
+        return f"{scheme}://{host}/****#{fingerprint}"
+    return f"{scheme}://****#{fingerprint}"
+
+
+def scrub_url(text: str, url: str) -> str:
+    """`text` with every non-trivial part of `url` (tokens, ids, passwords) replaced by `****`."""
+    scheme = url.partition("://")[0]
+    parts = {p for p in _SEGMENT_SPLIT.split(url.partition("://")[2]) if len(p) >= 4}
+    parts.discard(scheme)
+    text = text.replace(url, mask_url(url))
+    for part in sorted(parts, key=len, reverse=True):
+        text = text.replace(part, "****")
+    return text
+
+
+def chat_message(digest: Digest, base_url: str | None = None, top_n: int = 5) -> tuple[str, str]:
+    """(title, body) of the chat push: the highlights, or the top papers with their tldrs, and a link."""
+    labels = labels_for(digest.language)
+    title = site_text.subject_line(digest)
+    lines: list[str] = []
+    if digest.no_announcement:
+        lines.append(labels.no_announcement)
+    elif digest.highlights and digest.highlights.strip():
+        lines.append(f"{labels.highlights}:")
+        text = digest.highlights.strip()
+        lines.append(text if len(text) <= 1500 else text[:1499].rstrip() + "…")
+    else:
+        for rank, entry in enumerate(site_text.ranked_entries(digest)[:top_n], start=1):
+            score = site_text.score_text(entry, labels)
+            lines.append(f"{rank}. {site_text.one_line(entry.paper.title, 200)} ({labels.score} {score})")
+            if entry.summary is not None and entry.summary.tldr:
+                lines.append(f"   {site_text.one_line(entry.summary.tldr, 240)}")
+            link = site_text.day_page_url(base_url, digest.date, entry.paper.arxiv_id) or entry.paper.abs_url
+            lines.append(f"   {link}")
+    page = site_text.day_page_url(base_url, digest.date)
+    if page:
+        lines.append("")
+        lines.append(f"{labels.read_online}: {page}")
+    return title, "\n".join(lines)
+
+
+class ChatChannel:
+    """One Apprise URL as a delivery channel, named `chat:<masked url>`."""
+
+    kind = ChannelKind.CHAT
+
+    def __init__(self, url: str, base_url: str | None = None, *, top_n: int = 5) -> None:
+        self._url = url.strip()
+        self.base_url = base_url
+        self.top_n = top_n
+        self._masked = mask_url(self._url)
+        asset = apprise.AppriseAsset(storage_mode="memory")  # no cache files written on the user's disk
+        self._apprise = apprise.Apprise(asset=asset)
+        if not self._apprise.add(self._url):
+            raise ValueError(f"not a valid Apprise notification URL: {self._masked}")
+
+    @property
+    def name(self) -> str:
+        """`chat:` and the masked URL: stable across runs, no token in it."""
+        return f"chat:{self._masked}"
+
+    def __repr__(self) -> str:
+        return f"ChatChannel({self._masked!r})"
+
+    def send(self, digest: Digest) -> None:
+        """Push the short message, or raise `DeliveryError` with what Apprise logged (tokens masked)."""
+        title, body = chat_message(digest, self.base_url, self.top_n)
+        capture = apprise.LogCapture(level=logging.WARNING, fmt="%(message)s")  # type: ignore[no-untyped-call]
+        with capture as captured:
+            try:
+                ok = self._apprise.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT)
+            except Exception as exc:  # a plugin bug must not stop the other channels
+                raise DeliveryError(scrub_url(f"{type(exc).__name__}: {exc}", self._url)) from None
+            logged = captured.getvalue()
+        if not ok:
+            reason = " ".join(line.strip() for line in logged.splitlines() if line.strip())[-400:]
+            raise DeliveryError(scrub_url(f"notification failed: {reason or 'no detail'}", self._url))

@@ -1,0 +1,183 @@
+"""E-mail delivery: a multipart/alternative message (plain text + HTML) sent with smtplib.
+
+The HTML part uses tables and inline CSS only, which is what mail clients render
+(https://www.caniemail.com/); headers are encoded by `email.policy.SMTP` (RFC 2047 for the
+UTF-8 subject, https://www.rfc-editor.org/rfc/rfc2047). The password is never put in an error.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import smtplib
+import socket
+import ssl
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
+from enum import StrEnum
+
+from paperbrief.deliver.base import ChannelKind, DeliveryError
+from paperbrief.models import Digest
+from paperbrief.render import site_text
+from paperbrief.render.site import template_environment
+from paperbrief.render.site_text import labels_for
+
+
+class SmtpSecurity(StrEnum):
+    """How the SMTP connection is protected (https://docs.python.org/3/library/smtplib.html)."""
+
+    NONE = "none"
+    STARTTLS = "starttls"
+    SSL = "ssl"
+
+
+class EmailConfigError(ValueError):
+    """The e-mail settings are incomplete or invalid."""
+
+
+def build_email(digest: Digest, sender: str, recipients: Sequence[str], base_url: str | None = None) -> EmailMessage:
+    """The digest as a multipart/alternative message: plain text first, HTML preferred."""
+    labels = labels_for(digest.language)
+    env = template_environment()
+    context = {
+        "digest": digest,
+        "labels": labels,
+        "subject": site_text.subject_line(digest),
+        "page_url": site_text.day_page_url(base_url, digest.date),
+        "base_url": base_url.rstrip("/") + "/" if base_url else None,
+        "categories": digest.categories_in_order(),
+        "footer": site_text.footer_text(digest, labels),
+        "count_text": labels.papers.format(n=len(digest.entries)),
+        "page_url_for": lambda arxiv_id: site_text.day_page_url(base_url, digest.date, arxiv_id),
+    }
+    text = env.get_template("email/digest.txt").render(**context)
+    html = env.get_template("email/digest.html").render(**context)
+    message = EmailMessage(policy=SMTP_POLICY)
+    message["Subject"] = site_text.subject_line(digest)
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Date"] = format_datetime(dt.datetime.now(dt.UTC))
+    message["Message-ID"] = make_msgid(idstring=f"paperbrief.{digest.date.isoformat()}")
+    message["Content-Language"] = labels.html_lang
+    message.set_content(text, subtype="plain", charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    return message
+
+
+class EmailSender:
+    """Sends messages over SMTP with STARTTLS, implicit TLS (`ssl`) or no encryption (`none`)."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int = 587,
+        security: SmtpSecurity | str = SmtpSecurity.STARTTLS,
+        user: str | None = None,
+        password: str | None = None,
+        *,
+        sender: str,
+        recipients: Sequence[str],
+        timeout: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        if not host:
+            raise EmailConfigError("SMTP host is not set (PAPERBRIEF_SMTP_HOST)")
+        try:
+            self.security = SmtpSecurity(security)
+        except ValueError as exc:
+            raise EmailConfigError(f"SMTP security must be none, starttls or ssl, not {security!r}") from exc
+        if not sender:
+            raise EmailConfigError("e-mail sender is not set (PAPERBRIEF_EMAIL_FROM)")
+        cleaned = [r.strip() for r in recipients if r.strip()]
+        if not cleaned:
+            raise EmailConfigError("no e-mail recipient is set (PAPERBRIEF_EMAIL_TO, comma-separated)")
+        if password and not user:
+            raise EmailConfigError("an SMTP password is set without a user (PAPERBRIEF_SMTP_USER)")
+        self.host = host
+        self.port = port
+        self.user = user
+        self._password = password
+        self.sender = sender
+        self.recipients = cleaned
+        self.timeout = timeout
+        self._ssl_context = ssl_context
+
+    def __repr__(self) -> str:
+        return (
+            f"EmailSender(host={self.host!r}, port={self.port}, security={self.security.value!r}, "
+            f"user={self.user!r}, password={'****' if self._password else None}, recipients={self.recipients!r})"
+        )
+
+    def send(self, message: EmailMessage) -> None:
+        """Send one message to every recipient, or raise `DeliveryError` with a secret-free reason."""
+        context = self._ssl_context or ssl.create_default_context()
+        try:
+            client: smtplib.SMTP
+            if self.security == SmtpSecurity.SSL:
+                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            else:
+                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            with client:
+                client.ehlo()
+                if self.security == SmtpSecurity.STARTTLS:
+                    client.starttls(context=context)
+                    client.ehlo()
+                if self.user:
+                    client.login(self.user, self._password or "")
+                # The envelope takes bare addresses; display names stay in the headers (RFC 5321 section 4.1.2).
+                envelope_from = parseaddr(self.sender)[1] or self.sender
+                envelope_to = [addr for _, addr in getaddresses(self.recipients) if addr]
+                refused = client.send_message(message, from_addr=envelope_from, to_addrs=envelope_to)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(f"SMTP {self.host}:{self.port}: {self._describe(exc)}") from None
+        if refused:
+            raise DeliveryError(f"SMTP {self.host}:{self.port}: recipients refused: {', '.join(sorted(refused))}")
+
+    def _describe(self, exc: BaseException) -> str:
+        if isinstance(exc, ConnectionRefusedError):
+            text = "connection refused"
+        elif isinstance(exc, socket.timeout | TimeoutError):
+            text = f"no answer within {self.timeout:g} s"
+        elif isinstance(exc, smtplib.SMTPAuthenticationError):
+            text = f"authentication failed for user {self.user!r} (code {exc.smtp_code})"
+        elif isinstance(exc, smtplib.SMTPNotSupportedError):
+            text = f"server does not support this ({exc}); check PAPERBRIEF_SMTP_SECURITY"
+        elif isinstance(exc, smtplib.SMTPResponseException):
+            raw = exc.smtp_error
+            detail = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+            text = f"server answered {exc.smtp_code} {detail}"
+        else:
+            text = str(exc) or type(exc).__name__
+        return self._scrub(" ".join(text.split()))
+
+    def _scrub(self, text: str) -> str:
+        # A server may echo what it received; never let the password (or its AUTH encodings) through.
+        if not self._password:
+            return text
+        secrets = {self._password}
+        for raw in (f"\0{self.user}\0{self._password}", self._password):
+            secrets.add(base64.b64encode(raw.encode("utf-8")).decode("ascii"))
+        for secret in secrets:
+            text = text.replace(secret, "****")
+        return text
+
+
+class EmailChannel:
+    """The `email` channel: one message per day to every recipient."""
+
+    kind = ChannelKind.EMAIL
+
+    def __init__(self, sender: EmailSender, base_url: str | None = None) -> None:
+        self.sender = sender
+        self.base_url = base_url
+
+    @property
+    def name(self) -> str:
+        """Always `email`: one log row per day whatever the recipients."""
+        return "email"
+
+    def send(self, digest: Digest) -> None:
+        """Build the day's message and send it."""
+        self.sender.send(build_email(digest, self.sender.sender, self.sender.recipients, self.base_url))

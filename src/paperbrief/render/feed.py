@@ -1,0 +1,118 @@
+"""The Atom feed of the latest digests: one entry per paper (RFC 4287, written with feedgen).
+
+See https://www.rfc-editor.org/rfc/rfc4287 and https://feedgen.kiesow.be/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from feedgen.feed import FeedGenerator
+from lxml import etree
+from markupsafe import Markup
+
+from paperbrief.models import Digest, DigestEntry
+from paperbrief.render import site_text
+from paperbrief.render.site_text import Labels, labels_for
+
+FEED_ID = "urn:paperbrief:feed"
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _digest_time(digest: Digest) -> dt.datetime:
+    if digest.generated is not None:
+        return digest.generated if digest.generated.tzinfo else digest.generated.replace(tzinfo=dt.UTC)
+    return dt.datetime.combine(digest.date, dt.time(0, 0), tzinfo=dt.UTC)
+
+
+def _entry_html(entry: DigestEntry, labels: Labels, page_url: str | None) -> str:
+    summary = entry.summary
+    parts: list[Markup] = []
+    if summary is not None and summary.tldr:
+        parts.append(Markup("<p><strong>{}</strong> {}</p>").format(labels.tldr, summary.tldr))
+    parts.append(
+        Markup("<p>{}: {} · {}: {}</p>").format(
+            labels.score,
+            site_text.score_text(entry, labels),
+            labels.categories,
+            ", ".join(entry.paper.categories or [entry.paper.primary]),
+        )
+    )
+    if summary is not None and summary.keywords:
+        parts.append(Markup("<p>{}: {}</p>").format(labels.keywords, ", ".join(summary.keywords)))
+    links = [
+        Markup('<a href="{}">{}</a>').format(entry.paper.abs_url, labels.abs_link),
+        Markup('<a href="{}">{}</a>').format(entry.paper.pdf_url, labels.pdf_link),
+    ]
+    links += [Markup('<a href="{}">{}</a>').format(url, labels.code_link) for url in site_text.code_urls(entry)]
+    if page_url:
+        links.append(Markup('<a href="{}">{}</a>').format(page_url, labels.read_online))
+    parts.append(Markup("<p>{}</p>").format(Markup(" · ").join(links)))
+    return str(Markup("\n").join(parts))
+
+
+def build_feed(digests: Sequence[Digest], base_url: str | None = None, feed_days: int = 7) -> bytes:
+    """The Atom XML of the newest `feed_days` digests, one entry per paper, newest day first."""
+    days = sorted(digests, key=lambda d: d.date, reverse=True)[: max(feed_days, 0)]
+    labels = labels_for(days[0].language if days else "zh")
+    site = base_url.rstrip("/") + "/" if base_url else None
+    feed = FeedGenerator()
+    feed.id(f"{site}feed.xml" if site else FEED_ID)
+    feed.title(labels.title)
+    feed.author({"name": "paperbrief"})
+    feed.generator("paperbrief")
+    feed.language(labels.html_lang)
+    if site:
+        feed.link(href=f"{site}index.html", rel="alternate", type="text/html")
+        feed.link(href=f"{site}feed.xml", rel="self", type="application/atom+xml")
+    else:
+        feed.link(href="https://arxiv.org/", rel="alternate", type="text/html")
+    entry_links: list[list[dict[str, str]]] = []
+    newest = max((_digest_time(d) for d in days), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+    feed.updated(newest)
+    for digest in days:
+        day_labels = labels_for(digest.language)
+        when = _digest_time(digest)
+        for entry in digest.entries:
+            paper = entry.paper
+            page_url = site_text.day_page_url(base_url, digest.date, paper.arxiv_id)
+            item = feed.add_entry(order="append")
+            # One id per (day, paper version): the same version shown on another day is another entry.
+            item.id(f"urn:paperbrief:{digest.date.isoformat()}:{paper.versioned_id}")
+            item.title(site_text.one_line(paper.title))
+            links = [{"href": page_url or paper.abs_url, "rel": "alternate", "type": "text/html"}]
+            links.append({"href": paper.pdf_url, "rel": "related", "type": "application/pdf", "title": "PDF"})
+            if page_url:
+                links.append({"href": paper.abs_url, "rel": "related", "type": "text/html", "title": "arXiv"})
+            item.link(links)
+            entry_links.append(links)
+            for name in paper.authors[:20] or ["arXiv"]:
+                item.author({"name": name})
+            for category in paper.categories:
+                item.category(term=category)
+            item.updated(when)
+            if paper.published is not None:
+                item.published(paper.published if paper.published.tzinfo else paper.published.replace(tzinfo=dt.UTC))
+            tldr = entry.summary.tldr if entry.summary is not None and entry.summary.tldr else paper.abstract
+            item.summary(site_text.one_line(tldr, 600))
+            item.content(_entry_html(entry, day_labels, page_url), type="html")
+    data: bytes = feed.atom_str(pretty=True)
+    return _restore_link_attributes(data, entry_links)
+
+
+def _restore_link_attributes(data: bytes, entry_links: list[list[dict[str, str]]]) -> bytes:
+    """Put back rel/type/title on entry links, which feedgen 1.0.0 drops.
+
+    https://github.com/lkiesow/python-feedgen/issues/135 : without this every link is an
+    `alternate`, and Atom allows one alternate link per type (RFC 4287 section 4.1.1).
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    root = etree.fromstring(data, parser=parser)
+    for element, links in zip(root.iter(f"{_ATOM}entry"), entry_links, strict=True):
+        for link_element, link in zip(element.findall(f"{_ATOM}link"), links, strict=True):
+            for key in ("rel", "type", "title"):
+                if key in link:
+                    link_element.set(key, link[key])
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return out

@@ -1,0 +1,79 @@
+"""JSON output of a digest: the data model as one UTF-8 document with a `schema_version`.
+
+Schema: docs/json-schema.md (prose) and docs/digest.schema.json (JSON Schema, generated from the
+pydantic model by `digest_json_schema()`; https://json-schema.org/draft/2020-12).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from paperbrief.models import Digest
+from paperbrief.render.layout import ordered_entries
+
+# Bump on any change a consumer could notice (renamed/removed field, changed meaning).
+SCHEMA_VERSION = 1
+
+
+class DigestJSONError(ValueError):
+    """A JSON document is not a paperbrief digest of a supported schema version."""
+
+
+class DigestDocument(Digest):
+    """The JSON document of one digest: the `Digest` model plus `schema_version`."""
+
+    schema_version: int = Field(
+        default=SCHEMA_VERSION,
+        description="Version of this document's schema; bumped on incompatible changes.",
+    )
+
+
+def digest_document(digest: Digest) -> dict[str, Any]:
+    """The digest as a JSON-ready dict: entries in report order, numbered as in the Markdown report."""
+    ordered = digest.model_copy(update={"entries": ordered_entries(digest)})
+    body = ordered.model_dump(mode="json")
+    # schema_version first so that a reader sees it before anything else.
+    return {"schema_version": SCHEMA_VERSION, **body}
+
+
+def render_json(digest: Digest) -> str:
+    """The digest as JSON text: UTF-8 (no \\u escapes), indent 2, keys in model order, final newline."""
+    return json.dumps(digest_document(digest), ensure_ascii=False, indent=2) + "\n"
+
+
+def load_digest_json(text: str) -> Digest:
+    """Read back a digest written by `render_json` (raises `DigestJSONError` with one line)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DigestJSONError(f"not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise DigestJSONError("not a digest document: top level is not an object")
+    version = data.pop("schema_version", None)
+    if version != SCHEMA_VERSION:
+        raise DigestJSONError(f"unsupported schema_version {version!r} (this paperbrief reads {SCHEMA_VERSION})")
+    try:
+        return Digest.model_validate(data)
+    except ValidationError as exc:
+        raise DigestJSONError(f"invalid digest document: {exc.errors()[0]['msg']}") from exc
+
+
+def digest_json_schema() -> dict[str, Any]:
+    """The JSON Schema of `render_json`'s output (what docs/digest.schema.json holds)."""
+    schema = DigestDocument.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "paperbrief digest"
+    schema["required"] = sorted({*schema.get("required", []), "schema_version"})
+    return schema
+
+
+def render_json_schema() -> str:
+    """The JSON Schema as text, exactly as committed in docs/digest.schema.json."""
+    return json.dumps(digest_json_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+if __name__ == "__main__":  # `python -m paperbrief.render.json_out > docs/digest.schema.json`
+    print(render_json_schema(), end="")

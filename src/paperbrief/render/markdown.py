@@ -1,0 +1,346 @@
+"""Markdown report in the reference layout (Jinja2 template `templates/daily.md.j2`).
+
+Untrusted text (titles, abstracts, authors, summaries) is escaped by `escape_markdown` so it renders
+as text on GitHub (CommonMark + GFM, https://github.github.com/gfm/), while plain scientific
+text — LaTeX `$…$`, `%`, `&`, quotes, intraword `_` — stays byte for byte as arXiv wrote it.
+See docs/markdown.md for the rule and the deliberate differences from the reference report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+
+from paperbrief.models import Digest, DigestEntry, Summary, SummaryStatus
+from paperbrief.render.layout import github_slug, labels_for, ordered_sections
+
+__all__ = ["escape_markdown", "github_slug", "render_markdown"]
+
+_NEWLINE_RE = re.compile(r"[ \t]*(?:\r\n|\r|\n)\s*")
+# `$…$` spans (not `\$`): LaTeX that GitHub renders as math; left as written except `<`, `[`, `]`.
+_MATH_RE = re.compile(r"(?<!\\)\$[^$]+?(?<!\\)\$")
+_BACKTICKS_RE = re.compile(r"`+")
+_TILDES_RE = re.compile(r"~+")
+_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# Characters after which a backslash would act as a Markdown escape of something we escape.
+_ESCAPE_TARGETS = frozenset("\\*_[]<>`~")
+_LIST_START_RE = re.compile(r"^(\d{1,9})([.)])(\s|$)")
+_SAFE_URL_RE = re.compile(r"^https?://[^\s<>()\[\]`*_\\]+$")
+
+
+def escape_markdown(text: str, *, block_start: bool = False) -> str:
+    """Escape untrusted text so Markdown shows it as text (one line; see docs/markdown.md).
+
+    Always: `<` → `&lt;`, `[`/`]`/`*` backslash-escaped. Outside `$…$` math: `_` unless between two
+    letters/digits, backticks/tildes only when they could pair into code/strikethrough, and a
+    backslash only before a character it would otherwise escape. `block_start` also neutralizes
+    a leading `#`, `>`, `-`, `+` or `1.` that would start a heading, quote or list.
+    """
+    text = _NEWLINE_RE.sub(" ", text).strip()
+    if not text:
+        return ""
+    math = _span_mask(text, _MATH_RE)
+    paired = _paired_runs(text, _BACKTICKS_RE, math, flanking=False) | _paired_runs(
+        text, _TILDES_RE, math, flanking=True
+    )
+    out: list[str] = []
+    for i, char in enumerate(text):
+        prev = text[i - 1] if i > 0 else " "
+        nxt = text[i + 1] if i + 1 < len(text) else " "
+        in_math = math[i]
+        if char == "<":
+            out.append("&lt;")
+        elif char in "[]*" and not (char == "*" and in_math):
+            out.append("\\" + char)
+        elif in_math:
+            out.append(char)
+        elif char == "_":
+            out.append("_" if prev.isalnum() and nxt.isalnum() else "\\_")
+        elif char in "`~":
+            out.append("\\" + char if i in paired else char)
+        elif char == "\\":
+            # "\method" or "91.4\%" are harmless; "\*" or a trailing "\" would turn into markup.
+            out.append("\\\\" if (nxt in _ESCAPE_TARGETS or i + 1 == len(text)) else "\\")
+        else:
+            out.append(char)
+    escaped = "".join(out)
+    if block_start:
+        escaped = _escape_block_start(escaped)
+    return escaped
+
+
+def _span_mask(text: str, pattern: re.Pattern[str]) -> list[bool]:
+    mask = [False] * len(text)
+    for match in pattern.finditer(text):
+        for k in range(match.start(), match.end()):
+            mask[k] = True
+    return mask
+
+
+def _paired_runs(text: str, pattern: re.Pattern[str], math: list[bool], *, flanking: bool) -> set[int]:
+    """Indexes of delimiter runs that could pair up (a code span, or GFM strikethrough)."""
+    runs = [m for m in pattern.finditer(text) if not math[m.start()]]
+    marked: set[int] = set()
+    for a, first in enumerate(runs):
+        for second in runs[a + 1 :]:
+            if len(first.group()) != len(second.group()):
+                continue
+            opens = _can_open(text, first.start(), first.end())
+            if flanking and not (opens and _can_close(text, second.start(), second.end())):
+                continue
+            marked.update(range(first.start(), first.end()))
+            marked.update(range(second.start(), second.end()))
+    return marked
+
+
+def _can_open(text: str, start: int, end: int) -> bool:
+    # GFM left-flanking delimiter run.
+    prev = text[start - 1] if start > 0 else " "
+    nxt = text[end] if end < len(text) else " "
+    if nxt.isspace():
+        return False
+    return not _is_punct(nxt) or prev.isspace() or _is_punct(prev)
+
+
+def _can_close(text: str, start: int, end: int) -> bool:
+    # GFM right-flanking delimiter run.
+    prev = text[start - 1] if start > 0 else " "
+    nxt = text[end] if end < len(text) else " "
+    if prev.isspace():
+        return False
+    return not _is_punct(prev) or nxt.isspace() or _is_punct(nxt)
+
+
+def _is_punct(char: str) -> bool:
+    return char in _ASCII_PUNCT or (not char.isalnum() and not char.isspace())
+
+
+def _escape_block_start(text: str) -> str:
+    if text[0] in "#>+=|":
+        return "\\" + text
+    if text[0] == "-" and (len(text) == 1 or text[1] in " -"):
+        return "\\" + text
+    match = _LIST_START_RE.match(text)
+    if match:
+        return f"{match.group(1)}\\{text[len(match.group(1)) :]}"
+    return text
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    # Markdown, not HTML: autoescape is off and every untrusted value is passed through escape_markdown.
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("paperbrief.render", "templates"),
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_markdown(digest: Digest) -> str:
+    """The digest as Markdown in the reference layout, with fixes 1–4 of docs/markdown.md."""
+    labels = labels_for(digest.language)
+    sections = ordered_sections(digest)
+    context: dict[str, Any] = {
+        "L": labels,
+        "date": digest.date.isoformat(),
+        "no_announcement": digest.no_announcement,
+        "no_announcement_reason": escape_markdown(digest.no_announcement_reason or "", block_start=True),
+        "count_line": _count_line(digest, labels),
+        "warnings": [escape_markdown(w) for w in digest.warnings if w.strip()],
+        "highlights": _highlights(digest.highlights),
+        "sections": [
+            {
+                "category": escape_markdown(s.category),
+                "anchor": s.anchor,
+                "count": labels["toc_count"].format(n=s.count),
+                "entries": [_entry_view(e, labels) for e in s.entries],
+            }
+            for s in sections
+        ],
+        "footer": _footer(digest, labels),
+    }
+    return _environment().get_template("daily.md.j2").render(**context)
+
+
+def _count_line(digest: Digest, labels: dict[str, str]) -> str:
+    summaries = [e.summary for e in digest.entries if e.summary is not None]
+    n = len(digest.entries)
+    if any(s.status == SummaryStatus.OK for s in summaries):
+        return labels["count_ai"].format(n=n)
+    if any(s.status == SummaryStatus.EXTRACTIVE for s in summaries):
+        return labels["count_extractive"].format(n=n)
+    return labels["count_none"].format(n=n)
+
+
+def _highlights(text: str | None) -> list[str]:
+    # Highlights are model-written: keep their bullets, escape everything else.
+    lines: list[str] = []
+    for raw in (text or "").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line[:2] in ("- ", "* ", "• "):
+            lines.append("- " + escape_markdown(line[2:]))
+        else:
+            lines.append(escape_markdown(line, block_start=True))
+    return lines
+
+
+def _entry_view(entry: DigestEntry, labels: dict[str, str]) -> dict[str, Any]:
+    paper = entry.paper
+    view: dict[str, Any] = {
+        "number": entry.number,
+        "title": escape_markdown(paper.title),
+        "abs_url": paper.abs_url,
+        "pdf_url": f"{paper.pdf_url}.pdf",
+        "authors": _authors(paper.authors, labels),
+        "categories": escape_markdown(", ".join(paper.categories or [paper.primary])),
+        "reason": _reason(entry, labels),
+        "enrichment": _enrichment(entry, labels),
+        "published": _published(paper.published, labels),
+        "abstract": escape_markdown(paper.abstract, block_start=True) or labels["no_abstract"],
+    }
+    view.update(_summary_view(entry.summary, labels))
+    return view
+
+
+def _authors(authors: list[str], labels: dict[str, str]) -> str:
+    names = [escape_markdown(a) for a in authors if a.strip()]
+    if not names:
+        return labels["unknown"]
+    if len(names) > 3:
+        return labels["authors_more"].format(names=", ".join(names[:3]), n=len(names))
+    return ", ".join(names)
+
+
+def _published(value: dt.datetime | None, labels: dict[str, str]) -> str:
+    if value is None:
+        return labels["unknown"]
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.date().isoformat()
+
+
+def _summary_view(summary: Summary | None, labels: dict[str, str]) -> dict[str, Any]:
+    if summary is None:
+        return {"note": labels["not_summarized"]}
+    if summary.status == SummaryStatus.SKIPPED_BUDGET:
+        return {"note": labels["skipped_budget"]}
+    view: dict[str, Any] = {"note": None}
+    for name in ("tldr", "motivation", "method", "conclusion"):
+        value = getattr(summary, name)
+        view[name] = escape_markdown(value) if value and value.strip() else _missing(summary, labels)
+    keywords = [escape_markdown(k) for k in summary.keywords if k.strip()]
+    view["keywords"] = ", ".join(keywords) if keywords else _missing(summary, labels)
+    view["score"] = _score(summary, labels)
+    return view
+
+
+def _missing(summary: Summary, labels: dict[str, str]) -> str:
+    if summary.status == SummaryStatus.FAILED:
+        reason = _short_reason(summary.error)
+        return labels["field_failed"].format(reason=reason) if reason else labels["field_failed_plain"]
+    if summary.status == SummaryStatus.EXTRACTIVE:
+        return labels["field_not_found"]
+    return labels["field_missing"]
+
+
+def _short_reason(error: str | None, limit: int = 80) -> str:
+    first = (error or "").strip().splitlines()[0] if (error or "").strip() else ""
+    if len(first) > limit:
+        first = first[: limit - 1].rstrip() + "…"
+    return escape_markdown(first)
+
+
+def _score(summary: Summary, labels: dict[str, str]) -> str:
+    if summary.score is None:
+        return labels["not_scored"] if summary.status == SummaryStatus.EXTRACTIVE else labels["score_failed"]
+    text = str(summary.score)
+    if summary.score_reason and summary.score_reason.strip():
+        reason = escape_markdown(summary.score_reason)
+        text += f"（{reason}）" if labels["colon"] == "：" else f" ({reason})"
+    return text
+
+
+def _reason(entry: DigestEntry, labels: dict[str, str]) -> str | None:
+    reason = entry.reason
+    if reason is None:
+        return None
+    parts: list[str] = []
+    for key, values in (
+        ("reason_terms", reason.matched_terms),
+        ("reason_authors", reason.matched_authors),
+        ("reason_profile", reason.matched_profile),
+    ):
+        if values:
+            parts.append(labels[key].format(v=", ".join(escape_markdown(v) for v in values)))
+    if reason.rank_score is not None:
+        parts.append(labels["reason_rank"].format(v=f"{reason.rank_score:.2f}"))
+    if reason.note and reason.note.strip():
+        parts.append(escape_markdown(reason.note))
+    return labels["sep"].join(parts) or None
+
+
+def _enrichment(entry: DigestEntry, labels: dict[str, str]) -> str | None:
+    extra = entry.enrichment
+    if extra is None:
+        return None
+    parts: list[str] = []
+    urls = [f"<{u}>" for u in extra.code_urls if _SAFE_URL_RE.match(u)]
+    if urls:
+        parts.append(labels["enrich_code"].format(v=" ".join(urls)))
+    if extra.venue and extra.venue.strip():
+        parts.append(labels["enrich_venue"].format(v=escape_markdown(extra.venue)))
+    sizes = []
+    if extra.pages:
+        sizes.append(labels["enrich_pages"].format(n=extra.pages))
+    if extra.figures:
+        sizes.append(labels["enrich_figures"].format(n=extra.figures))
+    if sizes:
+        parts.append(labels["list_sep"].join(sizes))
+    return labels["sep"].join(parts) or None
+
+
+def _footer(digest: Digest, labels: dict[str, str]) -> list[str]:
+    lines: list[str] = []
+    if not digest.no_announcement:
+        writers: list[str] = []
+        for entry in digest.entries:
+            s = entry.summary
+            if s is None or s.status == SummaryStatus.SKIPPED_BUDGET:
+                continue
+            writer = labels["footer_writer"].format(
+                backend=escape_markdown(s.backend), model=escape_markdown(s.model),
+                prompt=escape_markdown(s.prompt_version),
+            )
+            if writer not in writers:
+                writers.append(writer)
+        if writers:
+            lines.append(labels["footer_writers"].format(writers=labels["list_sep"].join(writers)))
+        else:
+            lines.append(labels["footer_no_summaries"])
+        stats = digest.stats
+        if stats.tokens_in or stats.tokens_out or stats.cost:
+            cost = labels["footer_cost"].format(cost=f"{stats.cost:.4f}") if stats.cost else ""
+            lines.append(
+                labels["footer_usage"].format(tin=f"{stats.tokens_in:,}", tout=f"{stats.tokens_out:,}", cost=cost)
+            )
+        if stats.announced:
+            counts = [
+                labels["footer_count"].format(
+                    cat=escape_markdown(cat), announced=stats.announced[cat], fetched=stats.fetched.get(cat, 0)
+                )
+                for cat in sorted(stats.announced)
+            ]
+            lines.append(labels["footer_counts"].format(counts=labels["list_sep"].join(counts)))
+    if digest.generated is not None:
+        when = digest.generated if digest.generated.tzinfo else digest.generated.replace(tzinfo=dt.UTC)
+        lines.append(labels["footer_generated"].format(when=when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")))
+    return lines

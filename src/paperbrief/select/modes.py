@@ -1,0 +1,279 @@
+"""Selection modes: which of the day's papers go into the digest, in which order, and why.
+
+`latest` is the reference's behaviour (newest ids first), `interest` pre-ranks by the profile,
+`score` hands up to `max_llm_papers` ranked candidates to the summarizer and keeps the best
+`max_papers` by LLM score (`finalize_by_score`), `auto` is `interest` when a profile exists and
+`latest` otherwise. Every input paper gets a one-line decision (docs/selection.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from paperbrief.models import DigestEntry, Paper, SelectionReason
+from paperbrief.select.enrich import enrich_paper
+from paperbrief.select.filters import (
+    DEFAULT_FIELDS,
+    AuthorPattern,
+    CategoryVerdict,
+    Field,
+    Term,
+    category_verdict,
+    compile_authors,
+    compile_terms,
+    matching_terms,
+    parse_fields,
+    watched_authors,
+)
+from paperbrief.select.profile import profile_entries
+from paperbrief.select.rank import (
+    Bm25Similarity,
+    EmbeddingSimilarity,
+    EmbeddingUnavailable,
+    RankedPaper,
+    Similarity,
+    newest_first,
+    newest_key,
+    rank_candidates,
+)
+
+if TYPE_CHECKING:
+    from paperbrief.settings import Settings
+
+
+class SelectMode(StrEnum):
+    """How the digest's papers are chosen."""
+
+    AUTO = "auto"
+    LATEST = "latest"
+    INTEREST = "interest"
+    SCORE = "score"
+
+
+NO_MATCH_NOTE = {
+    "zh": "兴趣画像今日无匹配",
+    "en": "No paper matched your interest profile today",
+}
+NO_PROFILE_NOTE = {
+    "zh": "未设置兴趣画像（select.topics 或阅读列表），按最新论文选取",
+    "en": "No interest profile (select.topics or a reading list) is set: newest papers selected",
+}
+
+
+@dataclass
+class SelectOptions:
+    """Everything selection needs; terms and authors are validated when the options are built."""
+
+    mode: SelectMode | str = SelectMode.AUTO
+    max_papers: int = 30
+    max_llm_papers: int = 100
+    categories: Sequence[str] = ()
+    include_cross: bool = False
+    include: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+    fields: Sequence[str] = tuple(f.value for f in DEFAULT_FIELDS)
+    authors: Sequence[str] = ()
+    topics: dict[str, float] = field(default_factory=dict)
+    embedding_model: str | None = None
+    language: str = "zh"
+    include_terms: list[Term] = field(init=False, repr=False)
+    exclude_terms: list[Term] = field(init=False, repr=False)
+    field_list: tuple[Field, ...] = field(init=False, repr=False)
+    author_patterns: list[AuthorPattern] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Invalid regexes, fields or modes fail here, before any paper is fetched or paid for.
+        self.mode = SelectMode(self.mode)
+        if self.max_papers < 1 or self.max_llm_papers < 1:
+            raise ValueError("max_papers and max_llm_papers must be at least 1")
+        self.include_terms = compile_terms(self.include)
+        self.exclude_terms = compile_terms(self.exclude)
+        self.field_list = parse_fields(self.fields)
+        self.author_patterns = compile_authors(self.authors)
+
+    def _note(self, table: dict[str, str]) -> str:
+        return table.get(self.language, table["en"])
+
+
+@dataclass
+class Selection:
+    """The selected entries in report order, the candidate count, a decision for every input paper."""
+
+    entries: list[DigestEntry] = field(default_factory=list)
+    candidates: int = 0
+    decisions: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    mode: SelectMode = SelectMode.LATEST
+
+
+def options_from_settings(
+    settings: Settings, max_papers: int | None = None, mode: str | None = None
+) -> SelectOptions:
+    """Map the `select_*`, `arxiv_*` and `max_papers` settings (and CLI overrides) to options."""
+    return SelectOptions(
+        mode=mode or settings.select_mode,
+        max_papers=max_papers or settings.max_papers,
+        max_llm_papers=settings.select_max_llm_papers,
+        categories=tuple(settings.arxiv_categories),
+        include_cross=settings.arxiv_include_cross,
+        include=tuple(settings.select_include),
+        exclude=tuple(settings.select_exclude),
+        fields=tuple(settings.select_fields),
+        authors=tuple(settings.select_authors),
+        topics=dict(settings.select_topics),
+        embedding_model=settings.select_embedding_model,
+        language=settings.language,
+    )
+
+
+@dataclass
+class _Candidate:
+    paper: Paper
+    terms: list[str]
+    authors: list[str]
+    past_exclude: list[str]
+
+
+def _filter(paper: Paper, options: SelectOptions) -> _Candidate | str:
+    """A candidate, or the reason the paper is filtered out."""
+    verdict = category_verdict(paper, options.categories)
+    watched = watched_authors(paper, options.author_patterns)
+    if verdict is CategoryVerdict.OUTSIDE:
+        return f"filtered: primary {paper.primary} is not in the configured categories"
+    if verdict is CategoryVerdict.CROSS and not options.include_cross and not watched:
+        return f"filtered: cross-list from {paper.primary} (cross-lists are off)"
+    excluded = matching_terms(paper, options.exclude_terms, options.field_list)
+    if excluded and not watched:
+        term, where = excluded[0]
+        return f"filtered: exclude term {term!r} in {where.value}"
+    included = matching_terms(paper, options.include_terms, options.field_list)
+    if options.include_terms and not included and not watched:
+        fields = ", ".join(f.value for f in options.field_list)
+        return f"filtered: no include term matched in {fields}"
+    return _Candidate(paper, [t for t, _ in included], watched, [t for t, _ in excluded])
+
+
+def _dedupe(papers: Sequence[Paper]) -> list[Paper]:
+    # A paper listed twice (e.g. new and replace in one feed) is considered once, highest version.
+    best: dict[str, Paper] = {}
+    for paper in papers:
+        kept = best.get(paper.arxiv_id)
+        if kept is None or paper.version > kept.version:
+            best[paper.arxiv_id] = paper
+    return [p for p in papers if best[p.arxiv_id] is p]
+
+
+def _similarity(options: SelectOptions, notes: list[str]) -> Similarity:
+    if options.embedding_model:
+        try:
+            return EmbeddingSimilarity(options.embedding_model)
+        except EmbeddingUnavailable as exc:
+            notes.append(f"{exc}; ranked with BM25 instead")
+    return Bm25Similarity()
+
+
+def select_papers(
+    papers: Sequence[Paper],
+    options: SelectOptions,
+    reading_items: Sequence[dict[str, Any]] = (),
+    *,
+    similarity: Similarity | None = None,
+) -> Selection:
+    """Filter, rank and cut a day's papers; entries come in report order with their reasons."""
+    selection = Selection()
+    decisions: dict[str, str] = {}
+    unique = _dedupe(papers)
+    candidates: list[_Candidate] = []
+    for paper in unique:
+        outcome = _filter(paper, options)
+        if isinstance(outcome, str):
+            decisions[paper.arxiv_id] = outcome
+        else:
+            candidates.append(outcome)
+    selection.candidates = len(candidates)
+    entries = profile_entries(options.topics, reading_items)
+    mode = SelectMode(options.mode)
+    if mode is SelectMode.AUTO:
+        mode = SelectMode.INTEREST if entries else SelectMode.LATEST
+    elif mode in (SelectMode.INTEREST, SelectMode.SCORE) and not entries:
+        selection.notes.append(options._note(NO_PROFILE_NOTE))
+    selection.mode = mode
+    by_id = {c.paper.arxiv_id: c for c in candidates}
+
+    ranked: dict[str, tuple[int, RankedPaper]] = {}
+    if entries and mode is not SelectMode.LATEST and candidates:
+        sim = similarity or _similarity(options, selection.notes)
+        result = rank_candidates([c.paper for c in candidates], entries, sim)
+        ranked = {r.paper.arxiv_id: (i + 1, r) for i, r in enumerate(result)}
+        order = [r.paper.arxiv_id for r in result]
+        if not any(r.matched for r in result):
+            selection.notes.append(options._note(NO_MATCH_NOTE))
+    else:
+        order = [p.arxiv_id for p in newest_first([c.paper for c in candidates])]
+
+    limit = options.max_llm_papers if mode is SelectMode.SCORE else options.max_papers
+    pinned = [i for i in order if by_id[i].authors]
+    rest = [i for i in order if not by_id[i].authors]
+    chosen = set(pinned) | set(rest[: max(0, limit - len(pinned))])
+    total = len(order)
+    for position, arxiv_id in enumerate(order, start=1):
+        cand = by_id[arxiv_id]
+        rank_info = ranked.get(arxiv_id)
+        score = rank_info[1].score if rank_info else None
+        where = f"rank {position} of {total}" + (f", score {score:.3f}" if score is not None else "")
+        if not ranked:
+            where = f"position {position} of {total} newest first"
+        if arxiv_id not in chosen:
+            decisions[arxiv_id] = f"not selected: {where} (cut at {limit})"
+            continue
+        matched_profile = rank_info[1].matched if rank_info else []
+        parts = [f"selected: {where}"]
+        if cand.authors:
+            parts.append("watched author " + ", ".join(cand.authors))
+        if cand.past_exclude:
+            parts.append("kept past exclude term " + ", ".join(repr(t) for t in cand.past_exclude))
+        if cand.terms:
+            parts.append("terms " + ", ".join(repr(t) for t in cand.terms))
+        if matched_profile:
+            parts.append("profile: " + "; ".join(matched_profile[:3]))
+        if mode is SelectMode.SCORE:
+            parts.append("sent for LLM scoring")
+        decisions[arxiv_id] = "; ".join(parts)
+        note = "watched author" if cand.authors else (f"rank {position}/{total}" if ranked else "newest first")
+        reason = SelectionReason(
+            rank_score=score,
+            matched_terms=cand.terms,
+            matched_authors=cand.authors,
+            matched_profile=matched_profile,
+            note=note,
+        )
+        selection.entries.append(DigestEntry(paper=cand.paper, reason=reason, enrichment=enrich_paper(cand.paper)))
+    # Every input paper has a decision, in input order.
+    selection.decisions = {p.arxiv_id: decisions[p.arxiv_id] for p in papers}
+    for number, entry in enumerate(selection.entries, start=1):
+        entry.number = number
+    return selection
+
+
+def finalize_by_score(entries: Sequence[DigestEntry], max_papers: int) -> list[DigestEntry]:
+    """`score` mode's cut: the best `max_papers` by LLM score (None last), watched authors always kept.
+
+    Ties: higher rank score first, then the newer arXiv id. Entries are renumbered from 1.
+    """
+
+    def key(entry: DigestEntry) -> tuple[Any, ...]:
+        llm = entry.summary.score if entry.summary is not None else None
+        rank = entry.reason.rank_score if entry.reason is not None else None
+        return (llm is None, -(llm or 0), rank is None, -(rank or 0.0), newest_key(entry.paper.arxiv_id))
+
+    ordered = sorted(entries, key=key)
+    pinned = [e for e in ordered if e.reason is not None and e.reason.matched_authors]
+    rest = [e for e in ordered if not (e.reason is not None and e.reason.matched_authors)]
+    keep = {id(e) for e in pinned} | {id(e) for e in rest[: max(0, max_papers - len(pinned))]}
+    out = [e.model_copy() for e in ordered if id(e) in keep]
+    for number, entry in enumerate(out, start=1):
+        entry.number = number
+    return out

@@ -1,0 +1,160 @@
+"""Polite, bounded-retry HTTP GET for every arXiv endpoint (httpx + tenacity).
+
+Retries 429 (honouring Retry-After), 5xx, connection errors, timeouts and 200 responses whose
+body is empty or unparseable (ropensci/aRxiv#67: "sometimes will return an http status of 200
+with 0 search results"); every attempt waits its turn at the shared `Throttle`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+import httpx
+from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_exponential_jitter
+
+from paperbrief.sources.arxiv._throttle import Throttle
+from paperbrief.sources.arxiv.errors import (
+    ArxivEmptyPageError,
+    ArxivError,
+    ArxivHTTPError,
+    ArxivNetworkError,
+    ArxivParseError,
+)
+
+T = TypeVar("T")
+
+_log = logging.getLogger("paperbrief.sources.arxiv")
+
+
+class _Retryable(Exception):
+    """Internal: an attempt failed in a way worth retrying; `error` is what the caller sees."""
+
+    def __init__(self, error: ArxivError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
+class HttpClient:
+    """GET with the shared throttle, a descriptive User-Agent and bounded exponential-backoff retries."""
+
+    def __init__(
+        self,
+        *,
+        throttle: Throttle,
+        user_agent: str,
+        timeout: float = 30.0,
+        retries: int = 4,
+        backoff_seconds: float = 6.0,
+        backoff_max_seconds: float = 120.0,
+        max_retry_after_seconds: float = 600.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.throttle = throttle
+        self.retries = retries
+        self.backoff_seconds = backoff_seconds
+        self.backoff_max_seconds = backoff_max_seconds
+        self.max_retry_after_seconds = max_retry_after_seconds
+        self._sleep = sleep
+        self._client = httpx.Client(
+            headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=True,
+            transport=transport,
+        )
+        self._exponential = wait_exponential_jitter(
+            initial=backoff_seconds, max=backoff_max_seconds, jitter=backoff_seconds
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def get(self, url: str, params: Mapping[str, str | int], parse: Callable[[bytes, str], T]) -> T:
+        """GET `url`, parse the body with `parse(body, url)`; typed `ArxivError` after the retries."""
+        retrying = Retrying(
+            sleep=self._sleep or time.sleep,
+            stop=stop_after_attempt(self.retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retryable),
+            before_sleep=self._log_retry,
+            reraise=False,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._once(url, params, parse)
+        except RetryError as exc:
+            last = exc.last_attempt.exception()
+            if isinstance(last, _Retryable):
+                error = last.error
+                error.add_note_line(f"— gave up after {exc.last_attempt.attempt_number} attempt(s)")
+                raise error from None
+            raise  # pragma: no cover - only _Retryable is retried
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _once(self, url: str, params: Mapping[str, str | int], parse: Callable[[bytes, str], T]) -> T:
+        request = self._client.build_request("GET", url, params=dict(params))
+        full_url = str(request.url)
+        with self.throttle.slot():
+            try:
+                response = self._client.send(request)
+            except httpx.TimeoutException as exc:
+                raise _Retryable(ArxivNetworkError(f"timed out ({type(exc).__name__})", full_url)) from None
+            except httpx.TransportError as exc:
+                detail = str(exc) or type(exc).__name__
+                raise _Retryable(ArxivNetworkError(f"connection failed: {detail}", full_url)) from None
+        status = response.status_code
+        body = response.content
+        if status == 429 or status >= 500:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            reason = response.reason_phrase or ""
+            raise _Retryable(ArxivHTTPError(f"HTTP {status} {reason}".strip(), full_url, status), retry_after)
+        if status != 200:
+            # 4xx: arXiv's error feeds say why (API error entry, "Feed error for query"); not retried.
+            try:
+                parse(body, full_url)
+            except ArxivParseError:
+                pass
+            except ArxivError:
+                raise
+            reason = response.reason_phrase or ""
+            raise ArxivHTTPError(f"HTTP {status} {reason}".strip(), full_url, status)
+        try:
+            return parse(body, full_url)
+        except (ArxivParseError, ArxivEmptyPageError) as exc:
+            raise _Retryable(exc) from None
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+            return min(exc.retry_after, self.max_retry_after_seconds)
+        return float(self._exponential(state))
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        wait = state.next_action.sleep if state.next_action is not None else 0.0
+        _log.warning("arXiv request failed (%s); retry %d in %.1fs", exc, state.attempt_number, wait)

@@ -1,0 +1,423 @@
+"""The arXiv source: today's announcement (feed + API enrichment), past days (API windows), OAI backfill.
+
+Data path and politeness follow https://info.arxiv.org/help/api/user-manual.html,
+https://info.arxiv.org/help/rss.html, https://info.arxiv.org/help/oa/index.html and the terms of
+use https://info.arxiv.org/help/api/tou.html (one request every 3 s, one connection at a time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import httpx
+
+from paperbrief import __version__
+from paperbrief.models import AnnounceType, Paper, split_arxiv_id
+from paperbrief.sources.arxiv._http import HttpClient
+from paperbrief.sources.arxiv._parse import ApiPage, FeedPage, OaiPage, parse_announcement, parse_api, parse_oai
+from paperbrief.sources.arxiv._throttle import Throttle
+from paperbrief.sources.arxiv.errors import (
+    ArxivEmptyPageError,
+    ArxivError,
+    ArxivMissingError,
+    ArxivNotAnnouncedError,
+    ArxivOAIError,
+)
+from paperbrief.sources.arxiv.schedule import (
+    NoAnnouncementReason,
+    is_announcement_day,
+    no_announcement_reason,
+    submission_window,
+    submitted_date_query,
+)
+
+if TYPE_CHECKING:
+    from paperbrief.store import Store
+
+API_MAX_PAGE = 2000  # user manual §3.1.1.2: "slices of at most 2000"
+API_MAX_WINDOW = 30000  # "limited to 30000 in slices of at most 2000"
+API_MAX_IDS = 100  # ids per id_list call (DESIGN.md; URL length stays well under limits)
+MODERATION_SLACK = dt.timedelta(days=7)  # papers held in moderation are announced days after submission
+
+_CATEGORY_RE = re.compile(r"^[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?$")
+# OAI-PMH set groups for archives whose group differs from their own name (help/oa: `physics:hep-th`).
+_PHYSICS_ARCHIVES = frozenset(
+    {"astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph", "nlin", "nucl-ex",
+     "nucl-th", "physics", "quant-ph"}
+)
+
+
+@dataclass
+class Announcement:
+    """One announcement day as fetched: every item (new, cross, replace, replace-cross) and its completeness."""
+
+    date: dt.date | None
+    papers: list[Paper] = field(default_factory=list)
+    announced: dict[str, int] = field(default_factory=dict)
+    fetched: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    no_announcement: bool = False
+    reason: str | None = None
+    source: str = "rss"
+
+    @property
+    def complete(self) -> bool:
+        """True when every announced paper was fetched (nothing missing)."""
+        return not self.missing and self.announced == self.fetched
+
+
+def user_agent(contact: str = "") -> str:
+    """`paperbrief/<version> (+contact)`, as arXiv asks of API clients."""
+    reach = f"mailto:{contact}" if contact and "@" in contact and "://" not in contact else contact
+    return f"paperbrief/{__version__} (+{reach or 'https://pypi.org/project/paperbrief/'})"
+
+
+def oai_set(category: str) -> str:
+    """OAI-PMH set of a category: `cs.AI` → `cs:cs:AI`, `hep-th` → `physics:hep-th`, `cs` → `cs`."""
+    archive, _, subject = category.partition(".")
+    group = "physics" if archive in _PHYSICS_ARCHIVES else archive
+    if subject:
+        return f"{group}:{archive}:{subject}"
+    return archive if group == archive else f"{group}:{archive}"
+
+
+def _in_category(paper_categories: Sequence[str], wanted: str) -> bool:
+    # A requested archive (`cs`) covers its subject classes (`cs.AI`).
+    return any(c == wanted or c.startswith(wanted + ".") for c in paper_categories)
+
+
+def category_counts(papers: Sequence[Paper], categories: Sequence[str]) -> dict[str, int]:
+    """Papers per requested category; a paper counts in each requested category it is listed in."""
+    return {c: sum(1 for p in papers if _in_category(p.categories, c)) for c in categories}
+
+
+def _check_categories(categories: Sequence[str]) -> list[str]:
+    cats = [c.strip() for c in categories if c.strip()]
+    if not cats:
+        raise ValueError("no arXiv categories given")
+    bad = [c for c in cats if not _CATEGORY_RE.match(c)]
+    if bad:
+        raise ValueError(f"not an arXiv category: {', '.join(bad)}")
+    return list(dict.fromkeys(cats))
+
+
+def _merge(feed: Paper, api: Paper) -> Paper:
+    # The API has what the feed lacks (primary, comment, submission times, per-author names);
+    # the feed says how and when the paper was announced.
+    merged = api.model_copy(deep=True)
+    merged.announce_type = feed.announce_type
+    merged.announced = feed.announced
+    merged.doi = api.doi or feed.doi
+    merged.journal_ref = api.journal_ref or feed.journal_ref
+    return merged
+
+
+def _kind(paper: Paper, categories: Sequence[str], *, replacement: bool) -> AnnounceType:
+    # Same rule as rss.arxiv.org (feed/database.py): relative to the requested set of categories.
+    primary_in = any(_in_category([paper.primary], c) for c in categories)
+    if replacement:
+        return AnnounceType.REPLACE if primary_in else AnnounceType.REPLACE_CROSS
+    return AnnounceType.NEW if primary_in else AnnounceType.CROSS
+
+
+class ArxivSource:
+    """Client for arXiv's feed, search API and OAI-PMH sharing one ToU-safe throttle."""
+
+    def __init__(
+        self,
+        rss_url: str = "https://rss.arxiv.org/atom",
+        api_url: str = "https://export.arxiv.org/api/query",
+        oai_url: str = "https://oaipmh.arxiv.org/oai",
+        delay_seconds: float = 3.0,
+        timeout: float = 30.0,
+        retries: int = 4,
+        contact: str = "",
+        throttle: Throttle | None = None,
+        *,
+        page_size: int = 100,
+        batch_size: int = API_MAX_IDS,
+        backoff_seconds: float | None = None,
+        backoff_max_seconds: float = 120.0,
+        max_retry_after_seconds: float = 600.0,
+        metadata_prefix: str = "arXivRaw",
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if not 1 <= page_size <= API_MAX_PAGE:
+            raise ValueError(f"page_size must be 1..{API_MAX_PAGE}")
+        if not 1 <= batch_size <= API_MAX_IDS:
+            raise ValueError(f"batch_size must be 1..{API_MAX_IDS}")
+        if retries < 0:
+            raise ValueError("retries must be >= 0")
+        self.rss_url = rss_url.rstrip("/")
+        self.api_url = api_url
+        self.oai_url = oai_url
+        self.page_size = page_size
+        self.batch_size = batch_size
+        self.metadata_prefix = metadata_prefix
+        self.throttle = throttle if throttle is not None else Throttle(delay_seconds)
+        self._http = HttpClient(
+            throttle=self.throttle,
+            user_agent=user_agent(contact),
+            timeout=timeout,
+            retries=retries,
+            # Backoff scales with the configured delay (2x, so 6 s under arXiv's 3 s rule).
+            backoff_seconds=backoff_seconds if backoff_seconds is not None else 2 * self.throttle.delay_seconds,
+            backoff_max_seconds=backoff_max_seconds,
+            max_retry_after_seconds=max_retry_after_seconds,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        """Release the HTTP connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> ArxivSource:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- today: the announcement feed + API enrichment --------------------------------------
+
+    def feed_url(self, categories: Sequence[str]) -> str:
+        """`<rss base>/cs.AI+cs.CL`: one combined feed, deduplicated by arXiv."""
+        return f"{self.rss_url}/{'+'.join(_check_categories(categories))}"
+
+    def fetch_feed(self, categories: Sequence[str]) -> FeedPage:
+        """The current announcement feed, parsed (one request)."""
+        return self._http.get(self.feed_url(categories), {}, parse_announcement)
+
+    def fetch_announcement(self, categories: Sequence[str], date: dt.date | None = None) -> Announcement:
+        """The announcement dated `date` (None = the feed's): feed + enrichment, or an API window for past days."""
+        cats = _check_categories(categories)
+        if date is not None and (reason := no_announcement_reason(date)) is not None:
+            return self._nothing(date, cats, reason, source="calendar")
+        feed = self.fetch_feed(cats)
+        if date is None or feed.date == date:
+            if not feed.papers:
+                day = feed.date or date
+                why = (no_announcement_reason(day) if day else None) or NoAnnouncementReason.EMPTY_FEED
+                return self._nothing(day, cats, why, source="rss")
+            return self._enrich(feed, cats)
+        if feed.date is not None and date > feed.date:
+            raise ArxivNotAnnouncedError(
+                f"{date.isoformat()} is not announced yet (the feed is dated {feed.date.isoformat()})",
+                self.feed_url(cats),
+            )
+        return self.fetch_window(cats, date)
+
+    def _nothing(
+        self, date: dt.date | None, cats: Sequence[str], reason: NoAnnouncementReason, *, source: str
+    ) -> Announcement:
+        zeros = dict.fromkeys(cats, 0)
+        return Announcement(date, [], dict(zeros), dict(zeros), [], True, str(reason), source)
+
+    def _enrich(self, feed: FeedPage, cats: Sequence[str]) -> Announcement:
+        # One item per paper already (arXiv dedups combined feeds); guard anyway.
+        items = list({p.arxiv_id: p for p in reversed(feed.papers)}.values())[::-1]
+        found, missing = self._lookup([p.versioned_id for p in items])
+        papers: list[Paper] = []
+        enriched: list[Paper] = []
+        for item in items:
+            api = found.get(item.arxiv_id)
+            if api is None:
+                papers.append(item)  # keep the feed's data: listed in `missing`, never dropped
+                continue
+            merged = _merge(item, api)
+            papers.append(merged)
+            enriched.append(item)  # counted with the feed's categories, like `announced`
+        return Announcement(
+            date=feed.date,
+            papers=papers,
+            announced=category_counts(items, cats),
+            fetched=category_counts(enriched, cats),
+            missing=missing,
+            no_announcement=False,
+            reason=None,
+            source="rss",
+        )
+
+    # --- ids: API id_list batches -----------------------------------------------------------
+
+    def fetch_ids(self, ids: Sequence[str]) -> list[Paper]:
+        """Papers by id (`2602.04837`, `2602.04837v2`, `hep-th/9901001v2`); `ArxivMissingError` if any is absent."""
+        wanted = [i.strip() for i in ids if i.strip()]
+        for raw in wanted:
+            split_arxiv_id(raw)  # ValueError with the bad id, before any request
+        found, missing = self._lookup(wanted)
+        papers = []
+        for raw in dict.fromkeys(wanted):
+            bare, _ = split_arxiv_id(raw)
+            if bare in found and raw not in missing:
+                papers.append(found[bare])
+        if missing:
+            raise ArxivMissingError(missing, papers, self.api_url)
+        return papers
+
+    def _lookup(self, ids: Sequence[str]) -> tuple[dict[str, Paper], list[str]]:
+        found: dict[str, Paper] = {}
+        pending = list(dict.fromkeys(ids))
+        missing: list[str] = []
+        # Two passes: ids missing from the first answer are asked once more (the API's answers are
+        # sometimes short, aRxiv#67); what is still absent is reported, never dropped.
+        for _ in range(2):
+            missing = []
+            for start in range(0, len(pending), self.batch_size):
+                batch = pending[start : start + self.batch_size]
+                page = self._id_batch(batch)
+                got = {p.arxiv_id: p for p in page.papers}
+                for raw in batch:
+                    bare, version = split_arxiv_id(raw)
+                    paper = got.get(bare)
+                    if paper is None or (version is not None and paper.version != version):
+                        missing.append(raw)
+                    else:
+                        found[bare] = paper
+            if not missing:
+                break
+            pending = missing
+        return found, missing
+
+    def _id_batch(self, batch: Sequence[str]) -> ApiPage:
+        # An empty answer is not retried here: unknown ids legitimately return 200 with zero
+        # entries, and `_lookup` asks once more for whatever is missing.
+        params: dict[str, str | int] = {"id_list": ",".join(batch), "start": 0, "max_results": len(batch)}
+        return self._http.get(self.api_url, params, parse_api)
+
+    # --- past days: API submittedDate windows -----------------------------------------------
+
+    def fetch_window(self, categories: Sequence[str], date: dt.date) -> Announcement:
+        """Approximate a past announcement from the API's `submittedDate` window (see schedule.py)."""
+        cats = _check_categories(categories)
+        if (reason := no_announcement_reason(date)) is not None:
+            return self._nothing(date, cats, reason, source="calendar")
+        start, end = submission_window(date)
+        query = "(" + " OR ".join(f"cat:{c}" for c in cats) + ") AND " + submitted_date_query(date)
+        papers = []
+        for paper in self.search(query):
+            # sortBy/date filters have been flaky (arxiv.py #184): re-check the window client-side.
+            if paper.published is not None and not start <= paper.published < end:
+                continue
+            paper.announced = date
+            paper.announce_type = _kind(paper, cats, replacement=False)
+            papers.append(paper)
+        counts = category_counts(papers, cats)
+        return Announcement(date, papers, counts, dict(counts), [], False, None, "api")
+
+    def search(self, query: str) -> list[Paper]:
+        """All results of a `search_query`, paged by `page_size`, deduplicated by id."""
+        seen: dict[str, Paper] = {}
+        start = 0
+        total: int | None = None
+        while True:
+            expect = total is not None and start < total
+            params: dict[str, str | int] = {
+                "search_query": query,
+                "start": start,
+                "max_results": self.page_size,
+                "sortBy": "submittedDate",
+                "sortOrder": "ascending",
+            }
+            page = self._http.get(self.api_url, params, _expect_entries if expect else parse_api)
+            if page.total is not None:
+                total = page.total
+            if not page.papers:
+                break
+            fresh = [p for p in page.papers if p.arxiv_id not in seen]
+            if not fresh and len(page.papers) >= self.page_size:
+                raise ArxivError(f"pagination returned only duplicates at start={start}", self.api_url)
+            for paper in fresh:
+                seen[paper.arxiv_id] = paper
+            start += len(page.papers)
+            # totalResults is unreliable both ways: stop on a short page once past it.
+            if total is not None and start >= total and len(page.papers) < self.page_size:
+                break
+            if start >= API_MAX_WINDOW:
+                raise ArxivError(f"more than {API_MAX_WINDOW} results: narrow the query", self.api_url)
+        return list(seen.values())
+
+    # --- long ranges: OAI-PMH ---------------------------------------------------------------
+
+    def backfill(
+        self, categories: Sequence[str], start: dt.date, end: dt.date, store: Store | None = None
+    ) -> Iterator[list[Paper]]:
+        """OAI-PMH ListRecords pages for [start, end] (datestamps), restartable from a token kept in `store`."""
+        cats = _check_categories(categories)
+        if end < start:
+            raise ValueError("backfill end is before start")
+        seen: set[str] = set()
+        for category in cats:
+            spec = oai_set(category)
+            key = f"arxiv.oai.{self.metadata_prefix}.{spec}.{start.isoformat()}.{end.isoformat()}"
+            token = store.get_state(key) if store is not None else None
+            fresh_params: dict[str, str | int] = {
+                "verb": "ListRecords",
+                "metadataPrefix": self.metadata_prefix,
+                "set": spec,
+                "from": start.isoformat(),
+                "until": end.isoformat(),
+            }
+            params = {"verb": "ListRecords", "resumptionToken": token} if token else fresh_params
+            while True:
+                try:
+                    page = self._http.get(self.oai_url, params, parse_oai)
+                except ArxivOAIError as exc:
+                    # Tokens expire daily (help/oa): a stale persisted token restarts the set once.
+                    if exc.code == "badResumptionToken" and params is not fresh_params and token:
+                        token = None
+                        params = fresh_params
+                        continue
+                    raise
+                papers = self._oai_papers(page, cats, seen)
+                if store is not None:
+                    self._store_page(store, papers)
+                    store.set_state(key, page.token)
+                yield papers
+                if not page.token:
+                    break
+                params = {"verb": "ListRecords", "resumptionToken": page.token}
+
+    def _oai_papers(self, page: OaiPage, cats: Sequence[str], seen: set[str]) -> list[Paper]:
+        out = []
+        for record in page.records:
+            paper = record.paper
+            if paper is None or paper.arxiv_id in seen:
+                continue
+            seen.add(paper.arxiv_id)
+            stamp = record.datestamp
+            # Datestamps are last-modified dates: only a version dated just before an announcement
+            # day counts as announced then; older records are metadata refreshes (arxivscraper #8).
+            if stamp is not None and is_announcement_day(stamp):
+                window_start, window_end = submission_window(stamp)
+                ref = paper.updated or paper.published
+                if ref is not None and window_start - MODERATION_SLACK <= ref < window_end:
+                    paper.announced = stamp
+                    paper.announce_type = _kind(paper, cats, replacement=paper.version > 1)
+            out.append(paper)
+        return out
+
+    @staticmethod
+    def _store_page(store: Store, papers: Sequence[Paper]) -> None:
+        by_date: dict[dt.date, list[Paper]] = {}
+        loose: list[Paper] = []
+        for paper in papers:
+            if paper.announced is not None:
+                by_date.setdefault(paper.announced, []).append(paper)
+            else:
+                loose.append(paper)
+        for day, items in by_date.items():
+            store.record_announcement(day, items)
+        store.upsert_papers(loose)
+
+
+def _expect_entries(body: bytes, url: str) -> ApiPage:
+    page = parse_api(body, url)
+    if not page.papers:
+        raise ArxivEmptyPageError(
+            f"empty page although totalResults={page.total} (start={page.start})", url
+        )
+    return page

@@ -1,0 +1,69 @@
+"""Digests built from the reference sample day (its `seed_output` as summaries), for publishing tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from paperbrief.models import AnnounceType, Digest, DigestEntry, DigestStats, Paper, Summary, SummaryStatus
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "reference" / "sample-2026-02-04.json"
+SAMPLE_DATE = dt.date(2026, 2, 4)
+
+
+def sample_digest(language: str = "zh", date: dt.date = SAMPLE_DATE) -> Digest:
+    """The reference day's 30 papers in report order, summarized by the reference's own output."""
+    rows = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    entries = []
+    for number, row in enumerate(rows, start=1):
+        paper = Paper(
+            arxiv_id=row["id"],
+            version=row["version"],
+            title=row["title"],
+            authors=row["authors"],
+            abstract=row["abstract"],
+            categories=row["categories"],
+            primary_category=row["categories"][0],
+            published=dt.datetime.fromisoformat(row["published"].replace("Z", "+00:00")),
+            announce_type=AnnounceType.NEW,
+            announced=date,
+        )
+        seed = row["seed_output"]
+        summary = Summary(
+            arxiv_id=row["id"],
+            version=row["version"],
+            tldr=seed["tldr"],
+            motivation=seed["motivation"],
+            method=seed["method"],
+            conclusion=seed["conclusion"],
+            keywords=seed["keywords"],
+            score=seed["score"],
+            score_reason=None,
+            language=language,
+            backend="llm",
+            model="reference-model",
+            prompt_version="v1",
+            status=SummaryStatus.OK,
+        )
+        entries.append(DigestEntry(number=number, paper=paper, summary=summary))
+    stats = DigestStats(
+        selected=len(entries),
+        summarized=len(entries),
+        backend="llm",
+        model="reference-model",
+        prompt_version="v1",
+    )
+    return Digest(
+        date=date,
+        language=language,
+        entries=entries,
+        stats=stats,
+        generated=dt.datetime.combine(date + dt.timedelta(days=1), dt.time(1, 30), tzinfo=dt.UTC),
+        source="sample",
+    )
+
+
+def empty_digest(date: dt.date, language: str = "zh") -> Digest:
+    """A day without an arXiv announcement (a Friday or Saturday, or a holiday)."""
+    return Digest(date=date, language=language, no_announcement=True, no_announcement_reason="no mailing")

@@ -1,0 +1,305 @@
+"""A small fake OpenAI-compatible `/v1/chat/completions` server for tests and benchmarks.
+
+Real HTTP on 127.0.0.1 (threaded `http.server`, port 0), so the real `openai` client runs. By
+default it answers deterministically from the `<paper>` blocks in the prompt with realistic
+`usage`; faults are scripted per request (in arrival order, or per paper id) to play the
+provider failures the engine must survive. Every request body is kept in `requests`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_BLOCK_RE = re.compile(r'<paper id="([^"]*)">\s*Title: (.*?)\nAbstract: (.*?)\n</paper>', re.DOTALL)
+
+
+class Fault(StrEnum):
+    """What the fake does with one request."""
+
+    OK = "ok"
+    RATE_LIMIT = "429"  # 429 with Retry-After
+    SERVER_ERROR = "500"
+    HANG = "hang"  # sleeps past any sane client timeout
+    NON_JSON = "non-json"
+    FENCED = "fenced"
+    TRUNCATED = "truncated"
+    SCORE_1000 = "score-1000"
+    MISSING_KEY = "missing-key"
+    KEYWORDS_STRING = "keywords-string"
+    SCRIPT_TAG = "script-tag"
+    LATEX = "latex"
+    THINK = "think"  # a reasoning model's <think> block before the JSON
+    NO_USAGE = "no-usage"
+    BATCH_MISSING_ID = "batch-missing-id"
+    BATCH_EXTRA_ID = "batch-extra-id"
+    ECHO_KEY = "echo-key"  # 401 whose body echoes the Authorization header, as some gateways do
+
+
+@dataclass
+class Received:
+    """One request as the server saw it."""
+
+    body: dict[str, Any]
+    authorization: str | None
+    at: float
+    fault: Fault
+
+    @property
+    def system(self) -> str:
+        """The system message."""
+        return next((m["content"] for m in self.body["messages"] if m["role"] == "system"), "")
+
+    @property
+    def user(self) -> str:
+        """The first user message."""
+        return next((m["content"] for m in self.body["messages"] if m["role"] == "user"), "")
+
+    @property
+    def paper_ids(self) -> list[str]:
+        """Ids of the paper blocks in the first user message."""
+        return [m.group(1) for m in _BLOCK_RE.finditer(self.user)]
+
+    @property
+    def format_type(self) -> str | None:
+        """`response_format.type` of the request."""
+        fmt = self.body.get("response_format")
+        return fmt.get("type") if isinstance(fmt, dict) else None
+
+
+@dataclass
+class FakeLLM:
+    """Configuration and request log of the fake server (mutable while it runs)."""
+
+    latency: float = 0.0
+    reject_json_schema: bool = False
+    retry_after: str = "1"
+    hang_seconds: float = 30.0
+    script: deque[Fault] = field(default_factory=deque)
+    faults_by_id: dict[str, deque[Fault]] = field(default_factory=dict)
+    requests: list[Received] = field(default_factory=list)
+    url: str = ""
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def base_url(self) -> str:
+        """The base URL to give the client (`…/v1`)."""
+        return self.url + "/v1"
+
+    def push(self, *faults: Fault) -> None:
+        """Script faults for the next requests, in arrival order."""
+        self.script.extend(faults)
+
+    def push_for(self, arxiv_id: str, *faults: Fault) -> None:
+        """Script faults for the next requests that contain this paper."""
+        self.faults_by_id.setdefault(arxiv_id, deque()).extend(faults)
+
+    def count(self) -> int:
+        """Requests received so far."""
+        with self._lock:
+            return len(self.requests)
+
+    def _next_fault(self, ids: list[str]) -> Fault:
+        with self._lock:
+            for pid in ids:
+                queue = self.faults_by_id.get(pid)
+                if queue:
+                    return queue.popleft()
+            if self.script:
+                return self.script.popleft()
+        return Fault.OK
+
+
+def score_for(arxiv_id: str) -> int:
+    """The deterministic score the fake gives a paper (20-89)."""
+    return 20 + int(hashlib.sha256(arxiv_id.encode()).hexdigest(), 16) % 70
+
+
+def answer_for(arxiv_id: str, title: str, abstract: str, zh: bool) -> dict[str, Any]:
+    """The deterministic summary the fake writes for a paper."""
+    first = abstract.split(". ")[0][:160]
+    words = [w.strip(".,:;()").lower() for w in title.split() if len(w) > 3]
+    keywords = list(dict.fromkeys(words))[:6] + ["arxiv", "paper", "summary", "research", "method"]
+    keywords = list(dict.fromkeys(keywords))[:7]
+    tag = "摘要" if zh else "Summary"
+    return {
+        "tldr": f"{tag}: {title[:120]}",
+        "motivation": f"{first}.",
+        "method": f"The method of {arxiv_id}.",
+        "conclusion": f"Results of {arxiv_id} are reported.",
+        "keywords": keywords,
+        "score": score_for(arxiv_id),
+        "score_reason": "Deterministic score from the fake server.",
+    }
+
+
+def _tokens(text: str) -> int:
+    # ~4 characters a token for English, ~1.5 for CJK: realistic enough for cost arithmetic.
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return max(1, (len(text) - cjk) // 4 + int(cjk / 1.5))
+
+
+def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            return
+
+        def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None, raw: str | None = None) -> None:
+            data = (raw if raw is not None else json.dumps(payload, ensure_ascii=False)).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length).decode("utf-8"))
+            if not self.path.endswith("/chat/completions"):
+                self._send(404, {"error": {"message": f"no route {self.path}"}})
+                return
+            user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+            blocks = _BLOCK_RE.findall(user)
+            fault = fake._next_fault([b[0] for b in blocks])
+            received = Received(body, self.headers.get("Authorization"), time.monotonic(), fault)
+            with fake._lock:
+                fake.requests.append(received)
+            if fake.latency:
+                fake._stop.wait(fake.latency)
+            fmt = body.get("response_format") or {}
+            if fake.reject_json_schema and fmt.get("type") == "json_schema":
+                msg = "This response_format type is unavailable now"  # DeepSeek's wording
+                self._send(400, {"error": {"message": msg, "type": "invalid_request_error"}})
+                return
+            if fault is Fault.RATE_LIMIT:
+                self._send(429, {"error": {"message": "Rate limit reached"}}, {"Retry-After": fake.retry_after})
+                return
+            if fault is Fault.SERVER_ERROR:
+                self._send(500, {"error": {"message": "internal error"}})
+                return
+            if fault is Fault.ECHO_KEY:
+                auth = self.headers.get("Authorization", "")
+                self._send(401, {"error": {"message": f"Incorrect API key provided: {auth}", "header": auth}})
+                return
+            if fault is Fault.HANG:
+                fake._stop.wait(fake.hang_seconds)
+                self._send(504, {"error": {"message": "gateway timeout"}})
+                return
+            content = self._content(body, blocks, fault)
+            prompt_text = "".join(m["content"] for m in body["messages"])
+            usage = {
+                "prompt_tokens": _tokens(prompt_text),
+                "completion_tokens": _tokens(content),
+                "total_tokens": _tokens(prompt_text) + _tokens(content),
+            }
+            reply: dict[str, Any] = {
+                "id": f"chatcmpl-{len(fake.requests)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model"),
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+                ],
+            }
+            if fault is not Fault.NO_USAGE:
+                reply["usage"] = usage
+            self._send(200, reply)
+
+        def _content(self, body: dict[str, Any], blocks: list[tuple[str, str, str]], fault: Fault) -> str:
+            system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
+            zh = "简体中文" in system
+            if '"themes"' in system:
+                return _highlights(body)
+            # A naive "model": an instruction that escaped the data block would be obeyed.
+            user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+            outside = _BLOCK_RE.sub("", user)
+            obeys = re.search(r"give (?:this paper )?100", outside, re.IGNORECASE) is not None
+            answers = []
+            for pid, title, abstract in blocks:
+                item = answer_for(pid, title, abstract, zh)
+                if obeys:
+                    item["score"] = 100
+                answers.append(item)
+            if not answers:
+                return "I could not find a paper."
+            if fault is Fault.NON_JSON:
+                return "Sure! Here is a summary of the paper: it is about " + blocks[0][1]
+            if len(blocks) > 1:
+                items = [{"id": b[0], **a} for b, a in zip(blocks, answers, strict=True)]
+                if fault is Fault.BATCH_MISSING_ID:
+                    items = items[1:]
+                if fault is Fault.BATCH_EXTRA_ID:
+                    items.append({"id": "9999.99999", **answers[0]})
+                return json.dumps({"papers": items}, ensure_ascii=False)
+            item = answers[0]
+            if fault is Fault.SCORE_1000:
+                item["score"] = 1000
+            if fault is Fault.MISSING_KEY:
+                del item["method"]
+            if fault is Fault.KEYWORDS_STRING:
+                item["keywords"] = ", ".join(item["keywords"])
+            if fault is Fault.SCRIPT_TAG:
+                item["tldr"] = "<script>alert('x')</script> " + item["tldr"]
+            if fault is Fault.LATEX:
+                item["method"] = "LATEX_PLACEHOLDER"
+            text = json.dumps(item, ensure_ascii=False)
+            if fault is Fault.LATEX:
+                # Raw, unescaped backslashes as models write them: invalid JSON escapes.
+                text = text.replace("LATEX_PLACEHOLDER", r"We bound $\frac{1}{n}\sum \alpha_i$ by $\beta \cdot \nabla f$.")
+            if fault is Fault.FENCED:
+                text = f"```json\n{text}\n```"
+            if fault is Fault.TRUNCATED:
+                text = text[:-12]  # cut inside score_reason, as when max_tokens is hit
+            if fault is Fault.THINK:
+                text = f"<think>The user wants JSON. {{not json}}</think>\n{text}"
+            return text
+
+    return Handler
+
+
+def _highlights(body: dict[str, Any]) -> str:
+    user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+    numbers = [int(n) for n in re.findall(r"^\[(\d+)\]", user, re.MULTILINE)]
+    themes = [
+        {"title": "Agents", "text": f"Agents improve [{numbers[0]}][{numbers[1]}].", "papers": numbers[:2]},
+        {"title": "Ghost", "text": "A paper not in the list [999].", "papers": [999]},
+        {"title": "Mixed", "text": f"Mixed citations [{numbers[-1]}][998].", "papers": [numbers[-1], 998]},
+    ]
+    return json.dumps({"themes": themes}, ensure_ascii=False)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512  # a benchmark opens many connections at once
+
+
+@contextmanager
+def serve_fake_llm(fake: FakeLLM | None = None) -> Iterator[FakeLLM]:
+    """Run a fake LLM server on 127.0.0.1 (port 0) for the duration of the block."""
+    fake = fake or FakeLLM()
+    server = _Server(("127.0.0.1", 0), _handler(fake))
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, name="fake-llm", daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        fake._stop.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

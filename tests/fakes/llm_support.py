@@ -1,0 +1,75 @@
+"""Shared builders for the LLM engine tests (papers, summarizer against the fake server)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from paperbrief.models import Paper
+from paperbrief.store import Store
+from paperbrief.summarize.llm import LLMSummarizer
+from fakes.llm_server import FakeLLM
+
+FAKE_KEY = "sk-PBTEST-do-not-leak-0123456789abcdef"
+REFERENCE = Path(__file__).parent.parent / "data" / "reference" / "sample-2026-02-04.json"
+
+
+def reference_papers(n: int | None = None) -> list[Paper]:
+    """The reference day's real papers (title, abstract, categories)."""
+    rows = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    papers = [
+        Paper(
+            arxiv_id=row["id"],
+            version=row.get("version", 1),
+            title=row["title"],
+            abstract=row["abstract"],
+            authors=row.get("authors", []),
+            categories=row.get("categories", []),
+        )
+        for row in rows
+    ]
+    return papers if n is None else papers[:n]
+
+
+def synthetic_papers(n: int) -> list[Paper]:
+    """n distinct short papers with valid ids."""
+    return [
+        Paper(
+            arxiv_id=f"2602.{10000 + i:05d}",
+            title=f"Scalable method number {i} for efficient agents",
+            abstract=f"We propose method {i}. It improves accuracy on three benchmarks by {i % 7 + 1} points.",
+            categories=["cs.LG"],
+        )
+        for i in range(n)
+    ]
+
+
+def make_summarizer(fake: FakeLLM, store: Store | None = None, **overrides: Any) -> LLMSummarizer:
+    """A summarizer pointed at the fake server with fast retry waits."""
+    options: dict[str, Any] = {
+        "model": "fake-model",
+        "base_url": fake.base_url,
+        "api_key": FAKE_KEY,
+        "timeout": 5.0,
+        "retries": 3,
+        "retry_wait_base": 0.01,
+        "retry_wait_max": 0.05,
+        "store": store,
+    }
+    options.update(overrides)
+    return LLMSummarizer(**options)
+
+
+def dump_store(store: Store) -> str:
+    """Every row of every table as text (for secret-leak checks)."""
+    import sqlalchemy as sa
+
+    from paperbrief.store.db import metadata
+
+    out = []
+    with store.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            for row in conn.execute(sa.select(table)):
+                out.append(repr(tuple(row)))
+    return "\n".join(out)

@@ -1,0 +1,295 @@
+"""The static site in headless Chromium (Debian's package, driven by Playwright): filters, deep links, XSS."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+from fakes.digests import SAMPLE_DATE, empty_digest, sample_digest
+from fakes.publish_servers import serve_directory
+from paperbrief.models import Digest
+from paperbrief.render.site import build_site
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+EVIL = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> '
+EVIL_INDEX = 29  # 2602.04757, a cs.LG paper scored 62
+DAY_PAGE = f"{SAMPLE_DATE.isoformat()}.html"
+
+
+def _digest() -> Digest:
+    digest = sample_digest()
+    paper = digest.entries[EVIL_INDEX].paper
+    paper.title = EVIL + paper.title
+    return digest
+
+
+def _haystack(digest: Digest, index: int) -> str:
+    entry = digest.entries[index]
+    keywords = entry.summary.keywords if entry.summary else []
+    return " ".join([entry.paper.title, *entry.paper.authors, *keywords]).lower()
+
+
+@pytest.fixture(scope="module")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    digests = [_digest(), empty_digest(dt.date(2026, 2, 6)), sample_digest("en", dt.date(2026, 2, 3))]
+    build_site(digests, out, base_url=None, feed_days=7)
+    return out / "site"
+
+
+@pytest.fixture(scope="module")
+def base_url(site_dir: Path) -> Iterator[str]:
+    with serve_directory(site_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class _Console:
+    """Console errors and uncaught page errors seen by one page."""
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            self.errors.append(f"{message.type}: {message.text}")
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page; any console error or uncaught exception during the test fails it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    console = _Console(page)
+    yield page
+    context.close()
+    assert console.errors == [], "the page logged errors"
+
+
+def _visible_ids(page: Page) -> list[str]:
+    return page.eval_on_selector_all("article.card:not([hidden])", "cards => cards.map(c => c.id)")
+
+
+def test_day_page_loads_without_console_errors_and_shows_30_cards(page: Page, base_url: str) -> None:
+    console = _Console(page)
+    page.goto(base_url + DAY_PAGE)
+    page.wait_for_load_state("load")
+    assert page.locator("article.card").count() == 30
+    assert len(_visible_ids(page)) == 30
+    assert page.locator("#count").inner_text() == "显示 30 / 30 篇"
+    # Numbered titles link to arXiv; the score badge shows the model's score.
+    first = page.locator("article.card").first
+    assert first.locator(".card-title").inner_text().startswith("1. Group-Evolving Agents")
+    assert first.locator(".card-title a").get_attribute("href") == "https://arxiv.org/abs/2602.04837v1"
+    assert first.locator(".badge").inner_text() == "72"
+    assert first.locator(".chip").count() == 11
+    assert first.locator("details").count() == 4  # motivation, method, conclusion, abstract
+    assert first.locator(".links a").nth(1).get_attribute("href") == "https://arxiv.org/pdf/2602.04837v1"
+    assert console.errors == []
+
+
+def test_category_filter_shows_only_that_category(page: Page, base_url: str) -> None:
+    page.goto(base_url + DAY_PAGE)
+    page.select_option("#cat", "cs.CV")
+    ids = _visible_ids(page)
+    assert len(ids) == 7
+    assert set(page.eval_on_selector_all("article.card:not([hidden])", "cs => cs.map(c => c.dataset.cat)")) == {
+        "cs.CV"
+    }
+    assert page.locator("#count").inner_text() == "显示 7 / 30 篇"
+    page.select_option("#cat", "cs.LG")
+    assert len(_visible_ids(page)) == 17
+    page.select_option("#cat", "")
+    assert len(_visible_ids(page)) == 30
+
+
+def test_min_score_filter_hides_lower_scores(page: Page, base_url: str) -> None:
+    digest = sample_digest()
+    expected = sorted(e.paper.arxiv_id for e in digest.entries if e.summary and (e.summary.score or 0) >= 70)
+    assert 0 < len(expected) < 30
+    page.goto(base_url + DAY_PAGE)
+    page.locator("#min-score").fill("70")
+    assert sorted(_visible_ids(page)) == expected
+    assert page.locator("#min-score-out").inner_text() == "70"
+    # Filters combine: cs.CV papers scored 70 or more.
+    page.select_option("#cat", "cs.CV")
+    cv = sorted(e.paper.arxiv_id for e in digest.entries if e.paper.primary == "cs.CV" and e.summary.score >= 70)  # type: ignore[union-attr, operator]
+    assert sorted(_visible_ids(page)) == cv
+    page.click("#reset-filters")
+    assert len(_visible_ids(page)) == 30
+
+
+def test_search_matches_title_authors_and_keywords(page: Page, base_url: str) -> None:
+    digest = _digest()
+    page.goto(base_url + DAY_PAGE)
+    page.fill("#q", "agent")
+    expected = [e.paper.arxiv_id for i, e in enumerate(digest.entries) if "agent" in _haystack(digest, i)]
+    assert 1 < len(expected) < 30
+    assert _visible_ids(page) == expected
+    page.fill("#q", "Xin Eric Wang")  # an author
+    assert _visible_ids(page) == ["2602.04837"]
+    page.fill("#q", "经验共享")  # a Chinese keyword of the same paper
+    assert _visible_ids(page) == ["2602.04837"]
+    page.fill("#q", "no such words anywhere")
+    assert _visible_ids(page) == []
+    assert page.locator("#nothing").is_visible()
+    page.fill("#q", "")
+    # Clicking a keyword chip searches for it.
+    page.locator("#\\32 602\\.04837 .chip", has_text="经验共享").click()
+    assert page.locator("#q").input_value() == "经验共享"
+    assert _visible_ids(page) == ["2602.04837"]
+
+
+def test_sort_by_score_and_by_id(page: Page, base_url: str) -> None:
+    page.goto(base_url + DAY_PAGE)
+    page.select_option("#sort", "score")
+    scores = page.eval_on_selector_all("article.card", "cs => cs.map(c => parseInt(c.dataset.score, 10))")
+    assert scores == sorted(scores, reverse=True)
+    assert scores[0] == 72
+    page.select_option("#sort", "id")
+    ids = page.eval_on_selector_all("article.card", "cs => cs.map(c => c.id)")
+    assert ids == sorted(ids, reverse=True)
+    page.select_option("#sort", "report")
+    ids = page.eval_on_selector_all("article.card", "cs => cs.map(c => c.id)")
+    assert ids == [e.paper.arxiv_id for e in sample_digest().entries]
+
+
+def test_deep_link_scrolls_its_card_into_view(page: Page, base_url: str) -> None:
+    console = _Console(page)
+    page.goto(base_url + DAY_PAGE + "#2602.04868")
+    page.wait_for_load_state("load")
+    box = page.evaluate(
+        "() => { const r = document.getElementById('2602.04868').getBoundingClientRect();"
+        " return {top: r.top, bottom: r.bottom, height: window.innerHeight, y: window.scrollY}; }"
+    )
+    assert box["y"] > 0
+    assert 0 <= box["top"] < box["height"]
+    assert page.locator("#\\32 602\\.04868").is_visible()
+    # A deep link to a card hidden by the filters clears them.
+    page.select_option("#cat", "cs.CV")
+    assert not page.locator("#\\32 602\\.04837").is_visible()
+    page.evaluate("() => { window.location.hash = '#2602.04837'; }")
+    page.wait_for_function("() => !document.getElementById('2602.04837').hidden")
+    top = page.evaluate("() => document.getElementById('2602.04837').getBoundingClientRect().top")
+    assert 0 <= top < 900
+    assert len(_visible_ids(page)) == 30
+    assert console.errors == []
+
+
+def test_script_in_title_shows_as_text_and_does_not_run(page: Page, base_url: str) -> None:
+    console = _Console(page)
+    page.goto(base_url + DAY_PAGE)
+    page.wait_for_load_state("load")
+    assert page.evaluate("() => window.__pwned") is None
+    title = page.locator("#\\32 602\\.04757 .card-title a").inner_text()
+    assert title.startswith("<script>window.__pwned = 1</script><img src=x")
+    assert page.locator("#\\32 602\\.04757 .card-title script").count() == 0
+    assert page.locator("#\\32 602\\.04757 img").count() == 0
+    page.fill("#q", "<script>")  # the search index holds the text too, escaped in the attribute
+    assert _visible_ids(page) == ["2602.04757"]
+    assert console.errors == []
+
+
+def test_page_works_from_file_url(page: Page, site_dir: Path) -> None:
+    console = _Console(page)
+    page.goto((site_dir / DAY_PAGE).as_uri())
+    page.wait_for_load_state("load")
+    assert len(_visible_ids(page)) == 30
+    page.select_option("#cat", "cs.CL")
+    assert len(_visible_ids(page)) == 3
+    page.goto((site_dir / DAY_PAGE).as_uri() + "#2602.04868")
+    top = page.evaluate("() => document.getElementById('2602.04868').getBoundingClientRect().top")
+    assert 0 <= top < 900
+    page.click("#theme-toggle")  # localStorage may be unavailable on file://; the toggle still works
+    assert page.evaluate("() => document.documentElement.dataset.theme") in ("light", "dark")
+    page.goto((site_dir / "index.html").as_uri())
+    assert page.locator("li.day").count() == 3
+    assert console.errors == []
+
+
+def test_index_lists_days_newest_first_with_top_paper(page: Page, base_url: str) -> None:
+    console = _Console(page)
+    page.goto(base_url)
+    days = page.locator("li.day .day-link").all_inner_texts()
+    assert days == ["2026-02-06", "2026-02-04", "2026-02-03"]
+    sample_day = page.locator("#d2026-02-04")
+    assert "30 篇" in sample_day.inner_text()
+    top = sample_day.locator(".day-top a")
+    assert top.get_attribute("href") == "2026-02-04.html#2602.04837"  # the first of the 72s
+    assert "arXiv 当天没有新公告" in page.locator("#d2026-02-06").inner_text()
+    top.click()
+    page.wait_for_url("**/2026-02-04.html#2602.04837")
+    assert console.errors == []
+
+
+def test_no_announcement_day_says_so(page: Page, base_url: str) -> None:
+    page.goto(base_url + "2026-02-06.html")
+    assert page.locator("#no-announcement").is_visible()
+    assert page.locator("article.card").count() == 0
+
+
+def test_english_digest_has_english_labels(page: Page, base_url: str) -> None:
+    page.goto(base_url + "2026-02-03.html")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#count").inner_text() == "Showing 30 of 30"
+    page.fill("#q", "agent")
+    assert page.locator("#count").inner_text().startswith("Showing ")
+
+
+def test_themes_and_phone_layout_screenshots(browser: Browser, base_url: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    light = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
+    page = light.new_page()
+    page.goto(base_url + DAY_PAGE)
+    page.locator("#\\32 602\\.04837 details").first.evaluate("d => d.open = true")
+    bg_light = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    page.screenshot(path=str(ARTIFACTS / "site-day.png"))
+    page.click("#theme-toggle")
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") != bg_light
+    light.close()
+
+    dark = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    page = dark.new_page()
+    page.goto(base_url + DAY_PAGE)
+    bg_dark = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert bg_dark != bg_light
+    page.screenshot(path=str(ARTIFACTS / "site-day-dark.png"))
+    dark.close()
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    page = phone.new_page()
+    page.goto(base_url + DAY_PAGE)
+    # Readable on a phone: nothing wider than the screen.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "site-day-phone.png"))
+    page.goto(base_url)
+    page.screenshot(path=str(ARTIFACTS / "site-index-phone.png"))
+    phone.close()
+    assert (ARTIFACTS / "site-day.png").stat().st_size > 10_000
