@@ -12,6 +12,7 @@ from paperbrief.models import Digest, DigestEntry, Paper, Summary, SummaryStatus
 from paperbrief.render.json_out import (
     SCHEMA_VERSION,
     DigestJSONError,
+    digest_document,
     load_digest_json,
     render_json,
     render_json_schema,
@@ -73,3 +74,9 @@ def test_round_trip() -> None:
 def test_bad_documents(text: str, message: str) -> None:
     with pytest.raises(DigestJSONError, match=message):
         load_digest_json(text)
+
+
+def test_streamed_json_equals_one_shot_dump() -> None:
+    for digest in (_digest(), Digest(date=dt.date(2026, 2, 7), no_announcement=True, warnings=['"entries": []'])):
+        expected = json.dumps(digest_document(digest), ensure_ascii=False, indent=2) + "\n"
+        assert render_json(digest) == expected

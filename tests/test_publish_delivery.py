@@ -242,7 +242,8 @@ def test_failing_webhook_is_recorded_masked_and_does_not_stop_email(store: Store
     # Retried on the next run (and only the failed channel), now that the webhook answers 200.
     with webhook_server(port=hook_port) as (_, posts2), smtp_server() as (smtp_port2, received2):
         again = deliver_digest(digest, store, [ChatChannel(url), EmailChannel(_sender(smtp_port2))])
-    assert {r.channel: r.outcome for r in again.results} == {chat_result.channel: Outcome.SENT, "email": Outcome.SKIPPED}
+    outcomes = {r.channel: r.outcome for r in again.results}
+    assert outcomes == {chat_result.channel: Outcome.SENT, "email": Outcome.SKIPPED}
     assert len(posts2) == 1 and received2 == []
     assert store.delivery_status(SAMPLE_DATE, chat_result.channel) == DeliveryStatus.SENT
 
@@ -250,7 +251,10 @@ def test_failing_webhook_is_recorded_masked_and_does_not_stop_email(store: Store
 @pytest.mark.parametrize(
     ("url", "secrets"),
     [
-        ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-1001234567/", ["123456789", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"]),
+        (
+            "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-1001234567/",
+            ["123456789", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"],
+        ),
         ("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general", ["T1JJ3T3L2", "TIiajkdnlazkcOXrIdevi7FQ"]),
         ("discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js", ["4174216298", "JHMHI8qBe7bk2ZwO5U711o3dV_js"]),
         ("dingtalk://a1b2c3d4e5f6a1b2c3d4e5f6/", ["a1b2c3d4e5f6a1b2c3d4e5f6"]),

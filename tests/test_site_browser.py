@@ -248,6 +248,20 @@ def test_index_lists_days_newest_first_with_top_paper(page: Page, base_url: str)
     assert console.errors == []
 
 
+def test_score_filter_is_hidden_when_nothing_is_scored(browser: Browser, tmp_path: Path) -> None:
+    digest = sample_digest()
+    for entry in digest.entries:
+        assert entry.summary is not None
+        entry.summary.score = None
+    build_site([digest], tmp_path)
+    page = browser.new_page()
+    page.goto((tmp_path / "site" / DAY_PAGE).as_uri())
+    assert not page.locator("#min-score").is_visible()
+    assert page.locator("article.card .badge").first.inner_text() == "未评分"
+    assert len(_visible_ids(page)) == 30
+    page.close()
+
+
 def test_no_announcement_day_says_so(page: Page, base_url: str) -> None:
     page.goto(base_url + "2026-02-06.html")
     assert page.locator("#no-announcement").is_visible()

@@ -66,7 +66,7 @@ def load_sample() -> list[dict[str, Any]]:
 
 def _wrap(text: str) -> str:
     # The API hard-wraps abstracts (see fixtures/api/legacy-2016); clients must normalise.
-    return "\n".join(textwrap.wrap(text, 78)) + "\n"
+    return "\n".join(textwrap.wrap(text, 78, break_on_hyphens=False, break_long_words=False)) + "\n"
 
 
 def _in(categories: Sequence[str], wanted: Iterable[str]) -> bool:
@@ -87,7 +87,7 @@ class FakeArxiv:
         handler = self._handler_class()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # --- lifecycle ----------------------------------------------------------------------------
 

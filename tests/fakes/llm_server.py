@@ -294,7 +294,7 @@ def serve_fake_llm(fake: FakeLLM | None = None) -> Iterator[FakeLLM]:
     fake = fake or FakeLLM()
     server = _Server(("127.0.0.1", 0), _handler(fake))
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-llm", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-llm", daemon=True)
     thread.start()
     try:
         yield fake

@@ -14,16 +14,18 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from paperbrief.cli.common import AppContext as _AppContext
-from paperbrief.cli.common import ExitCode, fail, parse_date, pass_app
+from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_app
 from paperbrief.deliver import (
     Channel,
     ChannelKind,
+    ChannelResult,
+    ChatChannel,
     DeliveryReport,
     EmailConfigError,
     Outcome,
     channels_from_settings,
     deliver_digest,
+    mask_url,
 )
 from paperbrief.models import Digest
 from paperbrief.render.site import SITE_DIRNAME, SiteError, build_site
@@ -76,7 +78,7 @@ def print_report(report: DeliveryReport, console: Console) -> None:
         style = styles[result.outcome]
         detail = result.error or notes.get(result.outcome, "")
         line = f"{report.date.isoformat()} {escape(result.channel)}: [{style}]{result.outcome.value}[/{style}]"
-        console.print(f"{line} {escape(detail)}".rstrip(), highlight=False)
+        console.print(f"{line} {escape(detail)}".rstrip(), highlight=False, soft_wrap=True)
 
 
 def publish_after_run(
@@ -84,20 +86,37 @@ def publish_after_run(
 ) -> DeliveryReport | None:
     """After `paperbrief run`: rebuild the site from the stored digests, then deliver if channels are set.
 
-    Returns None when no channel is configured. Raises `SiteError` if the site cannot be written
-    and `EmailConfigError`/`ValueError` for a half-configured channel.
+    Never raises for a publishing problem: a site that cannot be written (channel `site`) or a
+    half-configured channel is reported as a failed result, so the run exits PARTIAL with its
+    digest kept. Returns None when the site was written and no channel is configured.
     """
-    written = rebuild_site(store, settings, out_dir, extra=digest)
-    console.print(f"site: {escape(str(out_dir / SITE_DIRNAME / 'index.html'))} ({len(written)} files)", highlight=False)
-    channels = channels_from_settings(settings)
-    if not channels:
+    problems: list[ChannelResult] = []
+    try:
+        written = rebuild_site(store, settings, out_dir, extra=digest)
+    except SiteError as exc:
+        problems.append(ChannelResult("site", Outcome.FAILED, str(exc)))
+    else:
+        index = out_dir / SITE_DIRNAME / "index.html"
+        console.print(f"site: {escape(str(index))} ({len(written)} files)", highlight=False)
+    channels: list[Channel] = []
+    try:
+        channels += channels_from_settings(settings, [ChannelKind.EMAIL])
+    except EmailConfigError as exc:
+        problems.append(ChannelResult("email", Outcome.FAILED, str(exc)))
+    for url in dict.fromkeys(settings.notify_urls):
+        try:
+            channels.append(ChatChannel(url, settings.site_base_url))
+        except ValueError as exc:  # the message shows the URL masked
+            problems.append(ChannelResult(f"chat:{mask_url(url)}", Outcome.FAILED, str(exc)))
+    if not channels and not problems:
         return None
     report = deliver_digest(digest, store, channels)
+    report.results[:0] = problems
     print_report(report, console)
     return report
 
 
-def _app_settings(app: _AppContext) -> tuple[Settings, Store]:
+def _app_settings(app: AppContext) -> tuple[Settings, Store]:
     settings, _ = app.settings()
     return settings, app.store(settings)
 
@@ -113,7 +132,7 @@ def _app_settings(app: _AppContext) -> tuple[Settings, Store]:
 )
 @click.option("--resend", is_flag=True, help="Send again even where the delivery log says it was sent.")
 @pass_app
-def deliver_command(app: _AppContext, date_text: str | None, channel_kinds: tuple[str, ...], resend: bool) -> None:
+def deliver_command(app: AppContext, date_text: str | None, channel_kinds: tuple[str, ...], resend: bool) -> None:
     """Send a stored digest by e-mail and chat, once per day and channel.
 
     Channels come from the settings: PAPERBRIEF_SMTP_HOST (+ PAPERBRIEF_EMAIL_FROM,
@@ -147,7 +166,7 @@ def deliver_command(app: _AppContext, date_text: str | None, channel_kinds: tupl
 @click.command("site")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
 @pass_app
-def site_command(app: _AppContext, out_dir: Path | None) -> None:
+def site_command(app: AppContext, out_dir: Path | None) -> None:
     """Rebuild the HTML site and Atom feed (OUT/site/) from every stored digest."""
     settings, store = _app_settings(app)
     target = out_dir or settings.out_dir
@@ -163,7 +182,7 @@ def site_command(app: _AppContext, out_dir: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
 @pass_app
-def serve_command(app: _AppContext, port: int, host: str, out_dir: Path | None) -> None:
+def serve_command(app: AppContext, port: int, host: str, out_dir: Path | None) -> None:
     """Serve OUT/site/ over HTTP for a local preview (builds it first if missing). Ctrl-C stops."""
     settings, _ = app.settings()
     target = out_dir or settings.out_dir
@@ -173,7 +192,7 @@ def serve_command(app: _AppContext, port: int, host: str, out_dir: Path | None) 
             rebuild_site(app.store(settings), settings, target)
         except SiteError as exc:
             fail(str(exc))
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
     try:
         server = http.server.ThreadingHTTPServer((host, port), handler)
     except OSError as exc:
@@ -186,9 +205,3 @@ def serve_command(app: _AppContext, port: int, host: str, out_dir: Path | None) 
         click.echo("stopped")
     finally:
         server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    # One line per request on stderr is enough; the default adds noise for every favicon miss.
-    def log_message(self, format: str, *args: object) -> None:
-        click.echo(f"{self.address_string()} {format % args}", err=True)

@@ -51,12 +51,11 @@ def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> No
         fail(f"{arxiv_id} is not in the stored announcement of {date} ({len(papers)} papers)")
     options = options_from_settings(settings)
     selection = select_papers(papers, options, store.reading_items())
-    entry = next((e for e in selection.entries if e.paper.arxiv_id == arxiv_id), None)
+    reason = selection.reasons.get(arxiv_id)
     click.echo(f"{arxiv_id}v{paper.version}  {paper.title}")
     click.echo(f"day {date}: {len(papers)} papers, {selection.candidates} candidates, mode {selection.mode.value}")
     click.echo(f"decision: {selection.decisions[arxiv_id]}")
-    if entry is not None and entry.reason is not None:
-        reason = entry.reason
+    if reason is not None:
         if reason.matched_terms:
             click.echo("matched terms: " + ", ".join(reason.matched_terms))
         if reason.matched_authors:

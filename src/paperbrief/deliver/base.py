@@ -66,14 +66,19 @@ class DeliveryReport:
     results: list[ChannelResult] = field(default_factory=list)
 
     @property
-    def failed(self) -> list[ChannelResult]:
-        """Channels that failed (retried on the next run)."""
+    def failures(self) -> list[ChannelResult]:
+        """Results of the channels that failed (retried on the next run)."""
         return [r for r in self.results if r.outcome == Outcome.FAILED]
 
     @property
-    def sent(self) -> list[ChannelResult]:
-        """Channels that sent now."""
-        return [r for r in self.results if r.outcome == Outcome.SENT]
+    def failed(self) -> list[str]:
+        """Names of the channels that failed."""
+        return [r.channel for r in self.failures]
+
+    @property
+    def sent(self) -> list[str]:
+        """Names of the channels that sent now."""
+        return [r.channel for r in self.results if r.outcome == Outcome.SENT]
 
     @property
     def ok(self) -> bool:

@@ -7,6 +7,7 @@ pydantic model by `digest_json_schema()`; https://json-schema.org/draft/2020-12)
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import Field, ValidationError
@@ -41,7 +42,30 @@ def digest_document(digest: Digest) -> dict[str, Any]:
 
 def render_json(digest: Digest) -> str:
     """The digest as JSON text: UTF-8 (no \\u escapes), indent 2, keys in model order, final newline."""
-    return json.dumps(digest_document(digest), ensure_ascii=False, indent=2) + "\n"
+    return "".join(iter_json(digest))
+
+
+def iter_json(digest: Digest) -> Iterator[str]:
+    """`render_json` in chunks, one entry at a time, so a 10,000-paper day is never one dict in memory.
+
+    The text is exactly `json.dumps(digest_document(digest), ensure_ascii=False, indent=2)` + newline.
+    """
+    head = {"schema_version": SCHEMA_VERSION, **digest.model_dump(mode="json", exclude={"entries"})}
+    # Put an empty "entries" where the model has it, then splice the streamed entries into its place.
+    keys = ["schema_version", *Digest.model_fields]
+    document = {key: ([] if key == "entries" else head[key]) for key in keys}
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    marker = '\n  "entries": []'
+    before, after = text.split(marker, 1)
+    entries = ordered_entries(digest)
+    if not entries:
+        yield text + "\n"
+        return
+    yield before + '\n  "entries": ['
+    for i, entry in enumerate(entries):
+        item = json.dumps(entry.model_dump(mode="json"), ensure_ascii=False, indent=2)
+        yield ("," if i else "") + "\n    " + item.replace("\n", "\n    ")
+    yield "\n  ]" + after + "\n"
 
 
 def load_digest_json(text: str) -> Digest:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +19,7 @@ import jinja2
 from paperbrief.models import Digest, DigestEntry, Summary, SummaryStatus
 from paperbrief.render.layout import github_slug, labels_for, ordered_sections
 
-__all__ = ["escape_markdown", "github_slug", "render_markdown"]
+__all__ = ["escape_markdown", "github_slug", "iter_markdown", "render_markdown"]
 
 _NEWLINE_RE = re.compile(r"[ \t]*(?:\r\n|\r|\n)\s*")
 # `$…$` spans (not `\$`): LaTeX that GitHub renders as math; left as written except `<`, `[`, `]`.
@@ -28,6 +29,7 @@ _TILDES_RE = re.compile(r"~+")
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 # Characters after which a backslash would act as a Markdown escape of something we escape.
 _ESCAPE_TARGETS = frozenset("\\*_[]<>`~")
+_SPECIAL_RE = re.compile(r"[<\[\]*_`~\\]")
 _LIST_START_RE = re.compile(r"^(\d{1,9})([.)])(\s|$)")
 _SAFE_URL_RE = re.compile(r"^https?://[^\s<>()\[\]`*_\\]+$")
 
@@ -43,6 +45,8 @@ def escape_markdown(text: str, *, block_start: bool = False) -> str:
     text = _NEWLINE_RE.sub(" ", text).strip()
     if not text:
         return ""
+    if _SPECIAL_RE.search(text) is None:  # fast path: most abstracts have nothing to escape
+        return _escape_block_start(text) if block_start else text
     math = _span_mask(text, _MATH_RE)
     paired = _paired_runs(text, _BACKTICKS_RE, math, flanking=False) | _paired_runs(
         text, _TILDES_RE, math, flanking=True
@@ -145,6 +149,11 @@ def _environment() -> jinja2.Environment:
 
 def render_markdown(digest: Digest) -> str:
     """The digest as Markdown in the reference layout, with fixes 1–4 of docs/markdown.md."""
+    return "".join(iter_markdown(digest))
+
+
+def iter_markdown(digest: Digest) -> Iterator[str]:
+    """`render_markdown` in chunks, built lazily entry by entry (a 10,000-paper day never sits in memory twice)."""
     labels = labels_for(digest.language)
     sections = ordered_sections(digest)
     context: dict[str, Any] = {
@@ -160,13 +169,13 @@ def render_markdown(digest: Digest) -> str:
                 "category": escape_markdown(s.category),
                 "anchor": s.anchor,
                 "count": labels["toc_count"].format(n=s.count),
-                "entries": [_entry_view(e, labels) for e in s.entries],
+                "entries": (_entry_view(e, labels) for e in s.entries),
             }
             for s in sections
         ],
         "footer": _footer(digest, labels),
     }
-    return _environment().get_template("daily.md.j2").render(**context)
+    return _environment().get_template("daily.md.j2").generate(**context)
 
 
 def _count_line(digest: Digest, labels: dict[str, str]) -> str:

@@ -72,10 +72,10 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def _script_and_hash(env: Environment) -> tuple[Markup, str]:
+def _script_and_hash(env: Environment) -> tuple[Markup, Markup]:
     script = env.get_template("site/site.js").render()
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    return Markup(script), f"'sha256-{digest}'"
+    return Markup(script), Markup(f"'sha256-{digest}'")
 
 
 def _search_text(entry: DigestEntry) -> str:
@@ -93,6 +93,7 @@ def _day_context(digest: Digest) -> dict[str, Any]:
         "search_texts": [_search_text(e) for e in digest.entries],
         "footer": site_text.footer_text(digest, labels),
         "count_text": labels.papers.format(n=len(digest.entries)),
+        "has_scores": any(site_text.score_of(e) is not None for e in digest.entries),
     }
 
 

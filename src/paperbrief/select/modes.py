@@ -100,11 +100,16 @@ class SelectOptions:
 
 @dataclass
 class Selection:
-    """The selected entries in report order, the candidate count, a decision for every input paper."""
+    """The selected entries in report order, the candidate count, a decision for every input paper.
+
+    `reasons` holds the matched terms, authors, profile entries and rank score of every candidate,
+    selected or not (what `paperbrief explain` prints).
+    """
 
     entries: list[DigestEntry] = field(default_factory=list)
     candidates: int = 0
     decisions: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, SelectionReason] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     mode: SelectMode = SelectMode.LATEST
 
@@ -226,10 +231,22 @@ def select_papers(
         where = f"rank {position} of {total}" + (f", score {score:.3f}" if score is not None else "")
         if not ranked:
             where = f"position {position} of {total} newest first"
-        if arxiv_id not in chosen:
-            decisions[arxiv_id] = f"not selected: {where} (cut at {limit})"
-            continue
         matched_profile = rank_info[1].matched if rank_info else []
+        note = "watched author" if cand.authors else (f"rank {position}/{total}" if ranked else "newest first")
+        reason = SelectionReason(
+            rank_score=score,
+            matched_terms=cand.terms,
+            matched_authors=cand.authors,
+            matched_profile=matched_profile,
+            note=note,
+        )
+        selection.reasons[arxiv_id] = reason
+        if arxiv_id not in chosen:
+            taken = f"; {len(pinned)} slot{'s' if len(pinned) > 1 else ''} taken by watched authors" if pinned else ""
+            decisions[arxiv_id] = f"not selected: {where} (cut at {limit}{taken})" + (
+                "; profile: " + "; ".join(matched_profile[:3]) if matched_profile else ""
+            )
+            continue
         parts = [f"selected: {where}"]
         if cand.authors:
             parts.append("watched author " + ", ".join(cand.authors))
@@ -242,15 +259,9 @@ def select_papers(
         if mode is SelectMode.SCORE:
             parts.append("sent for LLM scoring")
         decisions[arxiv_id] = "; ".join(parts)
-        note = "watched author" if cand.authors else (f"rank {position}/{total}" if ranked else "newest first")
-        reason = SelectionReason(
-            rank_score=score,
-            matched_terms=cand.terms,
-            matched_authors=cand.authors,
-            matched_profile=matched_profile,
-            note=note,
+        selection.entries.append(
+            DigestEntry(paper=cand.paper, reason=reason.model_copy(), enrichment=enrich_paper(cand.paper))
         )
-        selection.entries.append(DigestEntry(paper=cand.paper, reason=reason, enrichment=enrich_paper(cand.paper)))
     # Every input paper has a decision, in input order.
     selection.decisions = {p.arxiv_id: decisions[p.arxiv_id] for p in papers}
     for number, entry in enumerate(selection.entries, start=1):

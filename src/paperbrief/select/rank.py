@@ -34,18 +34,20 @@ TOPIC_MATCH = 0.5
 # 30 sample papers as reading list against the 722 cs papers of the recorded 2024-11-28 announcement,
 # the median pair scores 0.019, the 99th percentile 0.05 and clearly related pairs 0.06-0.10. A
 # document can only cover so many words of a query, so reading-list similarities are multiplied by
-# (unique query words / 12), between 1 (a title-only entry, treated like a topic) and 1/0.12 (an
-# abstract of ~100 words): a 0.06 abstract pair then sits on the same 0.5 match line as topics.
-READING_WORDS_PER_UNIT = 12
+# (unique query words / 8), between 1 (a title-only entry, treated like a topic) and 1/0.12 (an
+# abstract of 67+ words), and a reading-list match needs 0.45 (raw 0.054 for an abstract: about
+# the top 1% of pairs on that day, and the clearly related ones).
+READING_WORDS_PER_UNIT = 8
 READING_SCALE_MAX = 1 / 0.12
-READING_MATCH = 0.5
+READING_MATCH = 0.45
 # Embedding cosine similarities need no rescaling; these thresholds are the usual ones for
 # all-MiniLM-style models (unrelated abstracts ~0.1-0.3, same-topic ~0.5+).
 EMBED_TOPIC_MATCH = 0.45
 EMBED_READING_MATCH = 0.55
-# A candidate's reading-list score is the mean of its best few item similarities (not the sum, so
-# a reading list with many papers on one theme does not drown a single strong match).
-_READING_TOP = 3
+# A candidate's reading-list score is its best item similarity plus half the second and a quarter
+# of the third: close to several read papers beats close to one, but 500 read papers on one theme
+# cannot add up to drown a single strong match elsewhere.
+_READING_WEIGHTS = (1.0, 0.5, 0.25)
 
 _TOKEN_RE = re.compile(r"\w\w+", re.UNICODE)
 _STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(
@@ -216,10 +218,9 @@ def rank_candidates(
                      if column[i] >= sim.topic_match]
         if readings:
             column = read_m[:, col]
-            top = np.sort(column)[::-1][:_READING_TOP]
-            score += float(top.mean()) if top.size else 0.0
-            hits += [(float(column[i]), readings[i].label) for i in np.argsort(-column, kind="stable")[:_READING_TOP]
-                     if column[i] >= sim.reading_match]
+            best = np.argsort(-column, kind="stable")[: len(_READING_WEIGHTS)]
+            score += sum(w * float(column[i]) for w, i in zip(_READING_WEIGHTS, best, strict=False))
+            hits += [(float(column[i]), readings[i].label) for i in best if column[i] >= sim.reading_match]
         hits.sort(key=lambda h: (-h[0], h[1]))
         ranked.append(RankedPaper(paper, round(score, 6), [label for _, label in hits]))
     ranked.sort(key=lambda r: (-r.score, newest_key(r.paper.arxiv_id)))

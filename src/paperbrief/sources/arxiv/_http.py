@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import logging
+import random
 import time
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 import httpx
 from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_type, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
 
 from paperbrief.sources.arxiv._throttle import Throttle
 from paperbrief.sources.arxiv.errors import (
@@ -85,9 +85,6 @@ class HttpClient:
             follow_redirects=True,
             transport=transport,
         )
-        self._exponential = wait_exponential_jitter(
-            initial=backoff_seconds, max=backoff_max_seconds, jitter=backoff_seconds
-        )
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -152,7 +149,10 @@ class HttpClient:
         exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, _Retryable) and exc.retry_after is not None:
             return min(exc.retry_after, self.max_retry_after_seconds)
-        return float(self._exponential(state))
+        # Exponential backoff with full-size jitter: backoff * 2^(n-1) (capped) + U(0, backoff).
+        attempt = int(state.attempt_number)
+        base = min(self.backoff_max_seconds, self.backoff_seconds * 2.0 ** (attempt - 1))
+        return base + random.uniform(0, self.backoff_seconds)
 
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome is not None else None

@@ -13,7 +13,14 @@ from contextlib import contextmanager
 
 
 class Throttle:
-    """At most one request every `delay_seconds` (measured start to start), one in flight at a time."""
+    """At most one request every `delay_seconds`, one in flight at a time, across all threads using it.
+
+    The next request may start `delay_seconds` after the previous one started *and* finished.
+    Since one request is in flight at a time, that is `delay_seconds` after the previous response
+    arrived: counting from the previous start alone would let network latency squeeze two requests
+    closer than `delay_seconds` as arXiv's servers see them (a slow first request followed by a fast
+    second one), which the ToU forbids.
+    """
 
     def __init__(
         self,
@@ -27,21 +34,25 @@ class Throttle:
         self.delay_seconds = delay_seconds
         self._clock = clock
         self._sleep = sleep
-        # The lock is held for the whole request, so a second thread waits for the first to
-        # finish *and* for the delay: one connection at a time, as the ToU asks.
+        # Held for the whole request: a second thread waits for the first to finish *and* for the
+        # delay, so there is one connection at a time, as the ToU asks.
         self._lock = threading.Lock()
         self._last_start: float | None = None
+        self._last_end: float | None = None
 
     @contextmanager
     def slot(self) -> Iterator[None]:
         """Wait for our turn, then hold it for the duration of one request."""
         with self._lock:
-            if self._last_start is not None:
-                wait = self._last_start + self.delay_seconds - self._clock()
+            if self._last_end is not None:
+                wait = self._last_end + self.delay_seconds - self._clock()
                 if wait > 0:
                     self._sleep(wait)
             self._last_start = self._clock()
-            yield
+            try:
+                yield
+            finally:
+                self._last_end = self._clock()
 
     @property
     def last_start(self) -> float | None:

@@ -333,8 +333,9 @@ class ArxivSource:
             for paper in fresh:
                 seen[paper.arxiv_id] = paper
             start += len(page.papers)
-            # totalResults is unreliable both ways: stop on a short page once past it.
-            if total is not None and start >= total and len(page.papers) < self.page_size:
+            # totalResults is unreliable both ways: stop when we land exactly on it, or on a short
+            # page past it; full pages past it mean it was too low, so keep paging.
+            if total is not None and (start == total or (start > total and len(page.papers) < self.page_size)):
                 break
             if start >= API_MAX_WINDOW:
                 raise ArxivError(f"more than {API_MAX_WINDOW} results: narrow the query", self.api_url)
