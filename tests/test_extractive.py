@@ -126,3 +126,12 @@ def test_keyword_count_is_configurable() -> None:
     assert len(ExtractiveSummarizer(keywords=5).summarize_one(paper).keywords) == 5
     with pytest.raises(ValueError):
         ExtractiveSummarizer(keywords=0)
+
+
+def test_worker_processes_give_the_same_summaries_in_order() -> None:
+    papers = [p.model_copy(update={"arxiv_id": f"2602.{20000 + i:05d}"}) for i in range(8) for p in _papers()]
+    seen: list[str] = []
+    parallel = ExtractiveSummarizer(workers=2).summarize(papers, on_result=lambda s: seen.append(s.arxiv_id))
+    serial = ExtractiveSummarizer().summarize(papers)
+    assert [s.model_dump() for s in parallel] == [s.model_dump() for s in serial]
+    assert seen == [p.arxiv_id for p in papers]

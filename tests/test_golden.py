@@ -248,7 +248,7 @@ def test_english_labels() -> None:
         _digest(DigestEntry(paper=paper, summary=_summary(score=None, status=SummaryStatus.EXTRACTIVE)), language="en")
     )
     assert text.startswith("# Daily arXiv AI digest | 2026-02-04\n")
-    for label in ("## 📑 Contents", "- [cs.LG](#cslg) (1 papers)", "### 📄 Abstract", "### 🤖 AI summary",
+    for label in ("## 📑 Contents", "- [cs.LG](#cslg) (1 paper)", "### 📄 Abstract", "### 🤖 AI summary",
                   "**TL;DR**: ", "**Motivation**: ", "**Method**: ", "**Conclusion**: ", "**Keywords**: ",
                   "**Score**: — (not scored)", "**Authors**: A One, B Two, C Three et al. (5 authors)  ",
                   "**Published**: 2026-02-03", "**About this digest**"):

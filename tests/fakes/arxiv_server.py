@@ -152,6 +152,7 @@ class FakeArxiv:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes: avoid 40 ms stalls
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet test output
                 return

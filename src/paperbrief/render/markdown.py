@@ -168,7 +168,7 @@ def iter_markdown(digest: Digest) -> Iterator[str]:
             {
                 "category": escape_markdown(s.category),
                 "anchor": s.anchor,
-                "count": labels["toc_count"].format(n=s.count),
+                "count": labels["toc_count_one" if s.count == 1 else "toc_count"].format(n=s.count),
                 "entries": (_entry_view(e, labels) for e in s.entries),
             }
             for s in sections

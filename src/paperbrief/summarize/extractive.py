@@ -7,8 +7,10 @@ It does not judge papers, so `score` stays None and the status is `extractive`.
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,9 @@ from paperbrief.models import Paper, Summary, SummaryStatus
 from paperbrief.summarize.base import ResultCallback
 
 PROMPT_VERSION = "extractive-1"
+# Below this many papers a process pool costs more (interpreter start-up) than it saves.
+_PARALLEL_MIN = 200
+_CHUNK = 100
 EMPTY_ABSTRACT_ERROR = "empty abstract (withdrawn paper?): nothing to extract"
 
 # Tokens after which a period does not end a sentence ("e.g.", "vs.", "et al.", "Fig. 3").
@@ -143,22 +148,50 @@ class ExtractiveSummarizer:
     model = "extractive"
     prompt_version = PROMPT_VERSION
 
-    def __init__(self, language: str = "zh", keywords: int = 8) -> None:
+    def __init__(self, language: str = "zh", keywords: int = 8, workers: int = 1) -> None:
         if not 1 <= keywords <= 30:
             raise ValueError(f"keywords must be between 1 and 30, got {keywords}")
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
         self.language = language
         self.keywords = keywords
+        self.workers = workers
         # One YAKE extractor per instance: building it loads stopword lists (slow per paper).
         self._yake: Any = yake.KeywordExtractor(lan="en", n=3, dedupLim=0.9, top=max(30, keywords * 4))
 
     def summarize(self, papers: Sequence[Paper], on_result: ResultCallback | None = None) -> list[Summary]:
-        """Summarize papers one by one, reporting each summary to `on_result` at once."""
+        """Summarize papers in input order, reporting each summary to `on_result` at once.
+
+        With `workers > 1` and a large batch, chunks are summarized in worker processes (YAKE is
+        CPU-bound pure Python); results and callbacks still come in input order.
+        """
+        if self.workers > 1 and len(papers) >= _PARALLEL_MIN:
+            return self._summarize_parallel(papers, on_result)
         results: list[Summary] = []
         for paper in papers:
             summary = self.summarize_one(paper)
             if on_result is not None:
                 on_result(summary)
             results.append(summary)
+        return results
+
+    def _summarize_parallel(self, papers: Sequence[Paper], on_result: ResultCallback | None) -> list[Summary]:
+        size = max(20, min(_CHUNK, len(papers) // (self.workers * 4) or 1))
+        chunks = [list(papers[i : i + size]) for i in range(0, len(papers), size)]
+        results: list[Summary] = []
+        # "spawn": a forked child would inherit the caller's threads and open database connections.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(self.language, self.keywords),
+        ) as pool:
+            for chunk_result in pool.map(_summarize_chunk, chunks):
+                for summary in chunk_result:
+                    if on_result is not None:
+                        on_result(summary)
+                    results.append(summary)
         return results
 
     def summarize_one(self, paper: Paper) -> Summary:
@@ -223,6 +256,22 @@ class ExtractiveSummarizer:
             used.add(index)
             remaining.remove(field)
         return picked
+
+
+class _WorkerState:
+    """The summarizer of one worker process (built once by `_init_worker`)."""
+
+    summarizer: ExtractiveSummarizer | None = None
+
+
+def _init_worker(language: str, keywords: int) -> None:
+    _WorkerState.summarizer = ExtractiveSummarizer(language=language, keywords=keywords)
+
+
+def _summarize_chunk(papers: list[Paper]) -> list[Summary]:
+    summarizer = _WorkerState.summarizer
+    assert summarizer is not None, "worker not initialized"
+    return [summarizer.summarize_one(paper) for paper in papers]
 
 
 def _argmax(values: list[float], used: set[int]) -> int:

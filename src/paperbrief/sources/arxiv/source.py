@@ -217,8 +217,13 @@ class ArxivSource:
         return Announcement(date, [], dict(zeros), dict(zeros), [], True, str(reason), source)
 
     def _enrich(self, feed: FeedPage, cats: Sequence[str]) -> Announcement:
-        # One item per paper already (arXiv dedups combined feeds); guard anyway.
-        items = list({p.arxiv_id: p for p in reversed(feed.papers)}.values())[::-1]
+        # One item per paper already (arXiv dedups combined feeds); guard anyway, first one wins.
+        items: list[Paper] = []
+        listed: set[str] = set()
+        for item in feed.papers:
+            if item.arxiv_id not in listed:
+                listed.add(item.arxiv_id)
+                items.append(item)
         found, missing = self._lookup([p.versioned_id for p in items])
         papers: list[Paper] = []
         enriched: list[Paper] = []
