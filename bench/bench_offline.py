@@ -6,6 +6,7 @@ ids and titles) in a fresh subprocess with its own temp home, so peak RSS
 
     python bench/bench_offline.py            # 1,000 and 10,000 papers
     python bench/bench_offline.py --quick    # 100 and 1,000 papers
+    python bench/bench_offline.py --direct   # the four core stages without pipeline.run_day
 
 Prints papers/second and peak RSS per size, the time-per-paper ratio large/small (linearity) and
 PASS/FAIL against the bounds: peak RSS of the large run < 300 MB, ratio < 1.5. Exit code 1 on FAIL.
@@ -95,13 +96,47 @@ def run_child(size: int, workdir: Path) -> dict[str, Any]:
     }
 
 
-def measure(size: int) -> dict[str, Any]:
+def run_child_direct(size: int, workdir: Path) -> dict[str, Any]:
+    """The four core stages driven directly: store, extractive summaries, Markdown + JSON files."""
+    from paperbrief.models import Digest, DigestEntry, DigestStats
+    from paperbrief.render.files import write_digest_files
+    from paperbrief.sources.sample import load_day_file
+    from paperbrief.store import Store
+    from paperbrief.store.db import sqlite_url
+    from paperbrief.summarize.extractive import ExtractiveSummarizer
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    (workdir / "home").mkdir(parents=True, exist_ok=True)
+    store = Store.open(sqlite_url(workdir / "home" / "paperbrief.db"))
+    started = time.perf_counter()
+    date, papers = load_day_file(workdir / "day.json")
+    assert date is not None
+    store.record_announcement(date, papers)
+    summarizer = ExtractiveSummarizer()
+    summaries = summarizer.summarize(papers, on_result=store.put_summary)
+    entries = [DigestEntry(paper=p, summary=s) for p, s in zip(papers, summaries, strict=True)]
+    digest = Digest(date=date, entries=entries, stats=DigestStats(selected=len(entries)), source="file")
+    files = write_digest_files(digest, workdir / "out")
+    elapsed = time.perf_counter() - started
+    store.close()
+    return {
+        "size": size,
+        "entries": len(digest.entries),
+        "seconds": elapsed,
+        "papers_per_second": size / elapsed,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_after_imports_mb": rss_before,
+        "files": {p.name: p.stat().st_size for p in files},
+    }
+
+
+def measure(size: int, direct: bool = False) -> dict[str, Any]:
     """Run one size in a fresh interpreter and return its figures."""
     with tempfile.TemporaryDirectory(prefix="paperbrief-bench-") as tmp:
         # The day file is made here, so its construction does not count in the child's peak RSS.
         make_day_file(size, Path(tmp) / "day.json")
         proc = subprocess.run(
-            [sys.executable, __file__, "--child", str(size), "--workdir", tmp],
+            [sys.executable, __file__, "--child", str(size), "--workdir", tmp, *(["--direct"] if direct else [])],
             capture_output=True,
             text=True,
             check=False,
@@ -116,15 +151,24 @@ def main() -> int:
     """Run both sizes and print figures, ratios and PASS/FAIL."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="100 and 1,000 papers instead of 1,000 and 10,000")
+    parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="drive store, summarizer and renderers directly instead of pipeline.run_day (no selection stage, "
+        "no digest archive)",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        print(json.dumps(run_child(args.child, args.workdir)))
+        child = run_child_direct if args.direct else run_child
+        print(json.dumps(child(args.child, args.workdir)))
         return 0
 
     small, large = (100, 1000) if args.quick else (1000, 10_000)
-    results = [measure(small), measure(large)]
+    what = "store + extractive + Markdown + JSON, driven directly" if args.direct else "pipeline.run_day"
+    print(f"offline pipeline ({what}), python {sys.version.split()[0]}")
+    results = [measure(small, args.direct), measure(large, args.direct)]
     print(f"{'papers':>8} {'seconds':>9} {'papers/s':>9} {'peak RSS MB':>12} {'RSS after imports':>18}  files")
     for r in results:
         files = ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in r["files"].items())

@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n_cand, n_read = (400, 100) if args.quick else (2000, 500)
     papers, items = corpus(n_cand, n_read)
-    print(f"ranking {len(papers)} candidates against {len(items)} reading-list papers (python {sys.version.split()[0]})")
+    version = sys.version.split()[0]
+    print(f"ranking {len(papers)} candidates against {len(items)} reading-list papers (python {version})")
     rows = {}
     for name, fn in (
         ("bm25 (paperbrief)", bm25_rank),

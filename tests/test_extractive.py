@@ -97,6 +97,7 @@ def test_sentence_splitting_keeps_abbreviations_and_decimals() -> None:
         "Does it generalize?",
         "Yes.",
     ]
+    assert split_sentences("The U.S. data has size N. We fit it.") == ["The U.S. data has size N.", "We fit it."]
     assert split_sentences("") == []
     assert split_sentences("No final period") == ["No final period"]
 

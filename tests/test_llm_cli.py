@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from fakes.llm_server import FakeLLM, serve_fake_llm
 from fakes.llm_support import FAKE_KEY, dump_store
-
 from paperbrief.cli import main
 from paperbrief.cli.logs import summarizer_from_settings
 from paperbrief.settings import load_settings

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from fakes.llm_server import FakeLLM, Fault, serve_fake_llm
 from fakes.llm_support import make_summarizer, reference_papers
-
 from paperbrief.models import DigestEntry, Summary
 from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url

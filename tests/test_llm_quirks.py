@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+
 from fakes.llm_server import FakeLLM, Fault, score_for, serve_fake_llm
 from fakes.llm_support import make_summarizer, synthetic_papers
-
 from paperbrief.models import SummaryStatus
 from paperbrief.summarize.llm import prompt as P
 from paperbrief.summarize.llm.limits import RateLimiter, public_url, redact

@@ -262,7 +262,7 @@ def test_retry_after_http_date_and_seconds() -> None:
 
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_quirk_5xx_is_retried(fake: FakeArxiv, status: int) -> None:
-    """5xx (arxiv.py retries any non-200; third parties report 503s) → retried, then success."""
+    """5xx → retried, then success (arxiv.py retries any non-200: https://github.com/lukasschwab/arxiv.py)."""
     fake.script("/atom", Fault(status), Fault(status))
     with _source(fake) as source:
         ann = source.fetch_announcement(CATS)
@@ -270,7 +270,7 @@ def test_quirk_5xx_is_retried(fake: FakeArxiv, status: int) -> None:
     assert [r.path.split("/")[1] for r in fake.requests()] == ["atom", "atom", "atom", "api"]
 
 
-def test_quirk_hang_longer_than_timeout_is_retried(fake: FakeArxiv) -> None:
+def test_hang_longer_than_timeout_is_retried(fake: FakeArxiv) -> None:
     """A response slower than the client timeout is abandoned and retried."""
     fake.script("/api", Fault(delay=1.5))
     with _source(fake, timeout=0.3) as source:
@@ -332,7 +332,10 @@ def test_malformed_xml_is_retried_then_typed(fake: FakeArxiv) -> None:
 
 
 def test_quirk_api_error_feed(fake: FakeArxiv) -> None:
-    """The API's error feed (recorded id_list=abc answer, HTTP 400, entry id …/api/errors#…) → ArxivAPIError."""
+    """The API's error feed (recorded id_list=abc answer, HTTP 400, entry id …/api/errors#…) → ArxivAPIError.
+
+    https://info.arxiv.org/help/api/user-manual.html#_errors
+    """
     recorded = json.loads(next((FIXTURES / "api").glob("id_abc_*.json")).read_text(encoding="utf-8"))
     fake.script("/api", Fault(400, body=recorded["body"].encode()))
     with _source(fake) as source, pytest.raises(ArxivAPIError) as info:
@@ -342,7 +345,10 @@ def test_quirk_api_error_feed(fake: FakeArxiv) -> None:
 
 
 def test_quirk_feed_error_for_query_unknown_category(fake: FakeArxiv) -> None:
-    """rss.arxiv.org answers 400 "Feed error for query" (zotero-arxiv-daily checks this string)."""
+    """rss.arxiv.org answers 400 "Feed error for query" for an unknown archive.
+
+    https://github.com/arXiv/arxiv-feed (serialize_error); zotero-arxiv-daily checks this string.
+    """
     with _source(fake) as source, pytest.raises(ArxivFeedError) as info:
         source.fetch_announcement(["cs.AI", "astroph"])
     assert "Bad archive 'astroph'" in info.value.message
@@ -393,7 +399,11 @@ def test_total_results_too_high_always_is_an_error(fake: FakeArxiv) -> None:
 
 
 def test_quirk_total_results_too_low(fake: FakeArxiv) -> None:
-    """totalResults smaller than the entries (autobib #183 shows it can be anything): full pages keep paging."""
+    """totalResults smaller than the entries: full pages keep paging.
+
+    Never loop on totalResults alone (https://info.arxiv.org/help/api/user-manual.html paging notes; autobib #183
+    saw totalResults 1 with zero entries, see docs/sources.md).
+    """
     fake.script("/api", *[Fault(total_override=5)] * 10)
     with _source(fake, page_size=10) as source:
         assert len(source.search("cat:cs.LG OR cat:cs.AI OR cat:cs.CV OR cat:cs.CL")) == 30
@@ -679,3 +689,25 @@ def test_oai_dedups_across_sets(fake: FakeArxiv) -> None:
         pages = list(source.backfill(["cs.AI", "cs.CL"], dt.date(2026, 1, 1), dt.date(2026, 1, 2)))
     assert sum(len(p) for p in pages) == 16
     assert [r.query.get("set") for r in fake.requests("/oai")] == ["cs:cs:AI", None, "cs:cs:CL", None]
+
+
+def test_cli_fetch_source_api_and_oai(fake: FakeArxiv, tmp_path: Path) -> None:
+    """`--source api` forces the submittedDate window; `--source oai` harvests that datestamp."""
+    result = _invoke(["fetch", "--date", "2026-02-05", "--source", "api", "--json"], _env(fake, tmp_path))
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 30
+    assert [r.path for r in fake.requests()] == ["/api/query"]
+    result = _invoke(["fetch", "--date", "2026-02-05", "--source", "oai", "--json"], _env(fake, tmp_path))
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 16
+    assert fake.requests("/oai")[0].query["from"] == fake.requests("/oai")[0].query["until"] == "2026-02-05"
+
+
+def test_cli_fetch_future_date_and_bad_input(fake: FakeArxiv, tmp_path: Path) -> None:
+    """A date after the feed's → exit 1 naming both dates; a bad date or id → usage error (2)."""
+    result = _invoke(["fetch", "--date", "2026-02-06"], _env(fake, tmp_path))
+    assert result.exit_code == 1
+    assert "2026-02-06 is not announced yet (the feed is dated 2026-02-05)" in result.stderr
+    assert _invoke(["fetch", "--date", "05/02/2026"], _env(fake, tmp_path)).exit_code == 2
+    bad = _invoke(["fetch", "--ids", "nonsense"], _env(fake, tmp_path))
+    assert bad.exit_code == 2 and "not an arXiv id: 'nonsense'" in bad.stderr

@@ -130,7 +130,7 @@ def answer_for(arxiv_id: str, title: str, abstract: str, zh: bool) -> dict[str, 
     """The deterministic summary the fake writes for a paper."""
     first = abstract.split(". ")[0][:160]
     words = [w.strip(".,:;()").lower() for w in title.split() if len(w) > 3]
-    keywords = list(dict.fromkeys(words))[:6] + ["arxiv", "paper", "summary", "research", "method"]
+    keywords = [*list(dict.fromkeys(words))[:6], "arxiv", "paper", "summary", "research", "method"]
     keywords = list(dict.fromkeys(keywords))[:7]
     tag = "摘要" if zh else "Summary"
     return {
@@ -153,11 +153,14 @@ def _tokens(text: str) -> int:
 def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are separate writes: avoid the 40 ms delayed-ACK stall
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return
 
-        def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None, raw: str | None = None) -> None:
+        def _send(
+            self, status: int, payload: Any, headers: dict[str, str] | None = None, raw: str | None = None
+        ) -> None:
             data = (raw if raw is not None else json.dumps(payload, ensure_ascii=False)).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -166,6 +169,12 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            if self.path.endswith("/stats"):
+                self._send(200, {"requests": fake.count()})
+            else:
+                self._send(404, {"error": {"message": f"no route {self.path}"}})
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -260,7 +269,9 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             text = json.dumps(item, ensure_ascii=False)
             if fault is Fault.LATEX:
                 # Raw, unescaped backslashes as models write them: invalid JSON escapes.
-                text = text.replace("LATEX_PLACEHOLDER", r"We bound $\frac{1}{n}\sum \alpha_i$ by $\beta \cdot \nabla f$.")
+                text = text.replace(
+                    "LATEX_PLACEHOLDER", r"We bound $\frac{1}{n}\sum \alpha_i$ by $\beta \cdot \nabla f$."
+                )
             if fault is Fault.FENCED:
                 text = f"```json\n{text}\n```"
             if fault is Fault.TRUNCATED:
@@ -303,3 +314,20 @@ def serve_fake_llm(fake: FakeLLM | None = None) -> Iterator[FakeLLM]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def main() -> None:
+    """Serve in a process of its own (benchmarks): prints the base URL, serves until stdin closes."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description="fake OpenAI-compatible server")
+    parser.add_argument("--latency", type=float, default=0.0)
+    args = parser.parse_args()
+    with serve_fake_llm(FakeLLM(latency=args.latency)) as fake:
+        print(fake.base_url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

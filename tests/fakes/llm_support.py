@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fakes.llm_server import FakeLLM
 from paperbrief.models import Paper
 from paperbrief.store import Store
 from paperbrief.summarize.llm import LLMSummarizer
-from fakes.llm_server import FakeLLM
 
 FAKE_KEY = "sk-PBTEST-do-not-leak-0123456789abcdef"
 REFERENCE = Path(__file__).parent.parent / "data" / "reference" / "sample-2026-02-04.json"

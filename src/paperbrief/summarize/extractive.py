@@ -133,8 +133,8 @@ def _is_abbreviation(before: str) -> bool:
         return False
     if token in _ABBREVIATIONS:
         return True
-    # Initials such as "J. Smith" or "U.S." end in a single letter.
-    return bool(re.fullmatch(r"(?:[a-z]\.)*[a-z]", token))
+    # Dotted acronyms such as "U.S." or "w.r.t."; a lone letter ("of size N.") does end a sentence.
+    return bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", token))
 
 
 def _words(text: str) -> frozenset[str]:

@@ -585,7 +585,8 @@ class LLMSummarizer:
                 paper_ids=ids,
                 model=self.model,
                 prompt_version=prompt_version or self.prompt_version,
-                prompt=redact(prompt_text, self._api_key),
+                # The prompt is our text plus paper data: only the literal key could ever be in it.
+                prompt=prompt_text.replace(self._api_key, "****") if self._api_key else prompt_text,
                 response=None if response is None else redact(response, self._api_key),
                 status=str(status),
                 error=None if error is None else redact(error, self._api_key),
