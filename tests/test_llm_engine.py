@@ -510,3 +510,12 @@ def test_ctrl_c_in_the_sync_api_keeps_what_arrived(tmp_path: Path) -> None:
     finally:
         store.close()
     assert {k[0] for k in kept} == set(stored) and 3 <= len(kept) < 12
+
+
+def test_on_result_errors_propagate_in_batch_mode(fake: FakeLLM) -> None:
+    def boom(_: Summary) -> None:
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        make_summarizer(fake, batch_size=3).summarize(synthetic_papers(3), on_result=boom)
+    assert fake.count() == 1  # no paper was re-asked because the callback failed

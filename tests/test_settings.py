@@ -80,7 +80,8 @@ def test_init_template_lists_every_setting_and_uncommented_gives_the_defaults(tm
     uncommented = []
     for line in text.splitlines():
         match = re.match(r"^# (\w+ = .*?)(\s+# .*)?$", line)
-        if line.startswith("[") or (match and "<per-user" not in line and '"..."' not in line and "# unset" not in line):
+        placeholder = any(mark in line for mark in ("<per-user", '"..."', "# unset"))
+        if line.startswith("[") or (match and not placeholder):
             uncommented.append(line if line.startswith("[") else match.group(1))  # type: ignore[union-attr]
     config = tmp_path / "full.toml"
     config.write_text("\n".join(uncommented), encoding="utf-8")

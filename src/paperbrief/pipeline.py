@@ -32,6 +32,7 @@ from paperbrief.summarize.base import Summarizer
 
 if TYPE_CHECKING:
     from paperbrief.select import Selection
+from paperbrief.select.modes import SelectMode
 
 ARXIV_TZ = zoneinfo.ZoneInfo("America/New_York")
 
@@ -197,7 +198,7 @@ def _run(
 
     # 3. selection
     t0 = time.perf_counter()
-    selection = _select(settings, store, candidates, options)
+    selection = _select(settings, store, candidates, options, notes)
     timings["select"] = round(time.perf_counter() - t0, 3)
 
     # 4. summaries, cache first
@@ -210,7 +211,7 @@ def _run(
     timings["summarize"] = round(time.perf_counter() - t0, 3)
     for entry in entries:
         entry.summary = summaries.get((entry.paper.arxiv_id, entry.paper.version))
-    if (options.select_mode or settings.select_mode) == "score":
+    if selection.mode is SelectMode.SCORE:
         from paperbrief.select import finalize_by_score
 
         entries = finalize_by_score(entries, options.max_papers or settings.max_papers)
@@ -377,14 +378,44 @@ def select_candidates(
     return sorted(by_id.values(), key=lambda p: p.arxiv_id, reverse=True), notes
 
 
-def _select(settings: Settings, store: Store, candidates: list[Paper], options: RunOptions) -> Selection:
+def _select(
+    settings: Settings, store: Store, candidates: list[Paper], options: RunOptions, notes: list[str]
+) -> Selection:
     from paperbrief.cli.select_cmds import options_from_settings
     from paperbrief.select import select_papers
+
+    if settings.select_reading_list is not None:
+        _import_reading_list(
+            settings, store, settings.select_reading_list, offline=options.sample or bool(options.day_file), notes=notes
+        )
 
     select_options = options_from_settings(settings, max_papers=options.max_papers, mode=options.select_mode)
     if options.include_cross is not None:
         select_options.include_cross = options.include_cross
     return select_papers(candidates, select_options, store.reading_items())
+
+
+def _import_reading_list(settings: Settings, store: Store, path: Path, *, offline: bool, notes: list[str]) -> None:
+    """Refresh the stored reading list from the file named in settings (idempotent; fetches only new ids)."""
+    from paperbrief.select import ReadingListError, import_reading_list
+
+    source = None
+    if not offline:
+        from paperbrief.cli.fetch import source_from_settings
+
+        source = source_from_settings(settings)
+    try:
+        report = import_reading_list(path, store, fetch_ids=source.fetch_ids if source else None)
+        if report.skipped:
+            notes.append(
+                f"reading list {path}: {len(report.skipped)} entries skipped (see `paperbrief profile import`)"
+            )
+    except (ReadingListError, OSError) as exc:
+        # The stored reading list still ranks today's papers; the file problem is reported, not fatal.
+        notes.append(f"reading list not refreshed: {_one_line(exc)}")
+    finally:
+        if source is not None:
+            source.close()
 
 
 def summarize_entries(

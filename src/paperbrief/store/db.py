@@ -681,11 +681,10 @@ class Store:
     def _upsert(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]) -> int:
         dialect = conn.dialect.name
         if dialect in ("sqlite", "postgresql"):
-            if dialect == "sqlite":
-                from sqlalchemy.dialects.sqlite import insert as dialect_insert
-            else:
-                from sqlalchemy.dialects.postgresql import insert as dialect_insert
-            stmt = dialect_insert(table)
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            insert_fn = sqlite.insert if dialect == "sqlite" else postgresql.insert
+            stmt: Any = insert_fn(table)
             update_cols = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
             stmt = stmt.on_conflict_do_update(index_elements=keys, set_=update_cols)
             for chunk in _chunks(rows, 500):

@@ -64,6 +64,10 @@ class LLMConfigError(ValueError):
     """The LLM summarizer was configured with impossible values; one-line message."""
 
 
+class _CallbackError(Exception):
+    """`on_result` raised: not a paper failure, it stops the run (the cause is re-raised)."""
+
+
 class _BudgetReached(Exception):
     """No new call may be issued: a cost or token cap was reached."""
 
@@ -214,6 +218,8 @@ class LLMSummarizer:
                 exc = task.exception()
                 if exc is not None:  # only on_result / store errors get here: papers never raise
                     await _cancel_all(tasks)
+                    if isinstance(exc, _CallbackError) and isinstance(exc.__cause__, Exception):
+                        raise exc.__cause__
                     raise exc
             return [run.results[(p.arxiv_id, p.version)] for p in papers]
 
@@ -247,7 +253,10 @@ class LLMSummarizer:
             return
         run.results[key] = summary
         if run.on_result is not None:
-            run.on_result(summary)
+            try:
+                run.on_result(summary)
+            except Exception as exc:
+                raise _CallbackError(str(exc)) from exc
 
     def _summary(self, paper: Paper, **values: Any) -> Summary:
         return Summary(
@@ -298,6 +307,8 @@ class LLMSummarizer:
             return
         try:
             await self._do_batch(run, group)
+        except _CallbackError:
+            raise
         except Exception as exc:  # a bug must not cost the other papers: fall back to single calls
             log.warning("batch of %d failed unexpectedly (%s); retrying alone", len(group), type(exc).__name__)
             await asyncio.gather(*(self._do_group(run, [p]) for p in group if not self._done(run, p)))
