@@ -25,6 +25,7 @@ from paperbrief.models import (
     RunStatus,
     Summary,
     SummaryStatus,
+    split_arxiv_id,
 )
 from paperbrief.settings import Settings
 from paperbrief.store import Store
@@ -322,7 +323,7 @@ def _acquire(settings: Settings, store: Store, options: RunOptions) -> _Acquired
         list(announcement.papers),
         dict(announcement.announced),
         dict(announcement.fetched),
-        list(announcement.missing),
+        [split_arxiv_id(m)[0] for m in announcement.missing],  # the source lists versioned ids
         False,
         None,
         announcement.source,
@@ -514,8 +515,9 @@ def _stats(acquired: _Acquired, candidates: int, entries: Sequence[DigestEntry],
     return DigestStats(
         announced=acquired.announced,
         fetched=acquired.fetched,
-        announced_total=len({p.arxiv_id for p in acquired.papers}) + len(acquired.missing),
-        fetched_total=len({p.arxiv_id for p in acquired.papers}),
+        # A paper the API never returned stays in `papers` with its feed data and is listed in `missing`.
+        announced_total=len({p.arxiv_id for p in acquired.papers} | set(acquired.missing)),
+        fetched_total=len({p.arxiv_id for p in acquired.papers} - set(acquired.missing)),
         candidates=candidates,
         selected=len(entries),
         summarized=sum(s.status in (SummaryStatus.OK, SummaryStatus.EXTRACTIVE) for s in summaries),
