@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from fakes.arxiv_server import FakeArxiv, load_sample
 from paperbrief.cli import main
 from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url
-from fakes.arxiv_server import FakeArxiv, load_sample
 
 CATS = ["cs.AI", "cs.CL", "cs.CV", "cs.LG"]
 
