@@ -135,7 +135,7 @@ def test_500_every_time_fails_the_paper_only(fake: FakeLLM) -> None:
 
 def test_timeout_is_retried(fake: FakeLLM) -> None:
     fake.push(Fault.HANG)
-    [summary] = make_summarizer(fake, timeout=0.3).summarize(synthetic_papers(1))
+    [summary] = make_summarizer(fake, timeout=1.0).summarize(synthetic_papers(1))
     assert _ok(summary)
     assert fake.count() == 2
 
@@ -149,7 +149,7 @@ def test_timeout_every_time_fails_with_reason(fake: FakeLLM) -> None:
 def test_run_deadline_fails_unfinished_papers(fake: FakeLLM) -> None:
     papers = synthetic_papers(3)
     fake.push_for(papers[2].arxiv_id, Fault.HANG)
-    out = make_summarizer(fake, timeout=10, run_deadline=0.5).summarize(papers)
+    out = make_summarizer(fake, timeout=10, run_deadline=2.0).summarize(papers)
     assert _ok(out[0]) and _ok(out[1])
     assert out[2].status is SummaryStatus.FAILED and "deadline" in (out[2].error or "")
 

@@ -88,6 +88,8 @@ class FakeLLM:
     script: deque[Fault] = field(default_factory=deque)
     faults_by_id: dict[str, deque[Fault]] = field(default_factory=dict)
     requests: list[Received] = field(default_factory=list)
+    in_flight: int = 0
+    max_in_flight: int = 0
     url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -162,6 +164,7 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             self, status: int, payload: Any, headers: dict[str, str] | None = None, raw: str | None = None
         ) -> None:
             data = (raw if raw is not None else json.dumps(payload, ensure_ascii=False)).encode("utf-8")
+            self._leave()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -188,6 +191,22 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             received = Received(body, self.headers.get("Authorization"), time.monotonic(), fault)
             with fake._lock:
                 fake.requests.append(received)
+                fake.in_flight += 1
+                fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+            self._counted = True
+            try:
+                self._answer(body, blocks, fault)
+            finally:
+                self._leave()
+
+        def _leave(self) -> None:
+            # Before the answer is written: the client may send its next request the moment it reads it.
+            if getattr(self, "_counted", False):
+                self._counted = False
+                with fake._lock:
+                    fake.in_flight -= 1
+
+        def _answer(self, body: dict[str, Any], blocks: list[tuple[str, str, str]], fault: Fault) -> None:
             if fake.latency:
                 fake._stop.wait(fake.latency)
             fmt = body.get("response_format") or {}

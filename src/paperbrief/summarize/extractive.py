@@ -11,6 +11,7 @@ import multiprocessing
 import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,17 +182,26 @@ class ExtractiveSummarizer:
         results: list[Summary] = []
         # "spawn": a forked child would inherit the caller's threads and open database connections.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(self.language, self.keywords),
-        ) as pool:
-            for chunk_result in pool.map(_summarize_chunk, chunks):
-                for summary in chunk_result:
-                    if on_result is not None:
-                        on_result(summary)
-                    results.append(summary)
+        try:
+            with ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(self.language, self.keywords),
+            ) as pool:
+                for chunk_result in pool.map(_summarize_chunk, chunks):
+                    for summary in chunk_result:
+                        if on_result is not None:
+                            on_result(summary)
+                        results.append(summary)
+        except (BrokenProcessPool, OSError):
+            # Workers cannot start (e.g. `python -` has no importable __main__): finish in this process.
+            pass
+        for paper in papers[len(results) :]:
+            summary = self.summarize_one(paper)
+            if on_result is not None:
+                on_result(summary)
+            results.append(summary)
         return results
 
     def summarize_one(self, paper: Paper) -> Summary:

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import random
 import re
+import ssl
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -182,6 +183,7 @@ class LLMSummarizer:
         self._format: ResponseFormat | None = None if auto else self.response_format
         self._format_saved: ResponseFormat | None = None
         self.last_budget: Budget | None = None
+        self._ssl: ssl.SSLContext | None = None
 
     def __repr__(self) -> str:  # never shows the key
         return f"LLMSummarizer(model={self.model!r}, base_url={public_url(self.base_url)!r})"
@@ -237,7 +239,19 @@ class LLMSummarizer:
             base_url=self.base_url or None,
             timeout=self.timeout,
             max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(verify=self._tls_context()),
         )
+
+    def _tls_context(self) -> ssl.SSLContext:
+        # Loading the CA bundle costs 20-90 ms; build it once per summarizer, not once per run.
+        # It is the SDK's own default context (trust store and SSL_CERT_* environment honoured).
+        if self._ssl is None:
+            try:
+                import httpx2 as http_lib  # the transport of openai ≥ 3
+            except ImportError:  # pragma: no cover - openai 1.x/2.x use httpx
+                import httpx as http_lib  # type: ignore[no-redef]
+            self._ssl = http_lib.create_ssl_context()
+        return self._ssl
 
     def _groups(self, papers: Sequence[Paper]) -> list[list[Paper]]:
         unique: dict[tuple[str, int], Paper] = {}

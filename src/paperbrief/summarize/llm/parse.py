@@ -132,7 +132,7 @@ def _fix_escapes(text: str) -> str:
     def repl(match: re.Match[str]) -> str:
         tail = match.group(1)
         head = tail[0]
-        if head in '"\\/' or (head == "u" and len(tail) == 5 and tail[1:].isalnum() and _is_hex(tail[1:])):
+        if head in '"\\/' or (head == "u" and len(tail) == 5 and _is_hex(tail[1:])):
             return match.group(0)
         if head in "bfnrt":
             if tail in _LATEX_BFNRT:
