@@ -133,8 +133,9 @@ def run_child_direct(size: int, workdir: Path) -> dict[str, Any]:
 def measure(size: int, direct: bool = False) -> dict[str, Any]:
     """Run one size in a fresh interpreter and return its figures."""
     with tempfile.TemporaryDirectory(prefix="paperbrief-bench-") as tmp:
-        # The day file is made here, so its construction does not count in the child's peak RSS.
-        make_day_file(size, Path(tmp) / "day.json")
+        # The day file is made by a process of its own: Linux carries ru_maxrss across fork+exec, so
+        # a parent that had built it would lend its own peak to the measured child.
+        subprocess.run([sys.executable, __file__, "--make-day", str(size), "--workdir", tmp], check=True)
         proc = subprocess.run(
             [sys.executable, __file__, "--child", str(size), "--workdir", tmp, *(["--direct"] if direct else [])],
             capture_output=True,
@@ -158,8 +159,12 @@ def main() -> int:
         "no digest archive)",
     )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--make-day", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.make_day is not None:
+        make_day_file(args.make_day, args.workdir / "day.json")
+        return 0
     if args.child is not None:
         child = run_child_direct if args.direct else run_child
         print(json.dumps(child(args.child, args.workdir)))
