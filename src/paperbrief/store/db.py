@@ -8,6 +8,7 @@ recorded in `_migrations` (the approach of simonw/llm's `migrations.py`).
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -117,13 +118,37 @@ runs = sa.Table(
     sa.Column("error", sa.Text),
 )
 
-digests = sa.Table(
+# m001's uncompressed digest table, replaced by `digest_archive` in m004 (kept for the migration only).
+_legacy_metadata = sa.MetaData()
+_legacy_digests = sa.Table(
     "digests",
-    metadata,
+    _legacy_metadata,
     sa.Column("date", sa.Date, primary_key=True),
     sa.Column("language", sa.String(8), primary_key=True),
     sa.Column("body", sa.JSON, nullable=False),
     sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One row per day and language: the digest as zlib-compressed JSON. Compressed because a day is
+# rebuilt from it for the site and e-mail, and a 10,000-paper day as a JSON column cost ~120 MB.
+digest_archive = sa.Table(
+    "digest_archive",
+    metadata,
+    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("language", sa.String(8), primary_key=True),
+    sa.Column("body_z", sa.LargeBinary, nullable=False),
+    sa.Column("entries", sa.Integer, nullable=False),
+    sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Which paper versions each digest published: "not repeated across days" without reading bodies.
+digest_papers = sa.Table(
+    "digest_papers",
+    metadata,
+    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("language", sa.String(8), primary_key=True),
+    sa.Column("arxiv_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
 )
 
 deliveries = sa.Table(
@@ -174,7 +199,7 @@ _migrations_table = sa.Table(
 
 
 def _m001_initial(conn: Connection) -> None:
-    for table in (papers, announcements, summaries, llm_log, runs, digests, deliveries):
+    for table in (papers, announcements, summaries, llm_log, runs, _legacy_digests, deliveries):
         table.create(conn, checkfirst=True)
 
 
@@ -188,6 +213,18 @@ def _m003_indexes(conn: Connection) -> None:
     # created again by m001 on the next fresh database.
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_announcements_arxiv_id ON announcements (arxiv_id)")
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_llm_log_created ON llm_log (created)")
+
+
+def _m004_compressed_digests(conn: Connection) -> None:
+    digest_archive.create(conn, checkfirst=True)
+    digest_papers.create(conn, checkfirst=True)
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_digest_papers_arxiv_id ON digest_papers (arxiv_id)")
+    if not sa.inspect(conn).has_table("digests"):
+        return
+    for row in conn.execute(sa.select(_legacy_digests)):
+        digest = Digest.model_validate(row.body)
+        _write_digest(conn, digest, row.updated)
+    _legacy_digests.drop(conn)
 
 
 def add_column_if_missing(conn: Connection, table: str, column: str, ddl_type: str) -> None:
@@ -204,6 +241,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("m001_initial", _m001_initial),
     ("m002_artifacts_reading_list_state", _m002_artifacts_reading_list_state),
     ("m003_indexes", _m003_indexes),
+    ("m004_compressed_digests", _m004_compressed_digests),
 ]
 
 
@@ -383,14 +421,13 @@ class Store:
         """Highest version of each id that appeared in a stored digest dated before `date`."""
         out: dict[str, int] = {}
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(digests.c.body).where(digests.c.date < date))
-            wanted = set(arxiv_ids)
-            for (body,) in rows:
-                for entry in body.get("entries", []):
-                    paper = entry.get("paper", {})
-                    pid = paper.get("arxiv_id")
-                    if pid in wanted:
-                        out[pid] = max(out.get(pid, 0), int(paper.get("version", 1)))
+            for chunk in _chunks(sorted(set(arxiv_ids)), 500):
+                query = (
+                    sa.select(digest_papers.c.arxiv_id, sa.func.max(digest_papers.c.version))
+                    .where(digest_papers.c.date < date, digest_papers.c.arxiv_id.in_(chunk))
+                    .group_by(digest_papers.c.arxiv_id)
+                )
+                out.update({arxiv_id: int(version) for arxiv_id, version in conn.execute(query)})
         return out
 
     # --- summaries (the LLM cache) ----------------------------------------------------------
@@ -547,30 +584,23 @@ class Store:
     # --- digests ----------------------------------------------------------------------------
 
     def save_digest(self, digest: Digest) -> None:
-        """Store the rendered digest of a day (replacing an earlier one of the same day and language)."""
-        # Same value as json.loads(model_dump_json()) without the whole day as one string (−70 MB at 10k papers).
-        body = digest.model_dump(mode="json")
+        """Store the digest of a day (replacing an earlier one of the same day and language)."""
         with self.transaction() as conn:
-            self._upsert(
-                conn,
-                digests,
-                [{"date": digest.date, "language": digest.language, "body": body, "updated": _now()}],
-                ["date", "language"],
-            )
+            _write_digest(conn, digest, _now())
 
     def load_digest(self, date: dt.date, language: str | None = None) -> Digest | None:
         """The stored digest of a day, or None."""
-        query = sa.select(digests.c.body).where(digests.c.date == date)
+        query = sa.select(digest_archive.c.body_z).where(digest_archive.c.date == date)
         if language:
-            query = query.where(digests.c.language == language)
+            query = query.where(digest_archive.c.language == language)
         with self.engine.connect() as conn:
-            body = conn.execute(query.order_by(digests.c.updated.desc()).limit(1)).scalar()
-        return Digest.model_validate(body) if body is not None else None
+            body = conn.execute(query.order_by(digest_archive.c.updated.desc()).limit(1)).scalar()
+        return Digest.model_validate_json(zlib.decompress(body)) if body is not None else None
 
     def digest_dates(self) -> list[dt.date]:
         """Dates that have a stored digest, newest first."""
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(digests.c.date).distinct().order_by(digests.c.date.desc()))
+            rows = conn.execute(sa.select(digest_archive.c.date).distinct().order_by(digest_archive.c.date.desc()))
             return list(rows.scalars())
 
     # --- deliveries -------------------------------------------------------------------------
@@ -697,6 +727,24 @@ class Store:
             else:
                 conn.execute(table.insert().values(**row))
         return len(rows)
+
+
+def _write_digest(conn: Connection, digest: Digest, updated: dt.datetime) -> None:
+    # Serialised straight to UTF-8 bytes (no intermediate dict or str) and compressed.
+    body = zlib.compress(digest.__pydantic_serializer__.to_json(digest), 6)
+    key = {"date": digest.date, "language": digest.language}
+    conn.execute(
+        digest_archive.delete().where(
+            digest_archive.c.date == digest.date, digest_archive.c.language == digest.language
+        )
+    )
+    conn.execute(digest_archive.insert().values(**key, body_z=body, entries=len(digest.entries), updated=updated))
+    conn.execute(
+        digest_papers.delete().where(digest_papers.c.date == digest.date, digest_papers.c.language == digest.language)
+    )
+    rows = [{**key, "arxiv_id": e.paper.arxiv_id, "version": e.paper.version} for e in digest.entries]
+    for chunk in _chunks(rows, 500):
+        conn.execute(digest_papers.insert(), list(chunk))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
