@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from paperbrief.models import Digest, DigestEntry, Summary, SummaryStatus
-from paperbrief.render.layout import github_slug, labels_for, ordered_sections
+from paperbrief.render.layout import Section, github_slug, heading_texts, labels_for, ordered_sections
 
 __all__ = ["escape_markdown", "github_slug", "iter_markdown", "render_markdown"]
 
@@ -163,7 +163,7 @@ def iter_markdown(digest: Digest) -> Iterator[str]:
         "no_announcement_reason": escape_markdown(digest.no_announcement_reason or "", block_start=True),
         "count_line": _count_line(digest, labels),
         "warnings": [escape_markdown(w) for w in digest.warnings if w.strip()],
-        "highlights": _highlights(digest.highlights),
+        "highlights": _highlights(digest.highlights, _paper_anchors(digest, sections)),
         "sections": [
             {
                 "category": escape_markdown(s.category),
@@ -188,18 +188,48 @@ def _count_line(digest: Digest, labels: dict[str, str]) -> str:
     return labels["count_none"].format(n=n)
 
 
-def _highlights(text: str | None) -> list[str]:
-    # Highlights are model-written: keep their bullets, escape everything else.
+_CITATION_RE = re.compile(r"\\\[(\d+)\\\]")
+_THEME_RE = re.compile(r"^\*\*(?P<title>.+?)\*\*\s*(?P<colon>[:：])?\s*(?P<body>.*)$")
+
+
+def _paper_anchors(digest: Digest, sections: list[Section]) -> dict[int, str]:
+    """GitHub's anchor of each numbered paper heading, walked in document order so duplicates dedupe right."""
+    numbers = {f"{e.number}. {e.paper.title}": e.number for s in sections for e in s.entries}
+    seen: dict[str, int] = {}
+    anchors: dict[int, str] = {}
+    for text, _section in heading_texts(digest, sections):
+        slug = github_slug(text, seen)
+        number = numbers.get(text)
+        if number is not None and number not in anchors:
+            anchors[number] = slug
+    return anchors
+
+
+def _highlights(text: str | None, anchors: dict[int, str]) -> list[str]:
+    """Model-written themes: bold titles kept, everything else escaped; `[n]` links to paper n."""
     lines: list[str] = []
     for raw in (text or "").splitlines():
         line = raw.strip()
         if not line:
             continue
-        if line[:2] in ("- ", "* ", "• "):
-            lines.append("- " + escape_markdown(line[2:]))
+        bullet = line[:2] in ("- ", "* ", "• ")
+        body = line[2:].strip() if bullet else line
+        theme = _THEME_RE.match(body)
+        if theme:
+            colon = theme.group("colon") or "："
+            colon += " " if colon == ":" else ""
+            rendered = f"**{escape_markdown(theme.group('title'))}**{colon}{escape_markdown(theme.group('body'))}"
         else:
-            lines.append(escape_markdown(line, block_start=True))
+            rendered = escape_markdown(body, block_start=not bullet)
+        rendered = _CITATION_RE.sub(lambda m: _cite(m, anchors), rendered)
+        lines.append(f"- {rendered}" if bullet else rendered)
     return lines
+
+
+def _cite(match: re.Match[str], anchors: dict[int, str]) -> str:
+    number = int(match.group(1))
+    anchor = anchors.get(number)
+    return f"[\\[{number}\\]](#{anchor})" if anchor else match.group(0)
 
 
 def _entry_view(entry: DigestEntry, labels: dict[str, str]) -> dict[str, Any]:
@@ -292,6 +322,8 @@ def _reason(entry: DigestEntry, labels: dict[str, str]) -> str | None:
             parts.append(labels[key].format(v=", ".join(escape_markdown(v) for v in values)))
     if reason.rank_score is not None:
         parts.append(labels["reason_rank"].format(v=f"{reason.rank_score:.2f}"))
+    if not parts:
+        return None  # a bare note ("newest first" in latest mode) says nothing worth a line
     if reason.note and reason.note.strip():
         parts.append(escape_markdown(reason.note))
     return labels["sep"].join(parts) or None
