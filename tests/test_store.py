@@ -192,3 +192,17 @@ def test_m004_moves_legacy_json_digests_into_the_compressed_archive(tmp_path: Pa
     assert [e.paper.arxiv_id for e in loaded.entries] == [p.arxiv_id for p in papers[:3]]
     assert upgraded.published_before(date + dt.timedelta(days=1), [papers[0].arxiv_id]) == {papers[0].arxiv_id: 1}
     assert "digests" not in sa.inspect(upgraded.engine).get_table_names()
+
+
+def test_a_digest_round_trips_through_the_compressed_archive(store: Store) -> None:
+    from paperbrief.models import Digest, DigestEntry
+
+    date, papers = load_sample_day()
+    entries = [DigestEntry(number=i + 1, paper=p, summary=_summary(p.arxiv_id)) for i, p in enumerate(papers)]
+    digest = Digest(date=date, entries=entries, highlights="- **主题**：🚀 [1]", warnings=["⚠ x"])
+    store.save_digest(digest)
+    assert store.load_digest(date) == digest
+    empty = Digest(date=date + dt.timedelta(days=1), no_announcement=True, no_announcement_reason="weekend")
+    store.save_digest(empty)
+    assert store.load_digest(empty.date) == empty
+    assert store.digest_dates() == [empty.date, date]

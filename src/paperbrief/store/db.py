@@ -730,8 +730,7 @@ class Store:
 
 
 def _write_digest(conn: Connection, digest: Digest, updated: dt.datetime) -> None:
-    # Serialised straight to UTF-8 bytes (no intermediate dict or str) and compressed.
-    body = zlib.compress(digest.__pydantic_serializer__.to_json(digest), 6)
+    body = _compress_digest(digest)
     key = {"date": digest.date, "language": digest.language}
     conn.execute(
         digest_archive.delete().where(
@@ -745,6 +744,20 @@ def _write_digest(conn: Connection, digest: Digest, updated: dt.datetime) -> Non
     rows = [{**key, "arxiv_id": e.paper.arxiv_id, "version": e.paper.version} for e in digest.entries]
     for chunk in _chunks(rows, 500):
         conn.execute(digest_papers.insert(), list(chunk))
+
+
+def _compress_digest(digest: Digest) -> bytes:
+    """The digest's JSON, zlib-compressed entry by entry: a 10,000-paper day never exists as one string."""
+    packer = zlib.compressobj(6)
+    head = digest.__pydantic_serializer__.to_json(digest, exclude={"entries"})
+    parts = [packer.compress(b'{"entries":[')]
+    for index, entry in enumerate(digest.entries):
+        if index:
+            parts.append(packer.compress(b","))
+        parts.append(packer.compress(entry.__pydantic_serializer__.to_json(entry)))
+    parts.append(packer.compress(b"]," + head[1:]))  # head is '{"date":…}': never empty
+    parts.append(packer.flush())
+    return b"".join(parts)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
