@@ -13,3 +13,4 @@ DATA = Path(__file__).parent / "data"
 def data_dir() -> Path:
     """The folder of recorded arXiv responses and the reference report."""
     return DATA
+

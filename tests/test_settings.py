@@ -108,10 +108,12 @@ def test_config_command_shows_sources_and_masks_secrets(monkeypatch: pytest.Monk
     monkeypatch.setenv("PAPERBRIEF_SMTP_PASSWORD", "hunter2-password")
     monkeypatch.setenv("PAPERBRIEF_NOTIFY_URLS", "tgram://123456:TOKENSECRET/chat")
     monkeypatch.setenv("PAPERBRIEF_DATABASE_URL", "postgresql://u:dbpass@db.example/pb")
+    monkeypatch.setenv("PAPERBRIEF_LLM_BASE_URL", "http://u:basepass@127.0.0.1:9/v1?key=querykey")
     result = CliRunner().invoke(main, ["config", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["llm_api_key"]["source"] == "env PAPERBRIEF_LLM_API_KEY"
     assert data["language"] == {"value": "zh", "source": "default"}
-    for secret in (key, "SECRET-abcdefgh", "hunter2", "TOKENSECRET", "dbpass"):
+    assert data["llm_base_url"]["value"] == "http://****@127.0.0.1:9/v1?****"
+    for secret in (key, "SECRET-abcdefgh", "hunter2", "TOKENSECRET", "dbpass", "basepass", "querykey"):
         assert secret not in result.output

@@ -179,7 +179,6 @@ class DigestStats(BaseModel):
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
-    llm_calls: int = 0
     backend: str = "extractive"
     model: str = "extractive"
     prompt_version: str = "none"

@@ -11,6 +11,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -240,6 +241,8 @@ def describe_settings(settings: Settings, sources: dict[str, str]) -> list[tuple
             shown = "(unset)"
         else:
             shown = str(value)
+        if name == "llm_base_url" and value:
+            shown = _mask_base_url(str(value))
         if name == "database_url" and value:
             shown = _mask_database_url(str(value))
         if name == "notify_urls" and value:
@@ -252,6 +255,17 @@ def _mask_url(url: str) -> str:
     # Notification URLs carry tokens even in the "host" part (tgram://BOT_TOKEN/…): show the scheme only.
     scheme = url.split("://", 1)[0] if "://" in url else "url"
     return f"{scheme}://****"
+
+
+def _mask_base_url(url: str) -> str:
+    # An endpoint URL can carry credentials (user:password@) or a key in its query string.
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    if parts.username or parts.password:
+        host = f"****@{host}"
+    return urlunsplit((parts.scheme, host, parts.path, "****" if parts.query else "", ""))
 
 
 def _mask_database_url(url: str) -> str:

@@ -139,11 +139,14 @@ def run_command(
         click.echo(f"No arXiv announcement for {digest.date} ({digest.no_announcement_reason or 'no new papers'}).")
     else:
         stats = digest.stats
+        unpriced = stats.backend == "llm" and stats.model not in settings.llm_prices
+        # An unknown price is not a zero cost: say so instead of printing $0.
+        cost = f"n/a (no price for {stats.model} in [llm] prices)" if unpriced else f"${outcome.run_cost:.4f}"
         click.echo(
             f"{digest.date}: {stats.selected} papers in the digest "
             f"({stats.summarized} summarized, {stats.failed} failed, {stats.skipped} skipped) "
             f"by {stats.backend}/{stats.model}; LLM calls this run: {outcome.llm_calls}, "
-            f"tokens: {outcome.run_tokens}, cost: ${outcome.run_cost:.4f}"
+            f"tokens: {outcome.run_tokens}, cost: {cost}"
         )
     for path in outcome.files:
         click.echo(f"wrote {path}")
@@ -163,4 +166,6 @@ def _check_writable(folder: Path) -> None:
 
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
+    if text and type(exc).__module__.startswith("paperbrief."):
+        return text[0]  # our own errors are written as one-line messages for the user
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

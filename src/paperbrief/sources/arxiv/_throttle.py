@@ -12,6 +12,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
+class Slot:
+    """The turn of one request at a `Throttle`; `hold()` makes everyone wait after it (Retry-After)."""
+
+    def __init__(self, throttle: Throttle) -> None:
+        self._throttle = throttle
+
+    def hold(self, seconds: float) -> None:
+        """Keep every user of the throttle from starting a request for `seconds` from now."""
+        self._throttle._hold_locked(seconds)
+
+
 class Throttle:
     """At most one request every `delay_seconds`, one in flight at a time, across all threads using it.
 
@@ -19,7 +30,8 @@ class Throttle:
     Since one request is in flight at a time, that is `delay_seconds` after the previous response
     arrived: counting from the previous start alone would let network latency squeeze two requests
     closer than `delay_seconds` as arXiv's servers see them (a slow first request followed by a fast
-    second one), which the ToU forbids.
+    second one), which the ToU forbids. A `Retry-After` from arXiv (429/503) holds it back for
+    everyone until that wait is over (`Slot.hold`), not only for the thread that was told.
     """
 
     def __init__(
@@ -39,22 +51,56 @@ class Throttle:
         self._lock = threading.Lock()
         self._last_start: float | None = None
         self._last_end: float | None = None
+        self._not_before: float | None = None
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
+    def slot(self) -> Iterator[Slot]:
         """Wait for our turn, then hold it for the duration of one request."""
         with self._lock:
+            ready = [t for t in (self._not_before,) if t is not None]
             if self._last_end is not None:
-                wait = self._last_end + self.delay_seconds - self._clock()
+                ready.append(self._last_end + self.delay_seconds)
+            if ready:
+                wait = max(ready) - self._clock()
                 if wait > 0:
                     self._sleep(wait)
             self._last_start = self._clock()
             try:
-                yield
+                yield Slot(self)
             finally:
                 self._last_end = self._clock()
+
+    def _hold_locked(self, seconds: float) -> None:
+        # Called from inside `slot()` (the lock is held), so no other request can start in between.
+        until = self._clock() + max(0.0, seconds)
+        self._not_before = until if self._not_before is None else max(self._not_before, until)
 
     @property
     def last_start(self) -> float | None:
         """Clock reading of the latest request start (None before the first)."""
         return self._last_start
+
+    @property
+    def not_before(self) -> float | None:
+        """Clock reading before which no request may start (set by a Retry-After), or None."""
+        return self._not_before
+
+
+# Process-wide registry, deliberately module-level state: arXiv's ToU counts every request of the
+# process (indeed of every machine we run) against one budget, across API, RSS and OAI-PMH. The
+# pipeline, the reading-list import and the CLI each build their own `ArxivSource` from settings at
+# different stages, and a Throttle threaded through every call chain is one forgotten argument away
+# from a second, independent throttle (which is exactly how a reading-list request came 0.056 s
+# after the feed's). One throttle per delay value, shared by everything `source_from_settings`
+# builds, makes "one throttle per process" true by construction. Guarded by a lock.
+_REGISTRY_LOCK = threading.Lock()
+_REGISTRY: dict[float, Throttle] = {}
+
+
+def process_throttle(delay_seconds: float) -> Throttle:
+    """The one `Throttle` of this process for `delay_seconds` (created on first use)."""
+    with _REGISTRY_LOCK:
+        throttle = _REGISTRY.get(delay_seconds)
+        if throttle is None:
+            throttle = _REGISTRY[delay_seconds] = Throttle(delay_seconds)
+        return throttle

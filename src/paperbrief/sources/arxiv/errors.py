@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:
     from paperbrief.models import Paper
@@ -15,6 +16,21 @@ if TYPE_CHECKING:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def short_url(url: str, *, max_value: int = 80) -> str:
+    """The URL for logs and messages: the endpoint plus its parameters, `id_list=<100 ids>` for long lists."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    shown = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key == "id_list" and value.count(",") >= 3:
+            value = f"<{value.count(',') + 1} ids>"
+        elif len(value) > max_value:
+            value = value[: max_value - 1] + "…"
+        shown.append(f"{key}={value}")
+    return f"{parts.scheme}://{parts.netloc}{parts.path}?" + "&".join(shown)
 
 
 class ArxivError(Exception):
@@ -26,7 +42,11 @@ class ArxivError(Exception):
         super().__init__(self._render())
 
     def _render(self) -> str:
-        return f"{self.message} ({self.url})" if self.url else self.message
+        return f"{self.message} ({short_url(self.url)})" if self.url else self.message
+
+    def __str__(self) -> str:
+        """`<message> (<url>)` on one line; a long `id_list` is shown as `id_list=<N ids>` (`.url` is complete)."""
+        return self._render()
 
     def add_note_line(self, note: str) -> None:
         """Append a clause to the one-line message (e.g. how many attempts were made)."""
@@ -81,4 +101,8 @@ class ArxivMissingError(ArxivError):
 
 
 class ArxivNotAnnouncedError(ArxivError):
-    """The requested date is after the newest announcement the feed holds."""
+    """The requested date is after the newest announcement the feed holds, or after today."""
+
+
+class ArxivCategoryError(ValueError):
+    """Not an arXiv category: bad syntax or an unknown archive (raised before any request)."""

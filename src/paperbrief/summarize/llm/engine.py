@@ -31,7 +31,7 @@ from paperbrief.models import DigestEntry, Paper, Summary, SummaryStatus
 from paperbrief.store.db import Store, StoreError
 from paperbrief.summarize.base import ResultCallback
 from paperbrief.summarize.llm import prompt as P
-from paperbrief.summarize.llm.limits import Budget, Prices, RateLimiter, public_url, redact
+from paperbrief.summarize.llm.limits import Budget, LLMUsage, Prices, RateLimiter, public_url, redact
 from paperbrief.summarize.llm.parse import AnswerError, SummaryAnswer, extract_json, parse_batch, parse_summary
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ class CallStatus(StrEnum):
     INVALID = "invalid"
     PARTIAL = "partial"
     ERROR = "error"
+    CANCELLED = "cancelled"  # Ctrl-C or the run deadline while the request was on the wire
 
 
 class LLMConfigError(ValueError):
@@ -182,11 +183,31 @@ class LLMSummarizer:
         auto = self.response_format is ResponseFormat.AUTO
         self._format: ResponseFormat | None = None if auto else self.response_format
         self._format_saved: ResponseFormat | None = None
-        self.last_budget: Budget | None = None
+        # One budget per instance (an instance is one run): summaries, re-asks and highlights all
+        # spend from it, so the caps hold for the whole run and `usage` is the run's true total.
+        self._budget = Budget(max_cost=max_cost, max_tokens=max_tokens)
         self._ssl: ssl.SSLContext | None = None
+        self.highlights_note: str | None = None
 
     def __repr__(self) -> str:  # never shows the key
         return f"LLMSummarizer(model={self.model!r}, base_url={public_url(self.base_url)!r})"
+
+    @property
+    def last_budget(self) -> Budget:
+        """The run's budget (shared by every call of this instance)."""
+        return self._budget
+
+    @property
+    def usage(self) -> LLMUsage:
+        """Calls, tokens and cost of every call this instance made (re-asks and highlights included)."""
+        budget = self._budget
+        return LLMUsage(
+            calls=budget.calls,
+            tokens_in=budget.tokens_in,
+            tokens_out=budget.tokens_out,
+            cost=budget.cost,
+            priced=self.prices.lookup(self.model) is not None,
+        )
 
     @property
     def endpoint(self) -> str:
@@ -310,8 +331,16 @@ class LLMSummarizer:
             status=SummaryStatus.OK,
         )
 
-    def _skipped(self, paper: Paper) -> Summary:
-        return self._summary(paper, status=SummaryStatus.SKIPPED_BUDGET, error="skipped: LLM budget reached")
+    def _skipped(self, paper: Paper, tokens_in: int = 0, tokens_out: int = 0, cost: float = 0.0) -> Summary:
+        # A batch paper retried alone after the budget ran out keeps its share of the batch call.
+        return self._summary(
+            paper,
+            status=SummaryStatus.SKIPPED_BUDGET,
+            error="skipped: LLM budget reached",
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cost=cost,
+        )
 
     # --- per paper / per batch ----------------------------------------------------------------
 
@@ -347,7 +376,7 @@ class LLMSummarizer:
         try:
             call = await self._chat(run, messages, ids, batch=False)
         except _BudgetReached:
-            return self._skipped(paper) if tin == 0 else self._failed(paper, "budget reached", tin, tout, cost)
+            return self._skipped(paper, tin, tout, cost)
         except _CallFailed as exc:
             return self._failed(paper, str(exc), tin, tout, cost)
         tin, tout, cost = tin + call.tokens_in, tout + call.tokens_out, cost + call.cost
@@ -511,6 +540,7 @@ class LLMSummarizer:
                 raise _BudgetReached
             started = time.perf_counter()
             error: str | None = None
+            status = CallStatus.ERROR
             try:
                 async with asyncio.timeout(self.timeout):
                     response = await run.client.chat.completions.create(
@@ -538,20 +568,26 @@ class LLMSummarizer:
             except openai.OpenAIError as exc:
                 error = redact(f"{type(exc).__name__}: {exc}", self._api_key)
                 raise _CallFailed(error) from None
+            except asyncio.CancelledError:
+                # Ctrl-C or the run deadline: the request may have reached the server (and be billed),
+                # so it is logged; the usage is unknown. Nothing here awaits: the cancel goes on at once.
+                error, status = "cancelled before the answer arrived", CallStatus.CANCELLED
+                raise
             finally:
                 if error is not None:
                     latency = (time.perf_counter() - started) * 1000
-                    run.budget.spend(0, 0.0)
-                    self._log_raw(
-                        messages, ids, None, CallStatus.ERROR, error, 0, 0, latency, run.prompt_version, run.store
-                    )
+                    run.budget.spend(0, 0, 0.0)
+                    try:
+                        self._log_raw(messages, ids, None, status, error, 0, 0, latency, run.prompt_version, run.store)
+                    except Exception as log_exc:  # never replace the error (or the cancel) in flight
+                        log.warning("cannot log an LLM call: %s", type(log_exc).__name__)
             latency = (time.perf_counter() - started) * 1000
         text = _answer_text(response)
         usage = response.usage
         tin = int(usage.prompt_tokens) if usage and usage.prompt_tokens else 0
         tout = int(usage.completion_tokens) if usage and usage.completion_tokens else 0
         cost = self.prices.cost(self.model, tin, tout)
-        run.budget.spend(tin + tout, cost)
+        run.budget.spend(tin, tout, cost)
         if run.tpm is not None and (tin or tout):
             run.tpm.adjust(tin + tout - estimate)
         return _Call(messages, ids, text, tin, tout, cost, latency, fmt)
@@ -626,51 +662,66 @@ class LLMSummarizer:
     # --- highlights (issue 5) ---------------------------------------------------------------
 
     def highlights_key(self, entries: Sequence[DigestEntry]) -> str:
-        """Cache key of a day's highlights: model, prompt version, language and the numbered papers."""
+        """Cache key of a day's highlights: model, prompt version, language and, per numbered entry,
+        its versioned id, summary status and a hash of its tldr (a new tldr means new highlights)."""
         parts = [self.model, P.HIGHLIGHTS_PROMPT_VERSION, self.language]
-        parts += [f"{e.number}:{e.paper.versioned_id}" for e in entries]
+        for index, entry in enumerate(entries, start=1):
+            summary = entry.summary
+            status = str(summary.status) if summary is not None else "none"
+            tldr = (summary.tldr or "") if summary is not None else ""
+            digest = hashlib.sha256(tldr.encode("utf-8")).hexdigest()[:16]
+            parts.append(f"{entry.number or index}:{entry.paper.versioned_id}:{status}:{digest}")
         return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
-    def write_highlights(self, entries: Sequence[DigestEntry], store: Store | None = None) -> str | None:
+    def write_highlights(
+        self, entries: Sequence[DigestEntry], store: Store | None = None, *, refresh: bool = False
+    ) -> str | None:
         """The day's 3–5 themes as Markdown citing paper numbers like [3], or None; runs its own loop."""
-        return asyncio.run(self.awrite_highlights(entries, store=store))
+        return asyncio.run(self.awrite_highlights(entries, store=store, refresh=refresh))
 
-    async def awrite_highlights(self, entries: Sequence[DigestEntry], store: Store | None = None) -> str | None:
+    async def awrite_highlights(
+        self, entries: Sequence[DigestEntry], store: Store | None = None, *, refresh: bool = False
+    ) -> str | None:
         """Async core of `write_highlights`: one call over the numbered tldrs, validated and cached.
 
-        Returns None (and logs why) when there are fewer than two papers, the call fails or no
-        theme survives validation; the digest never fails for its highlights.
+        Only papers whose summary is `ok` are sent (and may be cited). Returns None (and sets
+        `highlights_note` to why, when it is worth telling) when fewer than two papers are ok, the
+        run's budget is spent, the call fails or no theme survives validation; the digest never
+        fails for its highlights. `refresh` skips the cache lookup (the answer is stored again).
         """
+        self.highlights_note = None
         store = store if store is not None else self.store
         items = _highlight_items(entries)
         if len(items) < 2:
             return None
         key = self.highlights_key(entries)
-        if store is not None:
+        if store is not None and not refresh:
             try:
                 cached = store.get_artifact(HIGHLIGHTS_ARTIFACT_KIND, key)
             except StoreError:
                 cached = None
             if isinstance(cached, dict) and isinstance(cached.get("markdown"), str):
                 return str(cached["markdown"])
+        if self._budget.exhausted():
+            return self._no_highlights("LLM budget reached")
         messages = [
             {"role": "system", "content": P.highlights_system_prompt(self.language)},
             {"role": "user", "content": P.highlights_user_prompt(items)},
         ]
         numbers = {n for n, _, _ in items}
-        ids = [e.paper.versioned_id for e in entries]
+        ids = [id_ for _, id_ in _highlight_ids(entries)]
         async with self._open_run(None, store, P.HIGHLIGHTS_PROMPT_VERSION) as run:
             try:
                 call = await self._highlights_call(run, messages, ids)
-            except (_CallFailed, _BudgetReached) as exc:
-                log.warning("highlights call failed: %s", exc or "budget reached")
-                return None
+            except _BudgetReached:
+                return self._no_highlights("LLM budget reached")
+            except _CallFailed as exc:
+                return self._no_highlights(f"call failed: {exc}")
         try:
             markdown = render_highlights(call.text, numbers, self.language)
         except AnswerError as exc:
             self._log(call, CallStatus.INVALID, str(exc), P.HIGHLIGHTS_PROMPT_VERSION, store)
-            log.warning("highlights answer rejected: %s", exc)
-            return None
+            return self._no_highlights(f"answer rejected: {exc}")
         self._log(call, CallStatus.OK, None, P.HIGHLIGHTS_PROMPT_VERSION, store)
         if store is not None:
             value = {
@@ -686,6 +737,12 @@ class LLMSummarizer:
             except StoreError as exc:
                 log.warning("cannot cache highlights: %s", exc)
         return markdown
+
+    def _no_highlights(self, reason: str) -> str | None:
+        """Record why the day has no highlights (for the run's notes) and return None."""
+        self.highlights_note = f"highlights skipped: {redact(reason, self._api_key)}"
+        log.warning("%s", self.highlights_note)
+        return None
 
     async def _highlights_call(self, run: _Run, messages: list[dict[str, str]], ids: list[str]) -> _Call:
         return await self._chat_schema(run, messages, ids, P.highlights_schema())
@@ -712,7 +769,7 @@ class _RunContext:
         self.run = _Run(
             client=owner._new_client(),
             semaphore=asyncio.Semaphore(owner.concurrency),
-            budget=Budget(max_cost=owner.max_cost, max_tokens=owner.max_tokens),
+            budget=owner._budget,
             rpm=RateLimiter(owner.requests_per_minute) if owner.requests_per_minute else None,
             tpm=RateLimiter(owner.tokens_per_minute) if owner.tokens_per_minute else None,
             started=time.monotonic(),
@@ -720,7 +777,6 @@ class _RunContext:
             store=self.store,
             prompt_version=self.prompt_version,
         )
-        owner.last_budget = self.run.budget
         return self.run
 
     async def __aexit__(self, *exc: object) -> None:
@@ -779,20 +835,64 @@ def _retry_after(exc: openai.APIStatusError) -> float | None:
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
+def _highlight_ids(entries: Sequence[DigestEntry]) -> list[tuple[DigestEntry, str]]:
+    """The entries worth highlighting: an `ok` summary with a tldr (failed and skipped papers are
+    neither sent nor citable), with their versioned ids."""
+    return [
+        (e, e.paper.versioned_id)
+        for e in entries
+        if e.summary is not None and e.summary.status is SummaryStatus.OK and (e.summary.tldr or "").strip()
+    ]
+
+
 def _highlight_items(entries: Sequence[DigestEntry]) -> list[tuple[int, str, str]]:
-    items = []
-    for index, entry in enumerate(entries, start=1):
-        number = entry.number or index
-        summary = entry.summary
-        tldr = summary.tldr if summary is not None and summary.tldr else ""
-        items.append((number, entry.paper.title, tldr))
-    return items
+    numbers = {id(e): e.number or index for index, e in enumerate(entries, start=1)}
+    return [
+        (numbers[id(e)], e.paper.title, (e.summary.tldr or "") if e.summary else "") for e, _ in _highlight_ids(entries)
+    ]
+
+
+# A citation: digits in ASCII or full-width brackets, as a list ("1, 2", "1、2", "1 and 2") and/or
+# ranges ("1-3", "1–3", "1~3"); the whitespace before it goes with it when it is dropped.
+_SEP = r"(?:\s*(?:[,，、;；]|and|&)\s*|\s*[-–—~～]\s*|\s+)"
+_CITATION_RE = re.compile(rf"(\s*)[\[【［]\s*(\d+(?:{_SEP}\d+)*)\s*[\]】］]")
+_ITEM_RE = re.compile(r"(\d+)(?:\s*[-–—~～]\s*(\d+))?")
+_MAX_RANGE = 20
+
+
+def _cited_numbers(inner: str, numbers: set[int]) -> list[int]:
+    """Every known number cited inside one bracket, in the order written, once.
+
+    A range is expanded only when both ends are papers of the day (and it is short); otherwise its
+    ends count as single numbers, so "[1-999]" cites [1], not the whole day.
+    """
+    out: list[int] = []
+    for match in _ITEM_RE.finditer(inner):
+        lo = int(match.group(1))
+        hi = int(match.group(2)) if match.group(2) else lo
+        if lo in numbers and hi in numbers and lo <= hi and hi - lo <= _MAX_RANGE:
+            out += [n for n in range(lo, hi + 1) if n in numbers]
+        else:
+            out += [n for n in (lo, hi) if n in numbers]
+    return list(dict.fromkeys(out))
+
+
+def _clean_citations(text: str, numbers: set[int]) -> str:
+    """Citations normalised to separate `[n]` brackets; numbers not in the day removed."""
+
+    def replace(match: re.Match[str]) -> str:
+        cited = _cited_numbers(match.group(2), numbers)
+        return match.group(1) + "".join(f"[{n}]" for n in cited) if cited else ""
+
+    return _CITATION_RE.sub(replace, text).strip()
 
 
 def render_highlights(text: str, numbers: set[int], language: str = "zh") -> str:
-    """Validate a highlights answer into Markdown bullets; citations of unknown papers are removed.
+    """Validate a highlights answer into Markdown bullets citing only the day's papers as `[n]`.
 
-    A theme left with no valid citation is dropped; fewer than one theme is an `AnswerError`.
+    Every number in `[...]`/`【...】` counts, lists and ranges included; unknown numbers are
+    removed (with the bracket when none is left). A theme left with no valid citation is dropped;
+    no theme left is an `AnswerError`.
     """
     data = extract_json(text)
     themes = data.get("themes") if isinstance(data, dict) else None
@@ -802,13 +902,11 @@ def render_highlights(text: str, numbers: set[int], language: str = "zh") -> str
     for theme in themes[:5]:
         if not isinstance(theme, dict):
             continue
-        title = " ".join(str(theme.get("title") or "").split())
-        body = " ".join(str(theme.get("text") or "").split())
-        # Drop citations of numbers that are not in the day, keep the rest.
-        body = re.sub(r"\[(\d+)\]", lambda m: m.group(0) if int(m.group(1)) in numbers else "", body).strip()
+        title = _clean_citations(" ".join(str(theme.get("title") or "").split()), numbers)
+        body = _clean_citations(" ".join(str(theme.get("text") or "").split()), numbers)
         cited = [int(n) for n in re.findall(r"\[(\d+)\]", body)]
         listed = [n for n in theme.get("papers") or [] if isinstance(n, int) and not isinstance(n, bool)]
-        extra = [n for n in listed if n in numbers and n not in cited]
+        extra = list(dict.fromkeys(n for n in listed if n in numbers and n not in cited))
         if extra:
             body = f"{body} " + "".join(f"[{n}]" for n in extra)
             cited += extra
@@ -822,7 +920,14 @@ def render_highlights(text: str, numbers: set[int], language: str = "zh") -> str
 
 
 def write_highlights(
-    entries: Sequence[DigestEntry], *, summarizer: LLMSummarizer, store: Store | None = None
+    entries: Sequence[DigestEntry],
+    *,
+    summarizer: LLMSummarizer,
+    store: Store | None = None,
+    refresh: bool = False,
 ) -> str | None:
-    """The day's highlights (3–5 themes citing paper numbers) written by `summarizer`'s model, or None."""
-    return summarizer.write_highlights(entries, store=store)
+    """The day's highlights (3–5 themes citing paper numbers) written by `summarizer`'s model, or None.
+
+    Only entries with an `ok` summary are sent; `refresh` bypasses the highlights cache.
+    """
+    return summarizer.write_highlights(entries, store=store, refresh=refresh)

@@ -65,9 +65,15 @@ class Budget:
 
     max_cost: float | None = None
     max_tokens: int | None = None
-    tokens: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
     cost: float = 0.0
     calls: int = 0
+
+    @property
+    def tokens(self) -> int:
+        """Input plus output tokens spent so far."""
+        return self.tokens_in + self.tokens_out
 
     def exhausted(self) -> bool:
         """Whether a cap has been reached (then no new call is issued)."""
@@ -75,11 +81,32 @@ class Budget:
             return True
         return self.max_cost is not None and self.cost >= self.max_cost
 
-    def spend(self, tokens: int, cost: float) -> None:
-        """Book one call's usage."""
+    def spend(self, tokens_in: int, tokens_out: int, cost: float) -> None:
+        """Book one call's usage (a failed or cancelled call counts as a call with no tokens)."""
         self.calls += 1
-        self.tokens += tokens
+        self.tokens_in += tokens_in
+        self.tokens_out += tokens_out
         self.cost += cost
+
+
+@dataclass(frozen=True)
+class LLMUsage:
+    """Everything one summarizer instance (one run) spent: every call, re-asks and highlights included.
+
+    `priced` is False when the price table has no entry for the model: `cost` is then 0.0 but
+    unknown, and should be shown as "n/a".
+    """
+
+    calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    priced: bool = False
+
+    @property
+    def tokens(self) -> int:
+        """Input plus output tokens."""
+        return self.tokens_in + self.tokens_out
 
 
 @dataclass(frozen=True)
