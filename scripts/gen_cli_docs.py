@@ -31,8 +31,10 @@ def render() -> str:
         "## paperbrief\n",
         "```text\n" + runner.invoke(main, ["--help"], prog_name="paperbrief", terminal_width=100).output + "```\n",
     ]
-    for name in sorted(main.commands):
-        command = main.commands[name]
+    context = click.Context(main)
+    for name in main.list_commands(context):
+        command = main.get_command(context, name)
+        assert command is not None
         paths = [[name]]
         if isinstance(command, click.Group):
             paths += [[name, sub] for sub in sorted(command.commands)]

@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -124,7 +125,7 @@ def test_markup_in_titles_and_abstracts_stays_text(tmp_path: Path) -> None:
     assert data["entries"][0]["paper"]["title"] == paper["title"]  # JSON keeps the data exact
 
 
-@pytest.mark.parametrize("bad", ["2026-13-01", "yesterday", "2026/02/04"])
+@pytest.mark.parametrize("bad", ["2026-13-01", "yesterday", "2026/02/04", "20260204", "2026-2-4"])
 def test_invalid_date_is_a_one_line_usage_error(tmp_path: Path, bad: str) -> None:
     result = _run(tmp_path, "--sample", "--date", bad)
     assert result.exit_code == 2
@@ -170,7 +171,32 @@ def test_unreadable_day_file(tmp_path: Path) -> None:
 def test_version_and_help() -> None:
     runner = CliRunner()
     assert re.match(r"paperbrief, version \d+\.\d+\.\d+", runner.invoke(main, ["--version"]).output)
-    for command in main.commands:
+    for command in main.list_commands(click.Context(main)):
         result = runner.invoke(main, [command, "--help"], prog_name="paperbrief")
         assert result.exit_code == 0
         assert "Usage: paperbrief " + command in result.output
+
+
+def test_runs_record_the_digest_date_not_the_clock(tmp_path: Path) -> None:
+    assert _run(tmp_path, "--sample", "--out", str(tmp_path / "out")).exit_code == 0
+    [run] = Store(sqlite_url(tmp_path / "home" / "paperbrief.db")).list_runs()
+    assert str(run["date"]) == "2026-02-04"
+    assert run["status"] == "ok"
+    assert run["source"] == "sample"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("mysql+mysqldb://u:pw@127.0.0.1/db", "is not installed: MySQLdb"),
+        ("postgresql+nosuchdriver://u:pw@127.0.0.1/db", "unsupported database URL"),
+    ],
+)
+def test_a_database_url_without_its_driver_is_a_one_line_error(tmp_path: Path, url: str, expected: str) -> None:
+    result = CliRunner().invoke(
+        main, ["run", "--sample", "--out", str(tmp_path / "out")], env={"PAPERBRIEF_DATABASE_URL": url}
+    )
+    assert result.exit_code == 1, result.output
+    assert expected in result.output
+    assert "pw@" not in result.output
+    assert "Traceback" not in result.output

@@ -343,6 +343,50 @@ def test_max_cost_with_price_table(fake: FakeLLM) -> None:
     assert fake.count() == 1
 
 
+def test_batch_paper_retried_alone_after_the_budget_is_skipped_not_failed(fake: FakeLLM) -> None:
+    papers = synthetic_papers(2)
+    fake.push(Fault.BATCH_MISSING_ID)  # the answer lacks papers[0]; the batch call spends the budget
+    out = make_summarizer(fake, batch_size=2, max_tokens=1).summarize(papers)
+    assert out[1].status is SummaryStatus.OK
+    assert out[0].status is SummaryStatus.SKIPPED_BUDGET and out[0].error == "skipped: LLM budget reached"
+    assert out[0].score is None and out[0].tokens_in > 0  # it keeps its share of the batch call
+    assert fake.count() == 1
+
+
+def test_usage_counts_every_call_of_the_instance_reasks_and_highlights_included(fake: FakeLLM, store: Store) -> None:
+    from paperbrief.models import DigestEntry
+
+    prices = {"fake-model": (2.0, 8.0)}
+    summarizer = make_summarizer(fake, store, prices=prices)
+    papers = synthetic_papers(3)
+    fake.push_for(papers[1].arxiv_id, Fault.MISSING_KEY)  # one re-ask
+    out = summarizer.summarize(papers)
+    assert all(_ok(s) for s in out)
+    entries = [DigestEntry(number=i, paper=p, summary=s) for i, (p, s) in enumerate(zip(papers, out, strict=True), 1)]
+    assert summarizer.write_highlights(entries) is not None
+    assert fake.count() == 5  # 3 summaries + 1 re-ask + 1 highlights call
+    rows = store.recent_llm_calls(10)
+    usage = summarizer.usage
+    assert usage.calls == 5 and usage.priced
+    assert usage.tokens_in == sum(r["tokens_in"] for r in rows) > sum(s.tokens_in for s in out)
+    assert usage.tokens_out == sum(r["tokens_out"] for r in rows)
+    assert usage.cost == pytest.approx(usage.tokens_in * 2.0 / 1e6 + usage.tokens_out * 8.0 / 1e6)
+    unpriced = make_summarizer(fake)
+    unpriced.summarize(papers[:1])
+    assert unpriced.usage.calls == 1 and unpriced.usage.cost == 0.0 and not unpriced.usage.priced
+
+
+def test_one_budget_for_every_call_of_the_instance(fake: FakeLLM) -> None:
+    papers = synthetic_papers(4)
+    probe = make_summarizer(fake).summarize(papers[:1])[0]
+    summarizer = make_summarizer(fake, concurrency=1, max_tokens=(probe.tokens_in + probe.tokens_out) * 2)
+    first = summarizer.summarize(papers[:2])
+    second = summarizer.summarize(papers[2:])  # the same run: the cap is already reached
+    assert [s.status for s in first] == [SummaryStatus.OK] * 2
+    assert [s.status for s in second] == [SummaryStatus.SKIPPED_BUDGET] * 2
+    assert fake.count() == 3
+
+
 def test_max_cost_without_price_is_a_config_error(fake: FakeLLM) -> None:
     with pytest.raises(LLMConfigError, match="no entry for model"):
         make_summarizer(fake, max_cost=1.0)
@@ -383,9 +427,18 @@ async def test_cancel_in_the_middle_keeps_what_arrived(store: Store) -> None:
 
         task = asyncio.create_task(summarizer.asummarize(papers, on_result))
         await enough.wait()
+        while fake.in_flight == 0:  # cancel while a request is on the server
+            await asyncio.sleep(0.005)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+        # Every request that reached the server is in llm_log; the unanswered ones as "cancelled".
+        rows = store.recent_llm_calls(50)
+        logged = {pid.rsplit("v", 1)[0] for r in rows for pid in r["paper_ids"].split(",")}
+        assert {pid for r in fake.requests for pid in r.paper_ids} <= logged
+        cancelled = [r for r in rows if r["status"] == "cancelled"]
+        assert cancelled and all(r["response"] is None and r["tokens_in"] == 0 for r in cancelled)
+        assert summarizer.usage.calls == len(rows)
         kept = store.get_summaries(
             [(p.arxiv_id, 1) for p in papers], model="fake-model", prompt_version=PROMPT_VERSION, language="zh"
         )
@@ -519,3 +572,39 @@ def test_on_result_errors_propagate_in_batch_mode(fake: FakeLLM) -> None:
     with pytest.raises(RuntimeError, match="disk full"):
         make_summarizer(fake, batch_size=3).summarize(synthetic_papers(3), on_result=boom)
     assert fake.count() == 1  # no paper was re-asked because the callback failed
+
+
+# --- the fake server's own CLI (manual fault runs) ----------------------------------------------
+
+
+def test_fake_server_cli_options_map_to_faults() -> None:
+    from fakes.llm_server import fake_from_args
+
+    argv = ["--fault-rate", "0.25", "--faults", "500,truncated", "--script", "429,non-json", "--seed", "3"]
+    fake = fake_from_args(argv)
+    assert fake.fault_rate == 0.25 and fake.fault_choices == (Fault.SERVER_ERROR, Fault.TRUNCATED)
+    assert list(fake.script) == [Fault.RATE_LIMIT, Fault.NON_JSON]
+    with pytest.raises(SystemExit):
+        fake_from_args(["--faults", "no-such-fault"])
+    with pytest.raises(SystemExit):
+        fake_from_args(["--fault-rate", "2"])
+
+
+def test_fake_server_cli_serves_random_faults_over_http() -> None:
+    """`python -m fakes.llm_server --fault-rate 1 --faults 500` in a process of its own."""
+    import subprocess
+    import sys
+
+    tests = Path(__file__).parent
+    cmd = [sys.executable, "-m", "fakes.llm_server", "--fault-rate", "1", "--faults", "500", "--seed", "1"]
+    child = subprocess.Popen(cmd, cwd=tests, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        base_url = child.stdout.readline().strip()
+        summarizer = LLMSummarizer("fake-model", base_url=base_url, retries=1, retry_wait_base=0.01)
+        [summary] = summarizer.summarize(synthetic_papers(1))
+        assert summary.status is SummaryStatus.FAILED
+        assert summary.error == "HTTP 500: internal error (after 2 attempts)"
+    finally:
+        child.communicate(input="", timeout=10)
+    assert child.returncode == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from fakes.llm_server import FakeLLM, Fault, serve_fake_llm
 from fakes.llm_support import make_summarizer, reference_papers
-from paperbrief.models import DigestEntry, Summary
+from paperbrief.models import DigestEntry, Summary, SummaryStatus
 from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url
 from paperbrief.summarize.llm import HIGHLIGHTS_ARTIFACT_KIND, render_highlights, write_highlights
@@ -86,3 +87,98 @@ def test_render_highlights_rejects_answers_citing_nothing_valid() -> None:
         render_highlights("no json here", {1})
     text = render_highlights('{"themes": [{"title": "T", "text": "Body.", "papers": [2]}]}', {1, 2}, "en")
     assert text == "- **T**: Body. [2]"
+
+
+# --- review fixes: stale cache, failed papers, budget, citation forms ----------------------------
+
+
+def _with_status(entries: list[DigestEntry], number: int, status: SummaryStatus) -> None:
+    entry = entries[number - 1]
+    assert entry.summary is not None
+    entry.summary = entry.summary.model_copy(update={"status": status, "tldr": None, "error": "boom"})
+
+
+def test_failed_and_skipped_papers_are_neither_sent_nor_citable(fake: FakeLLM, store: Store) -> None:
+    entries = _entries(5)
+    _with_status(entries, 2, SummaryStatus.FAILED)
+    _with_status(entries, 4, SummaryStatus.SKIPPED_BUDGET)
+    fake.highlights_answer = (
+        '{"themes": [{"title": "A", "text": "Failed paper [2] and a good one [1].", "papers": [2, 4]},'
+        ' {"title": "B", "text": "Only failed ones [2][4].", "papers": [4]}]}'
+    )
+    text = make_summarizer(fake, store).write_highlights(entries)
+    sent = fake.requests[0].user
+    assert "[1] " in sent and "[3] " in sent and "[5] " in sent
+    assert "[2] " not in sent and "[4] " not in sent
+    assert text == "- **A**：Failed paper and a good one [1]."  # theme B cited only failed papers
+
+
+def test_fewer_than_two_ok_summaries_make_no_call(fake: FakeLLM) -> None:
+    entries = _entries(3)
+    _with_status(entries, 1, SummaryStatus.FAILED)
+    _with_status(entries, 3, SummaryStatus.SKIPPED_BUDGET)
+    assert make_summarizer(fake).write_highlights(entries) is None
+    assert fake.count() == 0
+
+
+def test_cache_key_follows_tldrs_and_statuses_and_refresh_bypasses_it(fake: FakeLLM, store: Store) -> None:
+    entries = _entries(4)
+    make_summarizer(fake, store).write_highlights(entries)
+    make_summarizer(fake, store).write_highlights(entries)
+    assert fake.count() == 1  # same day, same summaries: cached
+    changed = _entries(4)
+    assert changed[0].summary is not None
+    changed[0].summary = changed[0].summary.model_copy(update={"tldr": "A rewritten tldr."})
+    make_summarizer(fake, store).write_highlights(changed)
+    assert fake.count() == 2  # a new tldr is a new key
+    assert "A rewritten tldr." in fake.requests[1].user
+    failed = _entries(4)
+    _with_status(failed, 3, SummaryStatus.FAILED)
+    make_summarizer(fake, store).write_highlights(failed)
+    assert fake.count() == 3  # a paper that failed since is another key
+    make_summarizer(fake, store).write_highlights(entries, refresh=True)
+    assert fake.count() == 4  # --refresh asks again
+    write_highlights(entries, summarizer=make_summarizer(fake, store), store=store, refresh=True)
+    assert fake.count() == 5
+
+
+def test_highlights_are_skipped_once_the_run_budget_is_spent(
+    fake: FakeLLM, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    summarizer = make_summarizer(fake, store, max_tokens=1)
+    out = summarizer.summarize(reference_papers(1))
+    assert out[0].status is SummaryStatus.OK and summarizer.usage.tokens > 1
+    assert summarizer.write_highlights(_entries(3)) is None
+    assert fake.count() == 1  # the highlights call was never made
+    assert summarizer.highlights_note == "highlights skipped: LLM budget reached"
+    assert "highlights skipped: LLM budget reached" in caplog.text
+
+
+def test_a_failed_highlights_call_says_why(fake: FakeLLM) -> None:
+    fake.push(Fault.SERVER_ERROR, Fault.SERVER_ERROR)
+    summarizer = make_summarizer(fake, retries=1)
+    assert summarizer.write_highlights(_entries(3)) is None
+    assert summarizer.highlights_note == "highlights skipped: call failed: HTTP 500: internal error (after 2 attempts)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Both [1,999].", "Both [1]."),
+        ("None [999, 1000] here [2].", "None here [2]."),
+        ("A range [1-999].", "A range [1]."),
+        ("A real range [1–3].", "A real range [1][2][3]."),
+        ("Full-width 【999】 and 【2】.", "Full-width and [2]."),
+        ("Lists [2、3] and [1 and 2].", "Lists [2][3] and [1][2]."),
+        ("Reversed [3-1] and [2, 2].", "Reversed [3][1] and [2]."),
+        ("Not a citation [CLS] [2].", "Not a citation [CLS] [2]."),
+    ],
+)
+def test_every_citation_form_is_checked_against_the_day(text: str, expected: str) -> None:
+    answer = json.dumps({"themes": [{"title": "", "text": text, "papers": []}]})
+    assert render_highlights(answer, {1, 2, 3}, "en") == f"- {expected}"
+
+
+def test_citations_in_titles_are_checked_too() -> None:
+    answer = json.dumps({"themes": [{"title": "Agents [7]", "text": "Body [1].", "papers": [1]}]})
+    assert render_highlights(answer, {1, 2}, "en") == "- **Agents**: Body [1]."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -12,8 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from fakes.arxiv_server import FakeArxiv, load_sample
+from fakes.arxiv_server import FakeArxiv, load_sample, synthetic_papers
 from paperbrief.cli import main
+from paperbrief.models import AnnounceType
 from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url
 
@@ -140,3 +142,89 @@ def test_unreachable_arxiv_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.output.startswith("Error: ")
     assert "127.0.0.1" in result.output
     assert "Traceback" not in result.output
+
+
+# --- audit findings: one throttle per run, incomplete days, replacements ----------------------
+
+
+def test_run_shares_one_throttle_with_the_reading_list_import(tmp_path: Path, fake: FakeArxiv) -> None:
+    """Feed, enrichment and the reading list's id_list all ≥ the delay apart at the server.
+
+    arXiv's ToU counts every request of the process: https://info.arxiv.org/help/api/tou.html
+    """
+    delay = 0.5
+    fake.api_extra = synthetic_papers(3, "cs.AI", first=50000)
+    reading = tmp_path / "reading.txt"
+    reading.write_text("".join(f"{p['id']}\n" for p in fake.api_extra), encoding="utf-8")
+    env = {**_env(fake), "PAPERBRIEF_ARXIV_DELAY_SECONDS": str(delay), "PAPERBRIEF_SELECT_READING_LIST": str(reading)}
+    result = CliRunner().invoke(
+        main, ["--home", str(tmp_path / "home"), "run", "--out", str(tmp_path / "out")], env=env, catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    log = fake.requests()
+    assert any(r.query.get("id_list", "").startswith("2602.5000") for r in log)  # the reading list was fetched
+    assert len(log) == 3
+    starts = sorted(r.start for r in log)
+    assert all(b - a >= delay for a, b in itertools.pairwise(starts))
+
+
+def test_quirk_empty_api_window_makes_run_partial(tmp_path: Path, fake: FakeArxiv) -> None:
+    """A past weekday whose API window comes back empty is incomplete: exit 3 and a warning, not a quiet 0-paper digest.
+
+    The API's silent 0-result answers: https://github.com/ropensci/aRxiv/issues/67
+    """
+    result = _run(tmp_path, fake, "--date", "2026-02-04")  # the feed is dated 2026-02-05; no paper in that window
+    assert result.exit_code == 3, result.output
+    assert "may be incomplete" in result.output
+    data = json.loads((tmp_path / "out" / "2026-02-04.json").read_text(encoding="utf-8"))
+    assert data["no_announcement"] is False
+    assert any("may be incomplete" in w for w in data["warnings"])
+
+
+def _replacement_days(tmp_path: Path, *extra: str) -> tuple[dict[str, int], Store]:
+    """Day 1: 20 new papers digested. Day 2: 10 new + v2 of two digested ones + v3 of a never-digested one."""
+    papers = load_sample()
+    with FakeArxiv(papers[:20], feed_date=dt.date(2026, 2, 5)) as first:
+        result = CliRunner().invoke(
+            main, ["--home", str(tmp_path / "home"), "run", "--out", str(tmp_path / "out")],
+            env={**_env(first), **dict(e.split("=", 1) for e in extra)}, catch_exceptions=False,
+        )
+        assert result.exit_code == 0, result.output
+    day1 = json.loads((tmp_path / "out" / "2026-02-05.json").read_text(encoding="utf-8"))
+    assert {papers[0]["id"], papers[1]["id"]} <= {e["paper"]["arxiv_id"] for e in day1["entries"]}
+    replaced = [{**papers[0], "version": 2, "announce_type": "replace"},
+                {**papers[1], "version": 2, "announce_type": "replace"}]
+    [never] = synthetic_papers(1, "cs.AI", first=60000)
+    never.update(version=3, announce_type="replace")
+    with FakeArxiv([*papers[20:], *replaced, never], feed_date=dt.date(2026, 2, 6)) as second:
+        result = CliRunner().invoke(
+            main, ["--home", str(tmp_path / "home"), "run", "--out", str(tmp_path / "out")],
+            env={**_env(second), **dict(e.split("=", 1) for e in extra)}, catch_exceptions=False,
+        )
+        assert result.exit_code == 0, result.output
+    day2 = json.loads((tmp_path / "out" / "2026-02-06.json").read_text(encoding="utf-8"))
+    store = Store(sqlite_url(tmp_path / "home" / "paperbrief.db"))
+    return {e["paper"]["arxiv_id"]: e["paper"]["version"] for e in day2["entries"]}, store
+
+
+def test_replacements_are_recorded_but_not_digested_by_default(tmp_path: Path) -> None:
+    """`replace` items (https://info.arxiv.org/help/rss_specifications.html) are stored, not summarized, by default."""
+    papers = load_sample()
+    digested, store = _replacement_days(tmp_path)
+    assert digested == {p["id"]: 1 for p in papers[20:]}
+    stored = {p.arxiv_id: p for p in store.announced_papers(dt.date(2026, 2, 6))}
+    for ident, version in ((papers[0]["id"], 2), (papers[1]["id"], 2), ("2602.60000", 3)):
+        assert stored[ident].announce_type is AnnounceType.REPLACE and stored[ident].version == version
+
+
+def test_replacements_setting_only_brings_back_newer_versions_of_digested_papers(tmp_path: Path) -> None:
+    """With arxiv_include_replacements on, only ids of an earlier digest with a newer version return.
+
+    A replacement of a paper never digested stays out ("replacements are recorded but not summarized").
+    """
+    papers = load_sample()
+    digested, store = _replacement_days(tmp_path, "PAPERBRIEF_ARXIV_INCLUDE_REPLACEMENTS=true")
+    expected = {p["id"]: 1 for p in papers[20:]} | {papers[0]["id"]: 2, papers[1]["id"]: 2}
+    assert digested == expected
+    assert "2602.60000" not in digested
+    assert store.announced_papers(dt.date(2026, 2, 6))[0].announced == dt.date(2026, 2, 6)

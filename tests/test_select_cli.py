@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,10 @@ from click.testing import CliRunner, Result
 from fakes.select_arxiv_api import serve_api
 from fakes.select_day import DAY, fixture_day
 from paperbrief.cli import main
+from paperbrief.models import Digest, DigestEntry, DigestStats, Summary, SummaryStatus
 from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url
+from paperbrief.summarize.llm import PROMPT_VERSION
 
 CONFIG = """max_papers = 5
 
@@ -21,6 +24,14 @@ topics = { "reinforcement learning" = 2.0, "diffusion" = 1.0 }
 authors = ["Y. LeCun"]
 exclude = ["token"]
 """
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caller's PAPERBRIEF_*/OPENAI_* variables must not change what these tests see."""
+    for name in list(os.environ):
+        if name.startswith(("PAPERBRIEF_", "OPENAI_")):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -137,3 +148,90 @@ def test_profile_import_of_a_missing_file_fails_with_one_line(home: Path, config
     result = _run(home, config, "profile", "import", str(tmp_path / "nope.bib"))
     assert result.exit_code == 1
     assert result.output == f"Error: reading list {tmp_path / 'nope.bib'} not found\n"
+
+
+def test_environment_does_not_leak_into_these_tests() -> None:
+    assert not [n for n in os.environ if n.startswith(("PAPERBRIEF_", "OPENAI_"))]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [("empty.ris", ""), ("junk.bib", "not a bib file at all\n"), ("blank.txt", "# nothing\n")]
+)
+def test_profile_import_of_a_file_without_entries_fails(
+    home: Path, config: Path, tmp_path: Path, name: str, text: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = _run(home, config, "profile", "import", str(path))
+    assert result.exit_code == 1
+    assert result.output == f"Error: no entries found in {path}\n"
+
+
+SCORE_CONFIG = CONFIG.replace("max_papers = 5", "max_papers = 4") + "mode = \"score\"\nmax_llm_papers = 6\n"
+# The six papers score mode sends (5 best by profile rank + the watched author's), with their LLM scores.
+SCORES = {"2602.04868": 57, "2602.04905": 63, "2602.04904": 80, "2602.04809": 91, "2602.04821": None, "2602.04903": 40}
+
+
+def _store_scores(home: Path, *, with_digest: bool) -> None:
+    store = Store(sqlite_url(home / "paperbrief.db"))
+    try:
+        papers = {p.arxiv_id: p for p in store.announced_papers(DAY)}
+        summaries = {}
+        for arxiv_id, score in SCORES.items():
+            failed = score is None
+            summaries[arxiv_id] = Summary(
+                arxiv_id=arxiv_id,
+                tldr=None if failed else f"tldr {arxiv_id}",
+                score=score,
+                backend="llm",
+                model="fake-model",
+                prompt_version=PROMPT_VERSION,
+                status=SummaryStatus.FAILED if failed else SummaryStatus.OK,
+                error="HTTP 500: internal error" if failed else None,
+            )
+            store.put_summary(summaries[arxiv_id])
+        if with_digest:
+            kept = ["2602.04809", "2602.04904", "2602.04905", "2602.04903"]
+            entries = [DigestEntry(number=i, paper=papers[a], summary=summaries[a]) for i, a in enumerate(kept, 1)]
+            stats = DigestStats(backend="llm", model="fake-model", prompt_version=PROMPT_VERSION)
+            store.save_digest(Digest(date=DAY, language="zh", entries=entries, stats=stats))
+    finally:
+        store.close()
+
+
+def _decision(result: Result) -> str:
+    return next(line for line in result.output.splitlines() if line.startswith("decision: "))
+
+
+def test_explain_replays_the_cut_by_llm_score_in_score_mode(home: Path, tmp_path: Path) -> None:
+    config = tmp_path / "score.toml"
+    config.write_text(SCORE_CONFIG, encoding="utf-8")
+    _store_scores(home, with_digest=True)
+    cut = _run(home, config, "explain", "2602.04868")
+    assert cut.exit_code == 0, cut.output
+    assert _decision(cut) == (
+        "decision: not selected: cut by LLM score 57 (cut at 63); rank 1 of 34, score 1.349; "
+        "profile: reinforcement learning"
+    )
+    assert "stored digest of 2026-02-05: absent" in cut.output
+    kept = _run(home, config, "explain", "2602.04809")
+    assert _decision(kept).startswith("decision: selected: LLM score 91 (#1 of 4 by LLM score); rank 4 of 34")
+    assert "stored digest of 2026-02-05: #1" in kept.output
+    failed = _run(home, config, "explain", "2602.04821")
+    expected = "decision: not selected: no LLM score (failed: HTTP 500: internal error); rank 5"
+    assert _decision(failed).startswith(expected)
+    watched = _run(home, config, "explain", "2602.04903")
+    assert _decision(watched).startswith("decision: selected: LLM score 40 (#4 of 4 by LLM score)")
+    never_sent = _run(home, config, "explain", "2602.04837")
+    assert _decision(never_sent).startswith("decision: not selected: rank ")
+    assert "(cut at 6; 1 slot taken by watched authors)" in never_sent.output
+
+
+def test_explain_in_score_mode_uses_the_configured_models_cache_without_a_digest(home: Path, tmp_path: Path) -> None:
+    config = tmp_path / "score.toml"
+    config.write_text(SCORE_CONFIG, encoding="utf-8")
+    before = _run(home, config, "explain", "2602.04868")
+    assert "note: score mode: no stored LLM score for this day" in before.output
+    _store_scores(home, with_digest=False)
+    result = _run(home, config, "explain", "2602.04868", env={"PAPERBRIEF_LLM_MODEL": "fake-model"})
+    assert _decision(result).startswith("decision: not selected: cut by LLM score 57 (cut at 63)")

@@ -214,3 +214,17 @@ def test_duplicate_listings_are_considered_once_at_the_highest_version() -> None
     selection = select_papers([*papers, newer], _options(mode="latest", topics={}))
     assert _ids(selection.entries).count(papers[0].arxiv_id) == 1
     assert next(e.paper.version for e in selection.entries if e.paper.arxiv_id == papers[0].arxiv_id) == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "notes"),
+    [("zh", ["排名 1/34", "关注作者"]), ("en", ["rank 1/34", "watched author"])],
+)
+def test_reason_notes_follow_the_digest_language(language: str, notes: list[str]) -> None:
+    interest = select_papers(fixture_day(), _options(mode="interest", language=language))
+    reasons = [e.reason for e in interest.entries]
+    assert reasons[0] is not None and reasons[0].note == notes[0]
+    assert reasons[-1] is not None and reasons[-1].note == notes[1]  # the watched author's paper
+    latest = select_papers(fixture_day(), _options(mode="latest", language=language, authors=[]))
+    first = latest.entries[0].reason
+    assert first is not None and first.note == ("最新优先" if language == "zh" else "newest first")

@@ -75,22 +75,31 @@ def test_unknown_keys_and_bad_values_in_the_file_are_clear_errors(tmp_path: Path
         load_settings(config)
 
 
-def test_init_template_lists_every_setting_and_uncommented_gives_the_defaults(tmp_path: Path) -> None:
+def test_init_template_uncommented_is_valid_and_gives_the_defaults(tmp_path: Path) -> None:
+    """Every `# key = value` line of `paperbrief init` is valid TOML once uncommented; non-examples are defaults."""
     text = render_config_template()
-    uncommented = []
+    lines, examples = [], set()
+    section = "general"
     for line in text.splitlines():
-        match = re.match(r"^# (\w+ = .*?)(\s+# .*)?$", line)
-        placeholder = any(mark in line for mark in ("<per-user", '"..."', "# unset"))
-        if line.startswith("[") or (match and not placeholder):
-            uncommented.append(line if line.startswith("[") else match.group(1))  # type: ignore[union-attr]
+        if line.startswith("["):
+            section = line.strip("[]")
+            lines.append(line)
+            continue
+        match = re.match(r"^# (\w+) = (.*?)(\s+# example; unset by default)?$", line)
+        if match:
+            lines.append(f"{match.group(1)} = {match.group(2)}")
+            if match.group(3):
+                examples.add(match.group(1) if section == "general" else f"{section}_{match.group(1)}")
     config = tmp_path / "full.toml"
-    config.write_text("\n".join(uncommented), encoding="utf-8")
-    tomllib.loads(config.read_text(encoding="utf-8"))
+    config.write_text("\n".join(lines), encoding="utf-8")
     settings, sources = load_settings(config)
-    named = {n for n, s in sources.items() if s.startswith("file")}
-    secret_or_unset = {n for n, f in Settings.model_fields.items() if f.get_default(call_default_factory=True) is None}
-    assert named | secret_or_unset | {"home"} == set(Settings.model_fields)
-    assert settings.model_dump(exclude={"home"}) == Settings().model_dump(exclude={"home"})
+    from_file = {n for n, s in sources.items() if s.startswith("file")}
+    secrets = {"llm_api_key", "smtp_password"}
+    assert from_file | secrets == set(Settings.model_fields)  # every setting is listed
+    assert "llm_model" in examples and settings.llm_model == "deepseek-chat"
+    defaults = Settings()
+    for name in set(Settings.model_fields) - examples - secrets:
+        assert getattr(settings, name) == getattr(defaults, name), name
 
 
 def test_init_command_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
@@ -115,5 +124,6 @@ def test_config_command_shows_sources_and_masks_secrets(monkeypatch: pytest.Monk
     assert data["llm_api_key"]["source"] == "env PAPERBRIEF_LLM_API_KEY"
     assert data["language"] == {"value": "zh", "source": "default"}
     assert data["llm_base_url"]["value"] == "http://****@127.0.0.1:9/v1?****"
+    assert data["smtp_password"]["value"] == "****"  # passwords show nothing, not even a tail
     for secret in (key, "SECRET-abcdefgh", "hunter2", "TOKENSECRET", "dbpass", "basepass", "querykey"):
         assert secret not in result.output

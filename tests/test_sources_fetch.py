@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import logging
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -13,11 +15,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from fakes.arxiv_server import FEED_DATE, FakeArxiv, Fault, load_sample
+from fakes.arxiv_server import FEED_DATE, FakeArxiv, Fault, load_sample, synthetic_papers
 from paperbrief.cli import main
 from paperbrief.models import AnnounceType
 from paperbrief.sources.arxiv import (
     ArxivAPIError,
+    ArxivCategoryError,
     ArxivEmptyPageError,
     ArxivFeedError,
     ArxivHTTPError,
@@ -28,10 +31,12 @@ from paperbrief.sources.arxiv import (
     ArxivSource,
     Throttle,
     oai_set,
+    short_url,
     submission_window,
     submitted_date_query,
 )
-from paperbrief.sources.arxiv._http import parse_retry_after
+from paperbrief.sources.arxiv._http import HttpClient, parse_retry_after
+from paperbrief.sources.arxiv._parse import parse_api, parse_oai
 from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url
 
@@ -350,8 +355,8 @@ def test_quirk_feed_error_for_query_unknown_category(fake: FakeArxiv) -> None:
     https://github.com/arXiv/arxiv-feed (serialize_error); zotero-arxiv-daily checks this string.
     """
     with _source(fake) as source, pytest.raises(ArxivFeedError) as info:
-        source.fetch_announcement(["cs.AI", "astroph"])
-    assert "Bad archive 'astroph'" in info.value.message
+        source.fetch_announcement(["cs.AI", "cs.XX"])  # a known archive, an unknown subject class
+    assert "Bad archive 'cs.XX'" in info.value.message
 
 
 def test_other_4xx_is_typed_and_not_retried(fake: FakeArxiv) -> None:
@@ -368,7 +373,8 @@ def test_quirk_empty_page_mid_pagination_is_retried(fake: FakeArxiv) -> None:
     with _source(fake, page_size=10) as source:
         papers = source.search("cat:cs.AI OR cat:cs.CL OR cat:cs.CV OR cat:cs.LG")
     assert len(papers) == 30
-    assert [r.query["start"] for r in fake.requests("/api")] == ["0", "10", "10", "20"]
+    # the 3rd page is full, so a 4th is asked for: only a short or empty page ends the paging
+    assert [r.query["start"] for r in fake.requests("/api")] == ["0", "10", "10", "20", "30"]
 
 
 def test_empty_pages_every_time_stop_with_an_error(fake: FakeArxiv) -> None:
@@ -711,3 +717,271 @@ def test_cli_fetch_future_date_and_bad_input(fake: FakeArxiv, tmp_path: Path) ->
     assert _invoke(["fetch", "--date", "05/02/2026"], _env(fake, tmp_path)).exit_code == 2
     bad = _invoke(["fetch", "--ids", "nonsense"], _env(fake, tmp_path))
     assert bad.exit_code == 2 and "not an arXiv id: 'nonsense'" in bad.stderr
+
+
+# --- audit findings (review of the sources stage) --------------------------------------------
+
+
+@pytest.mark.parametrize("claimed", [10, 20])
+def test_quirk_total_results_understated_on_a_page_boundary(fake: FakeArxiv, claimed: int) -> None:
+    """totalResults too low *and* a multiple of the page size: a full page is never the end.
+
+    https://groups.google.com/g/arxiv-api ("Total results doesn't match the real amount of entries").
+    """
+    fake.script("/api", *[Fault(total_override=claimed)] * 10)
+    with _source(fake, page_size=10) as source:
+        papers = source.search("cat:cs.LG OR cat:cs.AI OR cat:cs.CV OR cat:cs.CL")
+    assert len(papers) == 30
+    assert [r.query["start"] for r in fake.requests("/api")] == ["0", "10", "20", "30"]
+
+
+def test_quirk_empty_first_page_with_total_results_is_retried(fake: FakeArxiv) -> None:
+    """An empty *first* page while totalResults=30 is retried, https://github.com/lukasschwab/arxiv.py/issues/175 ."""
+    fake.script("/api", Fault(empty=True))
+    with _source(fake) as source:
+        ann = source.fetch_window(CATS, FEED_DATE)
+    assert len(ann.papers) == 30 and ann.complete
+    assert len(fake.requests("/api")) == 2
+
+
+def test_empty_first_page_every_time_is_an_error(fake: FakeArxiv) -> None:
+    """Still empty after the retries although totalResults=30 → ArxivEmptyPageError, not 0 papers and complete."""
+    fake.script("/api", *[Fault(empty=True)] * 4)
+    with _source(fake) as source, pytest.raises(ArxivEmptyPageError) as info:
+        source.fetch_window(CATS, FEED_DATE)
+    assert "totalResults=30 (start=0)" in info.value.message
+    assert len(fake.requests("/api")) == 4
+
+
+def test_quirk_empty_api_window_on_an_announcement_day_is_partial(tmp_path: Path) -> None:
+    """0 results for a weekday window is the API's silent failure (https://github.com/ropensci/aRxiv/issues/67).
+
+    Not a quiet empty day: the announcement says so and `fetch` exits 3.
+    """
+    with FakeArxiv([]) as empty:
+        with _source(empty) as source:
+            ann = source.fetch_window(CATS, FEED_DATE)
+        assert ann.papers == [] and not ann.no_announcement
+        assert not ann.complete and ann.partial is not None and "no papers" in ann.partial
+        result = _invoke(["fetch", "--date", "2026-02-05", "--source", "api", "--json"], _env(empty, tmp_path))
+    assert result.exit_code == 3, result.output
+    assert json.loads(result.stdout) == []
+    assert "INCOMPLETE" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: the day may be incomplete: ")
+
+
+@pytest.mark.parametrize(
+    "bad", ["astroph", "foo.BAR", "cs.A I", "CS.AI", "cs."]
+)
+def test_unknown_category_is_refused_on_every_path(fake: FakeArxiv, bad: str) -> None:
+    """Categories are checked (`archive` or `archive.XX`, a known archive) before any feed, API or OAI request."""
+    with _source(fake) as source:
+        with pytest.raises(ArxivCategoryError):
+            source.fetch_announcement(["cs.AI", bad])
+        with pytest.raises(ArxivCategoryError):
+            source.fetch_window(["cs.AI", bad], FEED_DATE)
+        with pytest.raises(ArxivCategoryError):
+            list(source.backfill([bad], dt.date(2026, 1, 1), dt.date(2026, 1, 2)))
+    assert fake.requests() == []
+
+
+def test_cli_unknown_category_is_a_usage_error_for_api_and_oai(fake: FakeArxiv, tmp_path: Path) -> None:
+    """`--source api|oai --categories astroph` → exit 2 with one clear line, no request."""
+    env = _env(fake, tmp_path)
+    for args in (
+        ["fetch", "--date", "2026-02-05", "--source", "api", "--categories", "astroph"],
+        ["fetch", "--date", "2026-02-05", "--source", "oai", "--categories", "astroph"],
+        ["backfill", "--from", "2026-01-01", "--to", "2026-01-02", "--categories", "astroph"],
+    ):
+        result = _invoke(args, env)
+        assert result.exit_code == 2, (args, result.output)
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith("Error: unknown arXiv archive in: astroph")
+    assert fake.requests() == []
+
+
+def test_backoff_grows_exponentially_under_a_persistent_retry_after(fake: FakeArxiv) -> None:
+    """`Retry-After: 1` on every answer: waits are max(Retry-After, backoff·2^(n-1) + jitter), not [1, 1, 1, 1].
+
+    429s persisting for hours: https://github.com/lukasschwab/arxiv.py/issues/203 .
+    """
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    throttle = Throttle(0.0, clock=lambda: now[0], sleep=lambda s: None)
+    client = HttpClient(
+        throttle=throttle, user_agent="test", retries=4, backoff_seconds=0.5, sleep=sleep, random_unit=lambda: 0.5
+    )
+    fake.script("/api", *[Fault(429, headers={"Retry-After": "1"})] * 5)
+    with pytest.raises(ArxivHTTPError) as info:
+        client.get(fake.api_url, {"id_list": "2602.04837"}, parse_api)
+    client.close()
+    assert info.value.status == 429
+    # 0.5·2^(n-1) + 0.25 jitter: 0.75, 1.25, 2.25, 4.25; never below Retry-After's 1 s
+    assert waits == [1.0, 1.25, 2.25, 4.25]
+    assert len(fake.requests("/api")) == 5
+
+
+def test_retry_after_holds_the_shared_throttle_for_every_thread(fake: FakeArxiv) -> None:
+    """A 429 with Retry-After holds back *other* threads too: nobody reaches arXiv during the wait.
+
+    https://info.arxiv.org/help/api/tou.html (one budget per client); arxiv.py #203 for the 429s.
+    """
+    throttle = Throttle(0.0)
+    fake.script("/api", Fault(429, headers={"Retry-After": "1"}, delay=0.3))
+    errors: list[BaseException] = []
+
+    def work(ident: str) -> None:
+        try:
+            with _source(fake, throttle=throttle, backoff_seconds=0.01) as source:
+                source.fetch_ids([ident])
+        except BaseException as exc:  # pragma: no cover - surfaced below
+            errors.append(exc)
+
+    first = threading.Thread(target=work, args=("2602.04837",))
+    first.start()
+    for _ in range(200):  # wait until the first request is at the server (it answers after 0.3 s)
+        if fake.requests():
+            break
+        threading.Event().wait(0.01)
+    second = threading.Thread(target=work, args=("2602.04836",))
+    second.start()
+    first.join()
+    second.join()
+    assert errors == []
+    log = fake.requests("/api")
+    assert len(log) == 3
+    other = next(r for r in log if r.query["id_list"] == "2602.04836")
+    # the 429 came 0.3 s after the first request; Retry-After: 1 → no request before 1.3 s
+    assert all(r.start - log[0].start >= 1.3 for r in log[1:])
+    assert other.start - log[0].start >= 1.3
+
+
+def test_quirk_bad_oai_datestamp_is_a_typed_parse_error(fake: FakeArxiv, tmp_path: Path) -> None:
+    """A record whose datestamp is not ISO 8601 → ArxivParseError with record and URL, `backfill` exits 1 (not 2).
+
+    OAI-PMH 2.0 datestamps are UTCdatetime: https://www.openarchives.org/OAI/openarchivesprotocol.html#Dates
+    """
+    page = (FIXTURES / "oai" / "ListRecords_arXivRaw_page1.xml").read_text(encoding="utf-8")
+    bad = re.sub(r"<datestamp>[^<]*</datestamp>", "<datestamp>28/11/2026</datestamp>", page, count=1).encode()
+    with pytest.raises(ArxivParseError) as info:
+        parse_oai(bad, "https://oaipmh.arxiv.org/oai?verb=ListRecords")
+    assert "bad datestamp '28/11/2026'" in info.value.message
+    assert info.value.url == "https://oaipmh.arxiv.org/oai?verb=ListRecords"
+    fake.script("/oai", *[Fault(200, body=bad)] * 3)
+    result = _invoke(["backfill", "--from", "2026-01-01", "--to", "2026-01-02", "--categories", "cs.AI"],
+                     _env(fake, tmp_path))
+    assert result.exit_code == 1, result.output
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("Error: OAI-PMH record ") and "bad datestamp" in line and fake.oai_url in line
+    assert "Traceback" not in result.output
+
+
+def test_http_layer_types_any_parser_exception(fake: FakeArxiv) -> None:
+    """A parser raising something that is not an ArxivError (a bug, a surprise value) → ArxivParseError with the URL."""
+
+    def broken(body: bytes, url: str) -> None:
+        raise KeyError("primary_category")
+
+    client = HttpClient(throttle=Throttle(0.0), user_agent="test", retries=1, backoff_seconds=0.01)
+    with pytest.raises(ArxivParseError) as info:
+        client.get(fake.api_url, {"id_list": "2602.04837"}, broken)
+    client.close()
+    assert info.value.message.startswith("unreadable response (KeyError: 'primary_category')")
+    assert fake.api_url in info.value.url
+
+
+def _big_day(fake: FakeArxiv) -> None:
+    # 1500 cs.AI-primary papers + 700 cs.LG-primary ones, 100 of which are cross-listed to cs.AI:
+    # the combined cs.AI+cs.LG feed (2200 papers) hits rss.arxiv.org's limit, each single feed does not.
+    fake.papers = synthetic_papers(1500, "cs.AI") + synthetic_papers(100, "cs.LG", ["cs.AI"], first=20000) + \
+        synthetic_papers(600, "cs.LG", first=30000)
+
+
+def test_quirk_feed_limit_2000_refetches_per_category(fake: FakeArxiv) -> None:
+    """rss.arxiv.org's "Limit 2000 results" (https://info.arxiv.org/help/rss.html): a full feed is re-read per category.
+
+    Merged by id, with types relative to the whole requested set (a cs.LG paper cross-listed to cs.AI is `new`).
+    """
+    _big_day(fake)
+    with _source(fake) as source:
+        ann = source.fetch_announcement(["cs.AI", "cs.LG"])
+    feeds = [r.path for r in fake.requests("/atom")]
+    assert feeds == ["/atom/cs.AI+cs.LG", "/atom/cs.AI", "/atom/cs.LG"]
+    assert len(ann.papers) == 2200 and len({p.arxiv_id for p in ann.papers}) == 2200
+    assert ann.complete and ann.partial is None and ann.missing == []
+    assert {p.announce_type for p in ann.papers} == {AnnounceType.NEW}
+    assert ann.announced == ann.fetched == {"cs.AI": 1600, "cs.LG": 700}
+    assert len(fake.requests("/api")) == 22  # 2200 ids, 100 per id_list call
+
+
+def test_quirk_feed_limit_2000_single_category_is_partial(fake: FakeArxiv, tmp_path: Path) -> None:
+    """One category at the 2000-item limit cannot be split: the day is marked incomplete and `fetch` exits 3."""
+    fake.papers = synthetic_papers(2100, "cs.AI")
+    with _source(fake) as source:
+        ann = source.fetch_announcement(["cs.AI"])
+    assert len(ann.papers) == 2000
+    assert not ann.complete and ann.partial is not None and "2000" in ann.partial
+    result = _invoke(["fetch", "--categories", "cs.AI"], _env(fake, tmp_path, PAPERBRIEF_ARXIV_DELAY_SECONDS="0"))
+    assert result.exit_code == 3, result.stderr[-500:]
+    assert "may be incomplete" in result.stderr
+
+
+def test_future_date_is_refused_even_when_the_feed_is_dateless(fake: FakeArxiv, tmp_path: Path) -> None:
+    """An empty feed without any date must not make any --date acceptable: a future date is an error, no request."""
+    fake.feed_empty = True
+    fake.feed_undated = True
+    with _source(fake) as source, pytest.raises(ArxivNotAnnouncedError) as info:
+        source.fetch_announcement(CATS, dt.date(2099, 1, 5))
+    assert "2099-01-05 is in the future" in str(info.value)
+    with _source(fake) as source, pytest.raises(ArxivNotAnnouncedError):
+        source.fetch_window(CATS, dt.date(2099, 1, 5))
+    assert fake.requests() == []
+    result = _invoke(["fetch", "--date", "2099-01-05"], _env(fake, tmp_path))
+    assert result.exit_code == 1
+    assert "2099-01-05 is in the future (today is " in result.stderr
+    assert fake.requests() == []
+
+
+def test_dateless_empty_feed_is_todays_no_announcement(fake: FakeArxiv) -> None:
+    """A dateless empty feed is the current one (dated today, ET): today → no announcement; earlier → API window."""
+    fake.feed_empty = True
+    fake.feed_undated = True
+    with _source(fake, today=lambda: FEED_DATE) as source:
+        ann = source.fetch_announcement(CATS, FEED_DATE)
+        assert (ann.no_announcement, ann.reason, ann.date) == (True, "empty feed", FEED_DATE)
+        assert [r.path.split("/")[1] for r in fake.requests()] == ["atom"]
+        past = source.fetch_announcement(CATS, dt.date(2026, 2, 4))
+    assert past.source == "api" and not past.no_announcement
+
+
+def test_arxiv_error_str_is_one_line_with_the_url() -> None:
+    """`str()` of every ArxivError: `<message> (<url>)`, one line, no class name; notes stay on the line."""
+    error = ArxivHTTPError("HTTP 500 Internal Server Error", "https://export.arxiv.org/api/query?id_list=1", 500)
+    assert str(error) == "HTTP 500 Internal Server Error (https://export.arxiv.org/api/query?id_list=1)"
+    error.add_note_line("— gave up after 5 attempt(s)")
+    assert str(error) == (
+        "HTTP 500 Internal Server Error — gave up after 5 attempt(s) (https://export.arxiv.org/api/query?id_list=1)"
+    )
+    ids = ",".join(f"2602.{n:05d}" for n in range(100))
+    long = ArxivParseError("empty response body\nsecond line", f"https://export.arxiv.org/api/query?id_list={ids}")
+    assert str(long) == "empty response body second line (https://export.arxiv.org/api/query?id_list=<100 ids>)"
+    assert ids in long.url  # the full URL is kept on the error
+    assert short_url("https://rss.arxiv.org/atom/cs.AI") == "https://rss.arxiv.org/atom/cs.AI"
+
+
+def test_retry_warnings_show_a_short_url(fake: FakeArxiv, caplog: pytest.LogCaptureFixture) -> None:
+    """A retried 100-id batch logs the endpoint and `id_list=<100 ids>`, not a 1.5 KB line."""
+    fake.api_extra = synthetic_papers(100, "cs.AI")
+    fake.script("/api", Fault(503))
+    with caplog.at_level(logging.WARNING, logger="paperbrief.sources.arxiv"), _source(fake) as source:
+        papers = source.fetch_ids([p["id"] for p in fake.api_extra])
+    assert len(papers) == 100
+    (record,) = [r for r in caplog.records if "retry" in r.getMessage()]
+    line = record.getMessage()
+    assert "HTTP 503 Service Unavailable" in line and f"{fake.api_url}?id_list=<100 ids>" in line
+    assert len(line) < 300

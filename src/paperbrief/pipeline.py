@@ -148,7 +148,9 @@ def run_day(
     stats["run_llm_calls"] = outcome.llm_calls
     stats["run_tokens"] = outcome.run_tokens
     stats["run_cost"] = outcome.run_cost
-    store.finish_run(run_id, outcome.status, stats=stats, error="; ".join(outcome.messages) or None)
+    store.finish_run(
+        run_id, outcome.status, stats=stats, error="; ".join(outcome.messages) or None, date=outcome.digest.date
+    )
     return outcome
 
 
@@ -271,6 +273,7 @@ class _Acquired:
     reason: str | None
     source: str
     warnings: list[str] = field(default_factory=list)
+    partial: str | None = None  # the day may be incomplete (empty API window, feed at its 2000-item limit)
 
 
 def _acquire(settings: Settings, store: Store, options: RunOptions) -> _Acquired:
@@ -312,6 +315,8 @@ def _acquire(settings: Settings, store: Store, options: RunOptions) -> _Acquired
         return _Acquired(date, [], {}, {}, [], True, announcement.reason, announcement.source)
     store.record_announcement(date, announcement.papers)
     warnings = []
+    if announcement.partial:
+        warnings.append(f"the day may be incomplete: {announcement.partial}")
     if announcement.missing:
         warnings.append(
             f"{len(announcement.missing)} announced papers could not be fetched: "
@@ -328,6 +333,7 @@ def _acquire(settings: Settings, store: Store, options: RunOptions) -> _Acquired
         None,
         announcement.source,
         warnings,
+        announcement.partial,
     )
 
 
@@ -374,6 +380,12 @@ def select_candidates(
         if paper.version <= version or not include_replacements:
             del by_id[arxiv_id]
             dropped += 1
+    # Replacements are recorded but not summarized: one re-enters only as the newer version of a
+    # paper an earlier digest carried, never as a first appearance.
+    replacements = {AnnounceType.REPLACE, AnnounceType.REPLACE_CROSS}
+    unseen = [i for i, p in by_id.items() if p.announce_type in replacements and i not in earlier]
+    for arxiv_id in unseen:
+        del by_id[arxiv_id]
     if dropped:
         notes.append(f"{dropped} papers were already in an earlier digest and are not repeated")
     return sorted(by_id.values(), key=lambda p: p.arxiv_id, reverse=True), notes
@@ -538,6 +550,9 @@ def _judge(acquired: _Acquired, digest: Digest) -> tuple[RunStatus, int, list[st
     status, code = RunStatus.OK, ExitStatus.OK
     if acquired.missing:
         messages.append(f"{len(acquired.missing)} announced papers are missing after retries (partial data kept)")
+        status, code = RunStatus.PARTIAL, ExitStatus.PARTIAL
+    if acquired.partial:
+        messages.append(f"the day may be incomplete: {acquired.partial}")
         status, code = RunStatus.PARTIAL, ExitStatus.PARTIAL
     if stats.selected and stats.failed == stats.selected:
         messages.append(f"all {stats.failed} summaries failed")

@@ -236,7 +236,9 @@ def describe_settings(settings: Settings, sources: dict[str, str]) -> list[tuple
     for name in Settings.model_fields:
         value = getattr(settings, name)
         if isinstance(value, SecretStr):
-            shown = "****" + value.get_secret_value()[-4:] if len(value.get_secret_value()) > 8 else "****"
+            # API keys keep their last 4 characters (as providers' dashboards show them); passwords none.
+            secret = value.get_secret_value()
+            shown = "****" + secret[-4:] if name == "llm_api_key" and len(secret) > 12 else "****"
         elif value is None:
             shown = "(unset)"
         else:

@@ -64,6 +64,24 @@ def load_sample() -> list[dict[str, Any]]:
     return data
 
 
+def synthetic_papers(
+    count: int, primary: str, others: Sequence[str] = (), *, first: int = 10000
+) -> list[dict[str, Any]]:
+    """`count` made-up papers (ids 2602.<first>…) with primary `primary`, also listed in `others`."""
+    return [
+        {
+            "id": f"2602.{first + n:05d}",
+            "version": 1,
+            "title": f"Synthetic paper {first + n} in {primary}",
+            "authors": ["Ada Example", "Bo Sample"],
+            "abstract": f"Abstract of synthetic paper {first + n}.",
+            "categories": [primary, *others],
+            "published": "2026-02-04T12:00:00Z",
+        }
+        for n in range(count)
+    ]
+
+
 def _wrap(text: str) -> str:
     # The API hard-wraps abstracts (see fixtures/api/legacy-2016); clients must normalise.
     return "\n".join(textwrap.wrap(text, 78, break_on_hyphens=False, break_long_words=False)) + "\n"
@@ -80,6 +98,9 @@ class FakeArxiv:
         self.papers = papers if papers is not None else load_sample()
         self.feed_date = feed_date
         self.feed_empty = False
+        self.feed_undated = False  # an empty feed with no <updated>/<pubDate>: nothing dates it
+        self.feed_limit = 2000  # rss.arxiv.org: "Limit 2000 results" (arxiv-feed `.limit(2000)`)
+        self.api_extra: list[dict[str, Any]] = []  # papers the API knows but today's feed does not list
         self.api_hidden: set[str] = set()  # ids the API pretends not to know (announced but not returned)
         self.log: list[RequestRecord] = []
         self._faults: dict[str, deque[Fault]] = {}
@@ -199,15 +220,24 @@ class FakeArxiv:
     # feed ----------------------------------------------------------------------------------
 
     def announced_items(self, wanted: Sequence[str]) -> list[tuple[dict[str, Any], str]]:
-        """(paper, announce type) of the feed for `wanted`, in arXiv's order (new, cross; id desc)."""
+        """(paper, announce type) of the feed for `wanted`, in arXiv's order (new, cross, replace*; id desc).
+
+        A paper dict with `"announce_type": "replace"` is a replacement: `replace` when its primary is
+        in `wanted`, else `replace-cross` (arxiv-feed `feed/database.py`). At most `feed_limit` items.
+        """
         items = []
         for paper in self.papers:
             if not _in(paper["categories"], wanted):
                 continue
-            kind = "new" if _in(paper["categories"][:1], wanted) else "cross"
+            primary_in = _in(paper["categories"][:1], wanted)
+            if paper.get("announce_type") in ("replace", "replace-cross"):
+                kind = "replace" if primary_in else "replace-cross"
+            else:
+                kind = "new" if primary_in else "cross"
             items.append((paper, kind))
-        order = {"new": 0, "cross": 1}
-        return sorted(items, key=lambda pk: (order[pk[1]], [-int(x) for x in pk[0]["id"].split(".")]))
+        order = {"new": 0, "cross": 1, "replace": 2, "replace-cross": 3}
+        ranked = sorted(items, key=lambda pk: (order[pk[1]], [-int(x) for x in pk[0]["id"].split(".")]))
+        return ranked[: self.feed_limit]
 
     def feed(self, spec: str, *, rss: bool) -> tuple[int, bytes]:
         wanted = spec.split("+")
@@ -242,6 +272,7 @@ class FakeArxiv:
     def _atom(self, spec: str, items: list[tuple[dict[str, Any], str]]) -> bytes:
         published = f"{self.feed_date.isoformat()}T00:00:00-05:00"
         build = f"{self.feed_date.isoformat()}T05:00:19.866337+00:00"
+        feed_updated = "" if self.feed_undated and not items else f"<updated>{build}</updated>"
         entries = []
         for paper, kind in items:
             cats = "".join(f"<category term={quoteattr(c)}/>" for c in paper["categories"])
@@ -265,7 +296,7 @@ class FakeArxiv:
             '<feed xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" '
             'xmlns="http://www.w3.org/2005/Atom" xml:lang="en-us">'
             f"<id>http://rss.arxiv.org/atom/{escape(spec)}</id>"
-            f"<title>{escape(spec)} updates on arXiv.org</title><updated>{build}</updated>"
+            f"<title>{escape(spec)} updates on arXiv.org</title>{feed_updated}"
             f"<link href=\"http://rss.arxiv.org/atom/{escape(spec)}\" rel=\"self\" type=\"application/atom+xml\"/>"
             f"<subtitle>{escape(spec)} updates on the arXiv.org e-print archive.</subtitle>"
             + "".join(entries)
@@ -304,7 +335,7 @@ class FakeArxiv:
             if not _ID_RE.match(raw):
                 return 400, self._api_error(f"incorrect id format for {raw}")
         if ids:
-            by_id = {p["id"]: p for p in self.papers}
+            by_id = {p["id"]: p for p in [*self.api_extra, *self.papers]}
             matches = []
             for raw in ids:
                 bare, _, version = raw.partition("v")

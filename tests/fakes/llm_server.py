@@ -8,13 +8,15 @@ provider failures the engine must survive. Every request body is kept in `reques
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import random
 import re
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -87,12 +89,21 @@ class FakeLLM:
     hang_seconds: float = 30.0
     script: deque[Fault] = field(default_factory=deque)
     faults_by_id: dict[str, deque[Fault]] = field(default_factory=dict)
+    # Random faults for requests nothing is scripted for (the CLI's --fault-rate/--faults).
+    fault_rate: float = 0.0
+    fault_choices: tuple[Fault, ...] = (Fault.RATE_LIMIT, Fault.SERVER_ERROR)
+    seed: int | None = None
+    highlights_answer: str | None = None  # a fixed content for highlights calls (else a scripted mix)
     requests: list[Received] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
     url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
+    _rng: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
 
     @property
     def base_url(self) -> str:
@@ -120,6 +131,8 @@ class FakeLLM:
                     return queue.popleft()
             if self.script:
                 return self.script.popleft()
+            if self.fault_rate > 0 and self.fault_choices and self._rng.random() < self.fault_rate:
+                return self._rng.choice(self.fault_choices)
         return Fault.OK
 
 
@@ -252,7 +265,7 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
             zh = "简体中文" in system
             if '"themes"' in system:
-                return _highlights(body)
+                return fake.highlights_answer if fake.highlights_answer is not None else _highlights(body)
             # A naive "model": an instruction that escaped the data block would be obeyed.
             user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
             outside = _BLOCK_RE.sub("", user)
@@ -335,15 +348,58 @@ def serve_fake_llm(fake: FakeLLM | None = None) -> Iterator[FakeLLM]:
         thread.join(timeout=5)
 
 
-def main() -> None:
-    """Serve in a process of its own (benchmarks): prints the base URL, serves until stdin closes."""
-    import argparse
+def _faults(text: str) -> tuple[Fault, ...]:
+    try:
+        return tuple(Fault(part.strip()) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        choices = ", ".join(f.value for f in Fault)
+        raise argparse.ArgumentTypeError(f"{exc}; choose from {choices}") from None
+
+
+def fake_from_args(argv: Sequence[str] | None = None) -> FakeLLM:
+    """A FakeLLM configured from command-line options (see `python -m fakes.llm_server --help`)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m fakes.llm_server",
+        description="fake OpenAI-compatible server: prints its base URL, serves until stdin closes",
+    )
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument(
+        "--fault-rate", type=float, default=0.0, help="probability (0-1) that a request gets a random fault"
+    )
+    parser.add_argument(
+        "--faults",
+        type=_faults,
+        default=(Fault.RATE_LIMIT, Fault.SERVER_ERROR),
+        help="comma-separated faults drawn at --fault-rate (default 429,500); one of: "
+        + ", ".join(f.value for f in Fault),
+    )
+    parser.add_argument(
+        "--script", type=_faults, default=(), help="comma-separated faults for the first requests, in order"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="random seed for --fault-rate")
+    parser.add_argument("--reject-json-schema", action="store_true", help="answer 400 to json_schema (like DeepSeek)")
+    parser.add_argument("--retry-after", default="1", help="Retry-After header value of a 429")
+    parser.add_argument("--hang-seconds", type=float, default=30.0, help="how long a 'hang' fault sleeps")
+    args = parser.parse_args(argv)
+    if not 0.0 <= args.fault_rate <= 1.0:
+        parser.error("--fault-rate must be between 0 and 1")
+    return FakeLLM(
+        latency=args.latency,
+        reject_json_schema=args.reject_json_schema,
+        retry_after=args.retry_after,
+        hang_seconds=args.hang_seconds,
+        script=deque(args.script),
+        fault_rate=args.fault_rate,
+        fault_choices=tuple(args.faults),
+        seed=args.seed,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Serve in a process of its own (benchmarks, manual fault runs): prints the base URL, serves until stdin closes."""
     import sys
 
-    parser = argparse.ArgumentParser(description="fake OpenAI-compatible server")
-    parser.add_argument("--latency", type=float, default=0.0)
-    args = parser.parse_args()
-    with serve_fake_llm(FakeLLM(latency=args.latency)) as fake:
+    with serve_fake_llm(fake_from_args(argv)) as fake:
         print(fake.base_url, flush=True)
         sys.stdin.read()
 

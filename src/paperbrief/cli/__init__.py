@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 
 import click
@@ -9,8 +11,43 @@ import click
 from paperbrief import __version__
 from paperbrief.cli.common import AppContext
 
+# Command name -> "module:attribute". Modules are imported when their command runs (or for
+# --help), so `paperbrief run` does not pay for importing apprise or the openai SDK up front.
+COMMANDS: dict[str, str] = {
+    "run": "paperbrief.cli.run:run_command",
+    "init": "paperbrief.cli.config:init_command",
+    "config": "paperbrief.cli.config:config_command",
+    "fetch": "paperbrief.cli.fetch:fetch_command",
+    "backfill": "paperbrief.cli.fetch:backfill_command",
+    "explain": "paperbrief.cli.select_cmds:explain_command",
+    "profile": "paperbrief.cli.select_cmds:profile_group",
+    "logs": "paperbrief.cli.logs:logs_command",
+    "deliver": "paperbrief.cli.publish:deliver_command",
+    "site": "paperbrief.cli.publish:site_command",
+    "serve": "paperbrief.cli.publish:serve_command",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    """A Click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, sorted."""
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing its module if needed."""
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module_name, attribute = COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="paperbrief")
 @click.option(
     "--config",
@@ -33,26 +70,20 @@ def main(ctx: click.Context, config: Path | None, home: Path | None) -> None:
     ctx.obj = AppContext(config=config, home=home)
 
 
-# Commands register below: one import and one add_command per module.
-from paperbrief.cli.config import config_command, init_command  # noqa: E402
-from paperbrief.cli.run import run_command  # noqa: E402
 
-main.add_command(run_command)
-main.add_command(init_command)
-main.add_command(config_command)
-from paperbrief.cli.publish import deliver_command, serve_command, site_command  # noqa: E402
 
-main.add_command(deliver_command)
-main.add_command(site_command)
-main.add_command(serve_command)
-from paperbrief.cli.logs import logs_command  # noqa: E402
-
-main.add_command(logs_command)
-from paperbrief.cli.fetch import backfill_command, fetch_command  # noqa: E402
-
-main.add_command(fetch_command)
-main.add_command(backfill_command)
-from paperbrief.cli.select_cmds import explain_command, profile_group  # noqa: E402
-
-main.add_command(explain_command)
-main.add_command(profile_group)
+def entry() -> None:
+    """Console-script entry point: Ctrl-C anywhere (even while starting up) exits 130 without a traceback."""
+    try:
+        main.main(prog_name="paperbrief", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -68,6 +69,9 @@ def parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
+        # Python 3.11's fromisoformat also takes 20260204; scripts should get one spelling only.
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         fail(f"invalid date {value!r}: expected YYYY-MM-DD", code=ExitCode.USAGE)

@@ -15,6 +15,25 @@ from paperbrief.settings import CONFIG_FILENAME, SECTIONS, Settings, describe_se
 
 _SECRETS = {"llm_api_key", "smtp_password"}
 
+# Settings that are unset by default get an example value, so every line is valid TOML once uncommented.
+_EXAMPLES: dict[str, Any] = {
+    "database_url": "postgresql+psycopg://paperbrief@localhost/paperbrief",
+    "llm_base_url": "https://api.deepseek.com/v1",
+    "llm_model": "deepseek-chat",
+    "llm_requests_per_minute": 60,
+    "llm_tokens_per_minute": 200000,
+    "llm_run_deadline_seconds": 1800,
+    "llm_max_cost": 1.0,
+    "llm_max_tokens": 2000000,
+    "llm_prices": {"deepseek-chat": [0.27, 1.10]},
+    "select_reading_list": "reading-list.bib",
+    "select_embedding_model": "all-MiniLM-L6-v2",
+    "site_base_url": "https://you.github.io/paperbrief",
+    "smtp_host": "smtp.example.org",
+    "smtp_user": "me@example.org",
+    "email_from": "paperbrief <me@example.org>",
+}
+
 
 @click.command("init")
 @click.option("--path", type=click.Path(dir_okay=False, path_type=Path), default=Path(CONFIG_FILENAME),
@@ -66,14 +85,14 @@ def render_config_template() -> str:
         env = f"PAPERBRIEF_{name.upper()}"
         comment = f"# {info.description} " if info.description else "# "
         comment += f"(env {env})"
-        if name == "home":
-            default = "<per-user data dir>"
         body = _toml_value(default)
         groups[section].append(comment)
         if name in _SECRETS:
-            groups[section].append(f'# {key} = "..."   # prefer the environment variable')
+            groups[section].append(f"#   secret: set {env} in the environment, not in this file")
+        elif name in _EXAMPLES and (default is None or default == {}):
+            groups[section].append(f"# {key} = {_toml_value(_EXAMPLES[name])}   # example; unset by default")
         else:
-            groups[section].append(f"# {key} = {body}" if body is not None else f"# {key} =   # unset")
+            groups[section].append(f"# {key} = {body}")
     for section, entries in groups.items():
         if not entries:
             continue

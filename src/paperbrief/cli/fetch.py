@@ -16,14 +16,20 @@ from paperbrief.sources.arxiv import (
     ArxivError,
     ArxivMissingError,
     ArxivSource,
+    Throttle,
     category_counts,
     is_announcement_day,
+    process_throttle,
 )
 from paperbrief.sources.arxiv.schedule import feed_date_of, previous_announcement_day
 
 
-def source_from_settings(settings: Settings) -> ArxivSource:
-    """The one mapping of settings (`[arxiv]`, `PAPERBRIEF_ARXIV_*`) to an `ArxivSource`."""
+def source_from_settings(settings: Settings, throttle: Throttle | None = None) -> ArxivSource:
+    """The one mapping of settings (`[arxiv]`, `PAPERBRIEF_ARXIV_*`) to an `ArxivSource`.
+
+    Every source built here shares the process's one throttle for the configured delay (arXiv's
+    ToU counts all requests of the process together), unless a `throttle` is passed explicitly.
+    """
     return ArxivSource(
         rss_url=settings.arxiv_rss_url,
         api_url=settings.arxiv_api_url,
@@ -32,6 +38,7 @@ def source_from_settings(settings: Settings) -> ArxivSource:
         timeout=settings.arxiv_timeout_seconds,
         retries=settings.arxiv_retries,
         contact=settings.arxiv_contact,
+        throttle=throttle if throttle is not None else process_throttle(settings.arxiv_delay_seconds),
     )
 
 
@@ -56,7 +63,8 @@ def _completeness(ann: Announcement) -> str:
     per = ", ".join(f"{c} {ann.announced.get(c, 0)}/{ann.fetched.get(c, 0)}" for c in ann.announced)
     total_announced = len(ann.papers)
     total_fetched = total_announced - len(ann.missing)
-    return f"{ann.date}: announced {total_announced} / fetched {total_fetched} ({per}) via {ann.source}"
+    line = f"{ann.date}: announced {total_announced} / fetched {total_fetched} ({per}) via {ann.source}"
+    return line + (f" — INCOMPLETE: {ann.partial}" if ann.partial else "")
 
 
 def _latest_day() -> dt.date:
@@ -132,6 +140,8 @@ def fetch_command(
     if ann.missing:
         shown = ", ".join(ann.missing[:10]) + (" …" if len(ann.missing) > 10 else "")
         fail(f"{len(ann.missing)} announced paper(s) missing after retries: {shown}", code=ExitCode.PARTIAL)
+    if ann.partial:
+        fail(f"the day may be incomplete: {ann.partial}", code=ExitCode.PARTIAL)
 
 
 @click.command("backfill")
@@ -161,6 +171,7 @@ def backfill_command(
     store = app.store(settings)
     source = source_from_settings(settings)
     total = 0
+    incomplete: list[str] = []
     try:
         if source_name == "oai":
             for number, page in enumerate(source.backfill(cats, start, end, store), start=1):
@@ -168,12 +179,18 @@ def backfill_command(
                 click.echo(f"page {number}: {len(page)} papers ({total} so far)", err=True)
         else:
             day = start
-            while day <= end:
+            today = feed_date_of(dt.datetime.now(dt.UTC))
+            if end > today:
+                click.echo(f"stopping at today ({today}): later days are not announced yet", err=True)
+            while day <= min(end, today):
                 if is_announcement_day(day):
                     ann = source.fetch_window(cats, day)
                     store.record_announcement(day, ann.papers)
                     total += len(ann.papers)
-                    click.echo(f"{day}: {len(ann.papers)} papers", err=True)
+                    note = f" — INCOMPLETE: {ann.partial}" if ann.partial else ""
+                    click.echo(f"{day}: {len(ann.papers)} papers{note}", err=True)
+                    if ann.partial:
+                        incomplete.append(day.isoformat())
                 day += dt.timedelta(days=1)
     except ValueError as exc:
         fail(str(exc), code=ExitCode.USAGE)
@@ -182,3 +199,5 @@ def backfill_command(
     finally:
         source.close()
     click.echo(f"backfill {start}..{end}: {total} papers stored", err=True)
+    if incomplete:
+        fail(f"{len(incomplete)} day(s) may be incomplete: {', '.join(incomplete)}", code=ExitCode.PARTIAL)

@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 
 from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_app
-from paperbrief.models import Paper, split_arxiv_id
+from paperbrief.models import Digest, Paper, Summary, split_arxiv_id
 from paperbrief.select.filters import FilterSyntaxError
-from paperbrief.select.modes import SelectOptions, select_papers
+from paperbrief.select.modes import Selection, SelectMode, SelectOptions, replay_score_cut, select_papers
 from paperbrief.select.modes import options_from_settings as _options_from_settings
 from paperbrief.select.profile import NEEDS_SOURCE, FetchIds, ReadingListError, ReadingListFormat, import_reading_list
 from paperbrief.settings import Settings
+from paperbrief.store import Store
 
 __all__ = ["explain_command", "options_from_settings", "profile_group"]
 
@@ -51,6 +52,10 @@ def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> No
         fail(f"{arxiv_id} is not in the stored announcement of {date} ({len(papers)} papers)")
     options = options_from_settings(settings)
     selection = select_papers(papers, options, store.reading_items())
+    digest = store.load_digest(date, settings.language) or store.load_digest(date)
+    if selection.mode is SelectMode.SCORE:
+        # The final cut is by LLM score: replay it with the scores the day's run stored.
+        replay_score_cut(selection, _stored_summaries(store, settings, selection, digest), options.max_papers)
     reason = selection.reasons.get(arxiv_id)
     click.echo(f"{arxiv_id}v{paper.version}  {paper.title}")
     click.echo(f"day {date}: {len(papers)} papers, {selection.candidates} candidates, mode {selection.mode.value}")
@@ -64,13 +69,40 @@ def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> No
             click.echo("profile matches: " + "; ".join(reason.matched_profile))
         if reason.rank_score is not None:
             click.echo(f"rank score: {reason.rank_score:.3f}")
-    digest = store.load_digest(date)
     if digest is not None:
         stored = next((e for e in digest.entries if e.paper.arxiv_id == arxiv_id), None)
         where = f"#{stored.number}" if stored is not None else "absent"
         click.echo(f"stored digest of {date}: {where} (it may have been made with other settings)")
     for note in selection.notes:
         click.echo(f"note: {note}")
+
+
+def _stored_summaries(
+    store: Store, settings: Settings, selection: Selection, digest: Digest | None
+) -> dict[tuple[str, int], Summary]:
+    """Summaries of the papers sent for LLM scoring: the summary cache under the stored digest's
+    model and prompt version (else the configured model's), then the digest's own entries."""
+    keys = [(e.paper.arxiv_id, e.paper.version) for e in selection.entries]
+    found: dict[tuple[str, int], Summary] = {}
+    if digest is not None and digest.stats.backend == "llm":
+        model, prompt_version, language = digest.stats.model, digest.stats.prompt_version, digest.language
+    elif settings.llm_model:
+        from paperbrief.summarize.llm.prompt import PROMPT_VERSION
+
+        model, prompt_version, language = settings.llm_model, PROMPT_VERSION, settings.language
+    else:
+        model = prompt_version = language = ""
+    if model:
+        found = store.get_summaries(
+            keys, model=model, prompt_version=prompt_version, language=language, include_failed=True
+        )
+    if digest is not None:
+        wanted = set(keys)
+        for entry in digest.entries:
+            key = (entry.paper.arxiv_id, entry.paper.version)
+            if key in wanted and entry.summary is not None:
+                found[key] = entry.summary
+    return found
 
 
 @click.group("profile")

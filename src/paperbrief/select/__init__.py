@@ -9,6 +9,7 @@ from paperbrief.select.modes import (
     SelectOptions,
     finalize_by_score,
     options_from_settings,
+    replay_score_cut,
     select_papers,
 )
 from paperbrief.select.profile import (
@@ -38,5 +39,6 @@ __all__ = [
     "parse_reading_list",
     "profile_entries",
     "rank_candidates",
+    "replay_score_cut",
     "select_papers",
 ]

@@ -8,12 +8,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from paperbrief.models import DigestEntry, Paper, SelectionReason
+from paperbrief.models import DigestEntry, Paper, SelectionReason, Summary
 from paperbrief.select.enrich import enrich_paper
 from paperbrief.select.filters import (
     DEFAULT_FIELDS,
@@ -56,6 +56,12 @@ class SelectMode(StrEnum):
 NO_MATCH_NOTE = {
     "zh": "兴趣画像今日无匹配",
     "en": "No paper matched your interest profile today",
+}
+# The short "why" of each paper (SelectionReason.note), in the digest's language.
+_REASON_NOTE = {
+    "watched": {"zh": "关注作者", "en": "watched author"},
+    "rank": {"zh": "排名 {position}/{total}", "en": "rank {position}/{total}"},
+    "newest": {"zh": "最新优先", "en": "newest first"},
 }
 NO_PROFILE_NOTE = {
     "zh": "未设置兴趣画像（select.topics 或阅读列表），按最新论文选取",
@@ -232,7 +238,8 @@ def select_papers(
         if not ranked:
             where = f"position {position} of {total} newest first"
         matched_profile = rank_info[1].matched if rank_info else []
-        note = "watched author" if cand.authors else (f"rank {position}/{total}" if ranked else "newest first")
+        kind = "watched" if cand.authors else ("rank" if ranked else "newest")
+        note = options._note(_REASON_NOTE[kind]).format(position=position, total=total)
         reason = SelectionReason(
             rank_score=score,
             matched_terms=cand.terms,
@@ -288,3 +295,50 @@ def finalize_by_score(entries: Sequence[DigestEntry], max_papers: int) -> list[D
     for number, entry in enumerate(out, start=1):
         entry.number = number
     return out
+
+
+def replay_score_cut(
+    selection: Selection, summaries: Mapping[tuple[str, int], Summary], max_papers: int
+) -> list[DigestEntry]:
+    """Replay `score` mode's final cut for `paperbrief explain` with known (stored) summaries.
+
+    Applies `finalize_by_score` to the papers sent for LLM scoring and rewrites their decisions:
+    `selected: LLM score 78 (#3 of 30 by LLM score)`, `not selected: cut by LLM score 57 (cut at 63)`,
+    `not selected: no LLM score (failed: …)`. Without any stored score the decisions stay as they
+    are and a note says the cut cannot be replayed. Returns the kept entries.
+    """
+    sent = [
+        e.model_copy(update={"summary": summaries.get((e.paper.arxiv_id, e.paper.version))})
+        for e in selection.entries
+    ]
+    if not any(e.summary is not None and e.summary.score is not None for e in sent):
+        selection.notes.append("score mode: no stored LLM score for this day, so the cut by LLM score is not replayed")
+        return sent[:max_papers]
+    kept = finalize_by_score(sent, max_papers)
+    kept_ids = {e.paper.arxiv_id: e.number for e in kept}
+    kept_scores = [
+        e.summary.score
+        for e in kept
+        if e.summary is not None and e.summary.score is not None and not (e.reason and e.reason.matched_authors)
+    ]
+    threshold = min(kept_scores) if kept_scores else None
+    for entry in sent:
+        arxiv_id = entry.paper.arxiv_id
+        before = selection.decisions.get(arxiv_id, "")
+        # "selected: rank 4 of 34, score 1.292; …; sent for LLM scoring" → "rank 4 of 34, score 1.292; …"
+        context = before.removeprefix("selected: ").removesuffix("; sent for LLM scoring")
+        summary = entry.summary
+        score = summary.score if summary is not None else None
+        if arxiv_id in kept_ids:
+            head = f"selected: LLM score {score}" if score is not None else "selected: no LLM score"
+            head += f" (#{kept_ids[arxiv_id]} of {len(kept)} by LLM score)"
+        elif score is not None:
+            cut = f"cut at {threshold}" if threshold is not None else f"cut at {max_papers}"
+            head = f"not selected: cut by LLM score {score} ({cut})"
+        elif summary is None:
+            head = "not selected: no stored summary, so no LLM score"
+        else:
+            why = f"{summary.status.value}: {summary.error}" if summary.error else summary.status.value
+            head = f"not selected: no LLM score ({why})"
+        selection.decisions[arxiv_id] = f"{head}; {context}" if context else head
+    return kept

@@ -399,6 +399,9 @@ def import_reading_list(
     it fetched too when `fetch_ids` is given (else they keep their title only).
     """
     parsed = parse_reading_list(path, fmt)
+    if not parsed.items and not parsed.pending_ids and not parsed.skipped:
+        # Not even a malformed entry: the wrong file, or an empty export. Saying "0 imported" hides that.
+        raise ReadingListError(f"no entries found in {path}")
     report = ImportReport(path=path, format=parsed.format, skipped=list(parsed.skipped))
     stored = {row["arxiv_id"]: row for row in store.reading_items() if row.get("arxiv_id") and row.get("text")}
     wanted: dict[str, str] = {}

@@ -281,8 +281,13 @@ class Store:
             return cls(url)
         except sa.exc.DatabaseError as exc:
             raise StoreError(f"cannot open database {_redact_url(url)}: {_first_line(exc)}") from exc
+        except sa.exc.NoSuchModuleError as exc:
+            raise StoreError(f"unsupported database URL {_redact_url(url)}: {_first_line(exc)}") from exc
         except sa.exc.ArgumentError as exc:
             raise StoreError(f"bad database URL {_redact_url(url)}: {_first_line(exc)}") from exc
+        except ImportError as exc:
+            hint = " (pip install 'paperbrief[postgres]')" if url.startswith("postgres") else ""
+            raise StoreError(f"the driver for {_redact_url(url)} is not installed: {exc.name or exc}{hint}") from exc
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -565,15 +570,20 @@ class Store:
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def finish_run(
-        self, run_id: int, status: RunStatus, *, stats: dict[str, Any] | None = None, error: str | None = None
+        self,
+        run_id: int,
+        status: RunStatus,
+        *,
+        stats: dict[str, Any] | None = None,
+        error: str | None = None,
+        date: dt.date | None = None,
     ) -> None:
-        """Close a run row with its outcome."""
+        """Close a run row with its outcome (and the day it turned out to be about, once known)."""
+        values: dict[str, Any] = {"finished": _now(), "status": str(status), "stats": stats, "error": error}
+        if date is not None:
+            values["date"] = date
         with self.transaction() as conn:
-            conn.execute(
-                runs.update()
-                .where(runs.c.id == run_id)
-                .values(finished=_now(), status=str(status), stats=stats, error=error)
-            )
+            conn.execute(runs.update().where(runs.c.id == run_id).values(**values))
 
     def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
         """The newest runs, newest first."""

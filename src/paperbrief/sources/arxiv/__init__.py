@@ -3,9 +3,10 @@
 See docs/sources.md and https://info.arxiv.org/help/api/tou.html for the politeness rules.
 """
 
-from paperbrief.sources.arxiv._throttle import Throttle
+from paperbrief.sources.arxiv._throttle import Slot, Throttle, process_throttle
 from paperbrief.sources.arxiv.errors import (
     ArxivAPIError,
+    ArxivCategoryError,
     ArxivEmptyPageError,
     ArxivError,
     ArxivFeedError,
@@ -15,6 +16,7 @@ from paperbrief.sources.arxiv.errors import (
     ArxivNotAnnouncedError,
     ArxivOAIError,
     ArxivParseError,
+    short_url,
 )
 from paperbrief.sources.arxiv.schedule import (
     HOLIDAYS,
@@ -24,12 +26,24 @@ from paperbrief.sources.arxiv.schedule import (
     submission_window,
     submitted_date_query,
 )
-from paperbrief.sources.arxiv.source import Announcement, ArxivSource, category_counts, oai_set, user_agent
+from paperbrief.sources.arxiv.source import (
+    FEED_LIMIT,
+    KNOWN_ARCHIVES,
+    Announcement,
+    ArxivSource,
+    category_counts,
+    check_categories,
+    oai_set,
+    user_agent,
+)
 
 __all__ = [
+    "FEED_LIMIT",
     "HOLIDAYS",
+    "KNOWN_ARCHIVES",
     "Announcement",
     "ArxivAPIError",
+    "ArxivCategoryError",
     "ArxivEmptyPageError",
     "ArxivError",
     "ArxivFeedError",
@@ -41,11 +55,15 @@ __all__ = [
     "ArxivParseError",
     "ArxivSource",
     "NoAnnouncementReason",
+    "Slot",
     "Throttle",
     "category_counts",
+    "check_categories",
     "is_announcement_day",
     "no_announcement_reason",
     "oai_set",
+    "process_throttle",
+    "short_url",
     "submission_window",
     "submitted_date_query",
     "user_agent",

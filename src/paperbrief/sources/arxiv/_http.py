@@ -25,6 +25,7 @@ from paperbrief.sources.arxiv.errors import (
     ArxivHTTPError,
     ArxivNetworkError,
     ArxivParseError,
+    short_url,
 )
 
 T = TypeVar("T")
@@ -72,6 +73,7 @@ class HttpClient:
         max_retry_after_seconds: float = 600.0,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
+        random_unit: Callable[[], float] = random.random,
     ) -> None:
         self.throttle = throttle
         self.retries = retries
@@ -79,6 +81,7 @@ class HttpClient:
         self.backoff_max_seconds = backoff_max_seconds
         self.max_retry_after_seconds = max_retry_after_seconds
         self._sleep = sleep
+        self._random = random_unit  # U(0, 1) for the jitter; injectable for tests
         self._client = httpx.Client(
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(timeout),
@@ -116,7 +119,7 @@ class HttpClient:
     def _once(self, url: str, params: Mapping[str, str | int], parse: Callable[[bytes, str], T]) -> T:
         request = self._client.build_request("GET", url, params=dict(params))
         full_url = str(request.url)
-        with self.throttle.slot():
+        with self.throttle.slot() as slot:
             try:
                 response = self._client.send(request)
             except httpx.TimeoutException as exc:
@@ -124,16 +127,22 @@ class HttpClient:
             except httpx.TransportError as exc:
                 detail = str(exc) or type(exc).__name__
                 raise _Retryable(ArxivNetworkError(f"connection failed: {detail}", full_url)) from None
-        status = response.status_code
+            status = response.status_code
+            retry_after: float | None = None
+            if status == 429 or status >= 500:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                if retry_after is not None:
+                    # arXiv asked us to back off: hold the shared throttle for every thread until the
+                    # wait is over, set before the slot is released so nobody slips in between.
+                    slot.hold(min(retry_after, self.max_retry_after_seconds))
         body = response.content
         if status == 429 or status >= 500:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
             reason = response.reason_phrase or ""
             raise _Retryable(ArxivHTTPError(f"HTTP {status} {reason}".strip(), full_url, status), retry_after)
         if status != 200:
             # 4xx: arXiv's error feeds say why (API error entry, "Feed error for query"); not retried.
             try:
-                parse(body, full_url)
+                _parse_typed(parse, body, full_url)
             except ArxivParseError:
                 pass
             except ArxivError:
@@ -141,20 +150,39 @@ class HttpClient:
             reason = response.reason_phrase or ""
             raise ArxivHTTPError(f"HTTP {status} {reason}".strip(), full_url, status)
         try:
-            return parse(body, full_url)
+            return _parse_typed(parse, body, full_url)
         except (ArxivParseError, ArxivEmptyPageError) as exc:
             raise _Retryable(exc) from None
 
     def _wait(self, state: RetryCallState) -> float:
+        """Seconds before the next attempt: `max(Retry-After, backoff·2^(n-1) + jitter)`, capped.
+
+        A persistent `Retry-After: 1` must not turn into a 1 s hammer (arxiv.py #203: 429s persist
+        for hours), so the exponential part always applies; Retry-After can only lengthen it.
+        """
         exc = state.outcome.exception() if state.outcome is not None else None
-        if isinstance(exc, _Retryable) and exc.retry_after is not None:
-            return min(exc.retry_after, self.max_retry_after_seconds)
-        # Exponential backoff with full-size jitter: backoff * 2^(n-1) (capped) + U(0, backoff).
         attempt = int(state.attempt_number)
+        # Exponential backoff with full-size jitter: backoff * 2^(n-1) (capped) + U(0, backoff).
         base = min(self.backoff_max_seconds, self.backoff_seconds * 2.0 ** (attempt - 1))
-        return base + random.uniform(0, self.backoff_seconds)
+        wait = base + self._random() * self.backoff_seconds
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+            wait = max(wait, min(exc.retry_after, self.max_retry_after_seconds))
+        return wait
 
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome is not None else None
         wait = state.next_action.sleep if state.next_action is not None else 0.0
-        _log.warning("arXiv request failed (%s); retry %d in %.1fs", exc, state.attempt_number, wait)
+        # The full URL of a 100-id batch is 1.5 KB: log the endpoint and `id_list=<100 ids>`.
+        what = f"{exc.error.message} — {short_url(exc.error.url)}" if isinstance(exc, _Retryable) else str(exc)
+        _log.warning("arXiv request failed (%s); retry %d in %.1fs", what, state.attempt_number, wait)
+
+
+def _parse_typed(parse: Callable[[bytes, str], T], body: bytes, url: str) -> T:
+    """Run a parser; anything but an `ArxivError` it raises becomes an `ArxivParseError` with the URL."""
+    try:
+        return parse(body, url)
+    except ArxivError:
+        raise
+    except Exception as exc:  # a parser bug or an unexpected value must never escape as a bare traceback
+        detail = str(exc).splitlines()[0] if str(exc).strip() else ""
+        raise ArxivParseError(f"unreadable response ({type(exc).__name__}: {detail})", url) from exc

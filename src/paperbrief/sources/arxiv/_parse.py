@@ -317,7 +317,10 @@ def parse_api(body: bytes, url: str = "") -> ApiPage:
         if "/api/errors" in entry_id:
             message = _text(entry, f"{{{ATOM}}}summary") or entry_id
             raise ArxivAPIError(f"arXiv API error: {message}", url)
-        papers.append(_api_paper(entry, entry_id, url))
+        try:
+            papers.append(_api_paper(entry, entry_id, url))
+        except (ValueError, TypeError) as exc:  # includes pydantic's ValidationError
+            raise ArxivParseError(f"API entry {entry_id}: {normalize(str(exc))}", url) from exc
     return ApiPage(
         total=_int(_text(root, f"{{{OPENSEARCH}}}totalResults")),
         start=_int(_text(root, f"{{{OPENSEARCH}}}startIndex")),
@@ -375,10 +378,22 @@ def parse_oai(body: bytes, url: str = "") -> OaiPage:
     listing = root.find(f"{{{OAI}}}ListRecords")
     if listing is None:
         raise ArxivParseError("OAI-PMH response without ListRecords", url)
-    records = [_oai_record(r, url) for r in listing.iterfind(f"{{{OAI}}}record")]
+    records = [_oai_record_checked(r, url) for r in listing.iterfind(f"{{{OAI}}}record")]
     token_node = listing.find(f"{{{OAI}}}resumptionToken")
     token = normalize(token_node.text) if token_node is not None else ""
     return OaiPage(records=records, token=token or None)
+
+
+def _oai_record_checked(record: etree._Element, url: str) -> OaiRecord:
+    # A bad value in one record (e.g. a datestamp that is not ISO 8601) is a typed, one-line parse
+    # error naming the record and the URL, not a bare ValueError ("Invalid isoformat string").
+    try:
+        return _oai_record(record, url)
+    except ArxivParseError:
+        raise
+    except (ValueError, TypeError) as exc:
+        identifier = _text(record, f"{{{OAI}}}header/{{{OAI}}}identifier") or "?"
+        raise ArxivParseError(f"OAI-PMH record {identifier}: {normalize(str(exc))}", url) from exc
 
 
 def _oai_record(record: etree._Element, url: str) -> OaiRecord:
@@ -387,7 +402,10 @@ def _oai_record(record: etree._Element, url: str) -> OaiRecord:
         raise ArxivParseError("OAI-PMH record without a header", url)
     identifier = _text(header, f"{{{OAI}}}identifier") or ""
     stamp = _text(header, f"{{{OAI}}}datestamp")
-    datestamp = dt.date.fromisoformat(stamp[:10]) if stamp else None
+    try:
+        datestamp = dt.date.fromisoformat(stamp[:10]) if stamp else None
+    except ValueError as exc:
+        raise ArxivParseError(f"OAI-PMH record {identifier}: bad datestamp {stamp!r}", url) from exc
     sets = _texts(header, f"{{{OAI}}}setSpec")
     if header.get("status") == "deleted":
         return OaiRecord(identifier, datestamp, sets, None)

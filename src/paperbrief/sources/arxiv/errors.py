@@ -18,7 +18,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def short_url(url: str, *, max_value: int = 80) -> str:
+def short_url(url: str, *, max_value: int = 200) -> str:
     """The URL for logs and messages: the endpoint plus its parameters, `id_list=<100 ids>` for long lists."""
     parts = urlsplit(url)
     if not parts.query:

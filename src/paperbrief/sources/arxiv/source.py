@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from paperbrief.sources.arxiv._http import HttpClient
 from paperbrief.sources.arxiv._parse import ApiPage, FeedPage, OaiPage, parse_announcement, parse_api, parse_oai
 from paperbrief.sources.arxiv._throttle import Throttle
 from paperbrief.sources.arxiv.errors import (
+    ArxivCategoryError,
     ArxivEmptyPageError,
     ArxivError,
     ArxivMissingError,
@@ -28,6 +29,7 @@ from paperbrief.sources.arxiv.errors import (
     ArxivOAIError,
 )
 from paperbrief.sources.arxiv.schedule import (
+    ARXIV_TZ,
     NoAnnouncementReason,
     is_announcement_day,
     no_announcement_reason,
@@ -43,7 +45,13 @@ API_MAX_WINDOW = 30000  # "limited to 30000 in slices of at most 2000"
 API_MAX_IDS = 100  # ids per id_list call (DESIGN.md; URL length stays well under limits)
 MODERATION_SLACK = dt.timedelta(days=7)  # papers held in moderation are announced days after submission
 
-_CATEGORY_RE = re.compile(r"^[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?$")
+FEED_LIMIT = 2000  # rss.arxiv.org: "Limit 2000 results" (arxiv-feed `.limit(2000)`)
+_CATEGORY_RE = re.compile(r"^[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]+)?$")
+# arXiv's archives (https://arxiv.org/category_taxonomy); a category is `archive` or `archive.XX`.
+KNOWN_ARCHIVES = frozenset(
+    {"astro-ph", "cond-mat", "cs", "econ", "eess", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math",
+     "math-ph", "nlin", "nucl-ex", "nucl-th", "physics", "q-bio", "q-fin", "quant-ph", "stat"}
+)
 # OAI-PMH set groups for archives whose group differs from their own name (help/oa: `physics:hep-th`).
 _PHYSICS_ARCHIVES = frozenset(
     {"astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph", "nlin", "nucl-ex",
@@ -63,11 +71,12 @@ class Announcement:
     no_announcement: bool = False
     reason: str | None = None
     source: str = "rss"
+    partial: str | None = None  # why the day may be incomplete although no listed id is missing
 
     @property
     def complete(self) -> bool:
-        """True when every announced paper was fetched (nothing missing)."""
-        return not self.missing and self.announced == self.fetched
+        """True when every announced paper was fetched (nothing missing) and nothing suggests a short day."""
+        return not self.missing and self.announced == self.fetched and self.partial is None
 
 
 def user_agent(contact: str = "") -> str:
@@ -95,14 +104,33 @@ def category_counts(papers: Sequence[Paper], categories: Sequence[str]) -> dict[
     return {c: sum(1 for p in papers if _in_category(p.categories, c)) for c in categories}
 
 
-def _check_categories(categories: Sequence[str]) -> list[str]:
+def check_categories(categories: Sequence[str]) -> list[str]:
+    """Validated, deduplicated categories (`archive` or `archive.XX`, known archive); `ArxivCategoryError` if not."""
     cats = [c.strip() for c in categories if c.strip()]
     if not cats:
-        raise ValueError("no arXiv categories given")
+        raise ArxivCategoryError("no arXiv categories given")
     bad = [c for c in cats if not _CATEGORY_RE.match(c)]
     if bad:
-        raise ValueError(f"not an arXiv category: {', '.join(bad)}")
+        raise ArxivCategoryError(
+            f"not an arXiv category: {', '.join(bad)} (expected `archive` or `archive.XX`, e.g. cs or cs.AI)"
+        )
+    unknown = [c for c in cats if c.partition(".")[0] not in KNOWN_ARCHIVES]
+    if unknown:
+        raise ArxivCategoryError(
+            f"unknown arXiv archive in: {', '.join(unknown)} (known: {', '.join(sorted(KNOWN_ARCHIVES))})"
+        )
     return list(dict.fromkeys(cats))
+
+
+_check_categories = check_categories
+
+
+def _unique(papers: Sequence[Paper]) -> list[Paper]:
+    # One item per paper already (arXiv dedups combined feeds); guard anyway, first one wins.
+    seen: dict[str, Paper] = {}
+    for paper in papers:
+        seen.setdefault(paper.arxiv_id, paper)
+    return list(seen.values())
 
 
 def _merge(feed: Paper, api: Paper) -> Paper:
@@ -145,6 +173,7 @@ class ArxivSource:
         max_retry_after_seconds: float = 600.0,
         metadata_prefix: str = "arXivRaw",
         transport: httpx.BaseTransport | None = None,
+        today: Callable[[], dt.date] | None = None,
     ) -> None:
         if not 1 <= page_size <= API_MAX_PAGE:
             raise ValueError(f"page_size must be 1..{API_MAX_PAGE}")
@@ -158,6 +187,8 @@ class ArxivSource:
         self.page_size = page_size
         self.batch_size = batch_size
         self.metadata_prefix = metadata_prefix
+        # Today's date in arXiv's time zone (a feed is dated by the ET calendar); injectable for tests.
+        self._today = today or (lambda: dt.datetime.now(ARXIV_TZ).date())
         self.throttle = throttle if throttle is not None else Throttle(delay_seconds)
         self._http = HttpClient(
             throttle=self.throttle,
@@ -196,19 +227,64 @@ class ArxivSource:
         cats = _check_categories(categories)
         if date is not None and (reason := no_announcement_reason(date)) is not None:
             return self._nothing(date, cats, reason, source="calendar")
+        if date is not None:
+            self._refuse_future(date)
         feed = self.fetch_feed(cats)
-        if date is None or feed.date == date:
+        # An empty feed may carry no date at all: it is the current one, dated today (ET).
+        feed_date = feed.date if feed.date is not None or feed.papers else self._today()
+        if date is None or feed_date == date:
             if not feed.papers:
-                day = feed.date or date
+                day = feed_date or date
                 why = (no_announcement_reason(day) if day else None) or NoAnnouncementReason.EMPTY_FEED
                 return self._nothing(day, cats, why, source="rss")
-            return self._enrich(feed, cats)
-        if feed.date is not None and date > feed.date:
+            items, partial = self._complete_feed(feed, cats)
+            return self._enrich(feed.date, items, cats, partial)
+        if feed_date is not None and date > feed_date:
             raise ArxivNotAnnouncedError(
-                f"{date.isoformat()} is not announced yet (the feed is dated {feed.date.isoformat()})",
+                f"{date.isoformat()} is not announced yet (the feed is dated {feed_date.isoformat()})",
                 self.feed_url(cats),
             )
         return self.fetch_window(cats, date)
+
+    def _refuse_future(self, date: dt.date) -> None:
+        today = self._today()
+        if date > today:
+            raise ArxivNotAnnouncedError(
+                f"{date.isoformat()} is in the future (today is {today.isoformat()} in America/New_York)"
+            )
+
+    def _complete_feed(self, feed: FeedPage, cats: Sequence[str]) -> tuple[list[Paper], str | None]:
+        """The feed's items, one per id; a feed at rss.arxiv.org's 2000-item limit is re-read per category."""
+        items = _unique(feed.papers)
+        if len(feed.papers) < FEED_LIMIT:
+            return items, None
+        if len(cats) == 1:
+            return items, f"the {cats[0]} feed holds {len(feed.papers)} items, arXiv's limit: the day may be cut short"
+        # "Limit 2000 results": the combined feed may be cut (replacements go first, then crosses).
+        # Each category's own feed has its own limit; merged by id, types recomputed for the whole set.
+        truncated = []
+        merged: dict[str, Paper] = {p.arxiv_id: p for p in items}
+        replaced: set[str] = {
+            p.arxiv_id for p in items if p.announce_type in (AnnounceType.REPLACE, AnnounceType.REPLACE_CROSS)
+        }
+        for category in cats:
+            part = self.fetch_feed([category])
+            if len(part.papers) >= FEED_LIMIT:
+                truncated.append(category)
+            for paper in part.papers:
+                if paper.announce_type in (AnnounceType.REPLACE, AnnounceType.REPLACE_CROSS):
+                    replaced.add(paper.arxiv_id)
+                merged.setdefault(paper.arxiv_id, paper)
+        for paper in merged.values():
+            paper.announced = feed.date
+            paper.announce_type = _kind(paper, cats, replacement=paper.arxiv_id in replaced)
+        partial = None
+        if truncated:
+            partial = (
+                f"the feed of {', '.join(truncated)} holds {FEED_LIMIT} items, arXiv's limit: "
+                "the day may be cut short"
+            )
+        return list(merged.values()), partial
 
     def _nothing(
         self, date: dt.date | None, cats: Sequence[str], reason: NoAnnouncementReason, *, source: str
@@ -216,14 +292,9 @@ class ArxivSource:
         zeros = dict.fromkeys(cats, 0)
         return Announcement(date, [], dict(zeros), dict(zeros), [], True, str(reason), source)
 
-    def _enrich(self, feed: FeedPage, cats: Sequence[str]) -> Announcement:
-        # One item per paper already (arXiv dedups combined feeds); guard anyway, first one wins.
-        items: list[Paper] = []
-        listed: set[str] = set()
-        for item in feed.papers:
-            if item.arxiv_id not in listed:
-                listed.add(item.arxiv_id)
-                items.append(item)
+    def _enrich(
+        self, date: dt.date | None, items: list[Paper], cats: Sequence[str], partial: str | None = None
+    ) -> Announcement:
         found, missing = self._lookup([p.versioned_id for p in items])
         papers: list[Paper] = []
         enriched: list[Paper] = []
@@ -236,7 +307,7 @@ class ArxivSource:
             papers.append(merged)
             enriched.append(item)  # counted with the feed's categories, like `announced`
         return Announcement(
-            date=feed.date,
+            date=date,
             papers=papers,
             announced=category_counts(items, cats),
             fetched=category_counts(enriched, cats),
@@ -244,6 +315,7 @@ class ArxivSource:
             no_announcement=False,
             reason=None,
             source="rss",
+            partial=partial,
         )
 
     # --- ids: API id_list batches -----------------------------------------------------------
@@ -300,6 +372,7 @@ class ArxivSource:
         cats = _check_categories(categories)
         if (reason := no_announcement_reason(date)) is not None:
             return self._nothing(date, cats, reason, source="calendar")
+        self._refuse_future(date)
         start, end = submission_window(date)
         query = "(" + " OR ".join(f"cat:{c}" for c in cats) + ") AND " + submitted_date_query(date)
         papers = []
@@ -311,15 +384,27 @@ class ArxivSource:
             paper.announce_type = _kind(paper, cats, replacement=False)
             papers.append(paper)
         counts = category_counts(papers, cats)
-        return Announcement(date, papers, counts, dict(counts), [], False, None, "api")
+        partial = None
+        if not papers:
+            # A weekday that is not a holiday always has submissions in these categories' window; an
+            # empty answer is the API's silent failure mode (aRxiv #67), not a quiet empty day.
+            partial = (
+                f"the API returned no papers for the {date.isoformat()} submission window of "
+                f"{', '.join(cats)} although it is an announcement day"
+            )
+        return Announcement(date, papers, counts, dict(counts), [], False, None, "api", partial)
 
     def search(self, query: str) -> list[Paper]:
-        """All results of a `search_query`, paged by `page_size`, deduplicated by id."""
+        """All results of a `search_query`, paged by `page_size`, deduplicated by id.
+
+        totalResults is unreliable both ways (arxiv-api group; autobib #183): after a full page the
+        next one is always asked for, and paging stops only on a short or empty page. An empty page
+        while totalResults (this page's or an earlier one's) promises more is retried, then an error.
+        """
         seen: dict[str, Paper] = {}
         start = 0
         total: int | None = None
         while True:
-            expect = total is not None and start < total
             params: dict[str, str | int] = {
                 "search_query": query,
                 "start": start,
@@ -327,7 +412,7 @@ class ArxivSource:
                 "sortBy": "submittedDate",
                 "sortOrder": "ascending",
             }
-            page = self._http.get(self.api_url, params, _expect_entries if expect else parse_api)
+            page = self._http.get(self.api_url, params, _expect_entries(start, total))
             if page.total is not None:
                 total = page.total
             if not page.papers:
@@ -338,9 +423,7 @@ class ArxivSource:
             for paper in fresh:
                 seen[paper.arxiv_id] = paper
             start += len(page.papers)
-            # totalResults is unreliable both ways: stop when we land exactly on it, or on a short
-            # page past it; full pages past it mean it was too low, so keep paging.
-            if total is not None and (start == total or (start > total and len(page.papers) < self.page_size)):
+            if len(page.papers) < self.page_size:
                 break
             if start >= API_MAX_WINDOW:
                 raise ArxivError(f"more than {API_MAX_WINDOW} results: narrow the query", self.api_url)
@@ -420,10 +503,15 @@ class ArxivSource:
         store.upsert_papers(loose)
 
 
-def _expect_entries(body: bytes, url: str) -> ApiPage:
-    page = parse_api(body, url)
-    if not page.papers:
-        raise ArxivEmptyPageError(
-            f"empty page although totalResults={page.total} (start={page.start})", url
-        )
-    return page
+def _expect_entries(start: int, earlier_total: int | None) -> Callable[[bytes, str], ApiPage]:
+    """A page parser that rejects (so the HTTP layer retries) an empty page totalResults says is not the end."""
+
+    def parse(body: bytes, url: str) -> ApiPage:
+        page = parse_api(body, url)
+        # The page's own totalResults counts (it may correct an earlier lie); else the last one seen.
+        claimed = page.total if page.total is not None else earlier_total
+        if not page.papers and claimed is not None and start < claimed:
+            raise ArxivEmptyPageError(f"empty page although totalResults={claimed} (start={start})", url)
+        return page
+
+    return parse
