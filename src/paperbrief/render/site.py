@@ -23,6 +23,7 @@ from markupsafe import Markup
 from paperbrief.models import Digest, DigestEntry
 from paperbrief.render import site_text
 from paperbrief.render.feed import build_feed
+from paperbrief.render.layout import ordered_entries, ordered_sections
 from paperbrief.render.site_text import Labels, labels_for
 
 SITE_DIRNAME = "site"
@@ -84,13 +85,37 @@ def _search_text(entry: DigestEntry) -> str:
     return site_text.one_line(" ".join(parts)).lower()
 
 
+def _day_sections(digest: Digest, labels: Labels) -> list[dict[str, Any]]:
+    """The report's sections for the day page: same order, numbers and GitHub anchors as the Markdown.
+
+    Each category gets `id=<anchor>` on the page, so the Markdown TOC's `#cslg` resolves here too;
+    `index` is the card's position on the page (its default sort order).
+    """
+    views: list[dict[str, Any]] = []
+    index = 0
+    for section in ordered_sections(digest):
+        items = []
+        for entry in section.entries:
+            items.append({"index": index, "entry": entry, "search": _search_text(entry)})
+            index += 1
+        views.append(
+            {
+                "category": section.category,
+                "anchor": section.anchor,
+                "count_text": labels.papers.format(n=section.count),
+                "count": section.count,
+                "items": items,
+            }
+        )
+    return views
+
+
 def _day_context(digest: Digest) -> dict[str, Any]:
     labels = labels_for(digest.language)
     return {
         "digest": digest,
         "labels": labels,
-        "categories": digest.categories_in_order(),
-        "search_texts": [_search_text(e) for e in digest.entries],
+        "sections": _day_sections(digest, labels),
         "footer": site_text.footer_text(digest, labels),
         "count_text": labels.papers.format(n=len(digest.entries)),
         "has_scores": any(site_text.score_of(e) is not None for e in digest.entries),
