@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner
-from fakes.llm_server import FakeLLM, serve_fake_llm
 
+from fakes.llm_server import FakeLLM, serve_fake_llm
 from paperbrief.cli import main
 
 
@@ -50,7 +50,7 @@ def test_sigint_mid_run_keeps_every_summary_and_the_rerun_asks_only_for_the_rest
             time.sleep(0.05)
         assert child.poll() is None, child.communicate()
         child.send_signal(signal.SIGINT)
-        stdout, stderr = child.communicate(timeout=60)
+        _stdout, stderr = child.communicate(timeout=60)
         assert child.returncode == 130, stderr
         assert "Interrupted" in stderr
         assert "Traceback" not in stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from fakes.digests import SAMPLE_DATE, empty_digest, sample_digest
 from fakes.publish_servers import serve_directory
 from paperbrief.models import Digest
+from paperbrief.render.layout import github_slug, ordered_entries
+from paperbrief.render.markdown import render_markdown
 from paperbrief.render.site import build_site
 
 pytestmark = pytest.mark.browser
@@ -38,6 +41,11 @@ def _digest() -> Digest:
     paper = digest.entries[EVIL_INDEX].paper
     paper.title = EVIL + paper.title
     return digest
+
+
+def _report_ids(digest: Digest) -> list[str]:
+    """Paper ids in the Markdown report's order (sections by size, numbered through), the page's order."""
+    return [e.paper.arxiv_id for e in ordered_entries(digest)]
 
 
 def _haystack(digest: Digest, index: int) -> str:
@@ -96,6 +104,16 @@ def _visible_ids(page: Page) -> list[str]:
     return page.eval_on_selector_all("article.card:not([hidden])", "cards => cards.map(c => c.id)")
 
 
+def _visible_heads(page: Page) -> list[str]:
+    return page.eval_on_selector_all(".cat-head:not([hidden])", "hs => hs.map(h => h.id)")
+
+
+def _toc_anchors(markdown: str) -> list[tuple[str, str]]:
+    """(category, anchor) of every link in the Markdown report's TOC."""
+    toc = markdown.split("## 📑 ", 1)[1].split("\n---\n", 1)[0]
+    return re.findall(r"(?m)^- \[([^\]]+)\]\(#([^)]+)\)", toc)
+
+
 def test_day_page_loads_without_console_errors_and_shows_30_cards(page: Page, base_url: str) -> None:
     console = _Console(page)
     page.goto(base_url + DAY_PAGE)
@@ -103,14 +121,17 @@ def test_day_page_loads_without_console_errors_and_shows_30_cards(page: Page, ba
     assert page.locator("article.card").count() == 30
     assert len(_visible_ids(page)) == 30
     assert page.locator("#count").inner_text() == "显示 30 / 30 篇"
-    # Numbered titles link to arXiv; the score badge shows the model's score.
+    # Cards come in the Markdown report's order and numbering: cs.LG (17 papers) first.
     first = page.locator("article.card").first
-    assert first.locator(".card-title").inner_text().startswith("1. Group-Evolving Agents")
-    assert first.locator(".card-title a").get_attribute("href") == "https://arxiv.org/abs/2602.04837v1"
-    assert first.locator(".badge").inner_text() == "72"
-    assert first.locator(".chip").count() == 11
-    assert first.locator("details").count() == 4  # motivation, method, conclusion, abstract
-    assert first.locator(".links a").nth(1).get_attribute("href") == "https://arxiv.org/pdf/2602.04837v1"
+    assert first.locator(".card-title").inner_text().startswith("1. Protein Autoregressive Modeling")
+    # Numbered titles link to arXiv; the score badge shows the model's score.
+    card = page.locator("#\\32 602\\.04837")
+    assert card.locator(".card-title").inner_text().startswith("25. Group-Evolving Agents")
+    assert card.locator(".card-title a").get_attribute("href") == "https://arxiv.org/abs/2602.04837v1"
+    assert card.locator(".badge").inner_text() == "72"
+    assert card.locator(".chip").count() == 11
+    assert card.locator("details").count() == 4  # motivation, method, conclusion, abstract
+    assert card.locator(".links a").nth(1).get_attribute("href") == "https://arxiv.org/pdf/2602.04837v1"
     assert console.errors == []
 
 
@@ -149,7 +170,8 @@ def test_search_matches_title_authors_and_keywords(page: Page, base_url: str) ->
     digest = _digest()
     page.goto(base_url + DAY_PAGE)
     page.fill("#q", "agent")
-    expected = [e.paper.arxiv_id for i, e in enumerate(digest.entries) if "agent" in _haystack(digest, i)]
+    matching = {e.paper.arxiv_id for i, e in enumerate(digest.entries) if "agent" in _haystack(digest, i)}
+    expected = [arxiv_id for arxiv_id in _report_ids(digest) if arxiv_id in matching]
     assert 1 < len(expected) < 30
     assert _visible_ids(page) == expected
     page.fill("#q", "Xin Eric Wang")  # an author
@@ -172,12 +194,16 @@ def test_sort_by_score_and_by_id(page: Page, base_url: str) -> None:
     scores = page.eval_on_selector_all("article.card", "cs => cs.map(c => parseInt(c.dataset.score, 10))")
     assert scores == sorted(scores, reverse=True)
     assert scores[0] == 72
+    assert _visible_heads(page) == []  # sorted by score, the cards are no longer grouped by category
     page.select_option("#sort", "id")
     ids = page.eval_on_selector_all("article.card", "cs => cs.map(c => c.id)")
     assert ids == sorted(ids, reverse=True)
     page.select_option("#sort", "report")
     ids = page.eval_on_selector_all("article.card", "cs => cs.map(c => c.id)")
-    assert ids == [e.paper.arxiv_id for e in sample_digest().entries]
+    assert ids == _report_ids(sample_digest())
+    # Back in report order each category heading sits right before its cards again.
+    order = page.eval_on_selector_all("#cards > *", "es => es.map(e => e.id)")
+    assert [order.index(h) for h in ("cslg", "cscv", "csai", "cscl")] == [0, 18, 26, 30]
 
 
 def test_deep_link_scrolls_its_card_into_view(page: Page, base_url: str) -> None:
@@ -202,6 +228,94 @@ def test_deep_link_scrolls_its_card_into_view(page: Page, base_url: str) -> None
     assert console.errors == []
 
 
+def test_category_anchor_selects_the_category_and_scrolls_to_it(page: Page, base_url: str) -> None:
+    """`#cslg`, the Markdown TOC's GitHub anchor, shows only cs.LG and brings its heading into view."""
+    console = _Console(page)
+    page.goto(base_url + DAY_PAGE + "#cslg")
+    page.wait_for_load_state("load")
+    ids = _visible_ids(page)
+    assert len(ids) == 17
+    assert set(page.eval_on_selector_all("article.card:not([hidden])", "cs => cs.map(c => c.dataset.cat)")) == {
+        "cs.LG"
+    }
+    assert page.locator("#cat").input_value() == "cs.LG"
+    assert page.locator("#count").inner_text() == "显示 17 / 30 篇"
+    assert _visible_heads(page) == ["cslg"]
+    head = page.evaluate("() => document.getElementById('cslg').getBoundingClientRect().top")
+    assert 0 <= head < 900
+
+    # Another TOC link on the same page (hashchange), after scrolling away and sorting by score.
+    page.select_option("#sort", "score")
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    page.evaluate("() => { window.location.hash = '#cscl'; }")
+    page.wait_for_function("() => document.getElementById('cat').value === 'cs.CL'")
+    assert len(_visible_ids(page)) == 3
+    assert page.locator("#sort").input_value() == "report"
+    assert _visible_heads(page) == ["cscl"]
+    head = page.evaluate("() => document.getElementById('cscl').getBoundingClientRect().top")
+    assert 0 <= head < 900
+
+    # Choosing a category in the filter keeps the address in step; "all" drops the anchor.
+    page.select_option("#cat", "cs.CV")
+    assert page.evaluate("() => window.location.hash") == "#cscv"
+    page.select_option("#cat", "")
+    assert page.evaluate("() => window.location.hash") == ""
+    assert len(_visible_ids(page)) == 30
+    assert _visible_heads(page) == ["cslg", "cscv", "csai", "cscl"]
+
+    # The summary line's category chips are links to the same anchors.
+    page.locator(".day-summary a.cat-link", has_text="cs.AI").click()
+    page.wait_for_function("() => document.getElementById('cat').value === 'cs.AI'")
+    assert len(_visible_ids(page)) == 3
+
+    # Paper deep links still win over a category filter that hides the paper.
+    page.evaluate("() => { window.location.hash = '#2602.04883'; }")  # a cs.LG paper
+    page.wait_for_function("() => !document.getElementById('2602.04883').hidden")
+    assert len(_visible_ids(page)) == 30
+    assert console.errors == []
+
+
+@pytest.mark.parametrize(("language", "day"), [("zh", SAMPLE_DATE), ("en", dt.date(2026, 2, 3))])
+def test_markdown_toc_anchors_are_ids_on_the_day_page(page: Page, base_url: str, language: str, day: dt.date) -> None:
+    markdown = render_markdown(sample_digest(language, day))
+    toc = _toc_anchors(markdown)
+    assert toc == [(c, github_slug(c)) for c in ("cs.LG", "cs.CV", "cs.AI", "cs.CL")]
+    page.goto(base_url + f"{day.isoformat()}.html")
+    for category, anchor in toc:
+        target = page.locator(f'[id="{anchor}"]')
+        assert target.count() == 1, anchor
+        assert target.get_attribute("data-cat") == category
+        assert target.is_visible()
+        # The index links each day's categories to the same anchors.
+    page.goto(base_url + "index.html")
+    hrefs = page.locator(f"#d{day.isoformat()} .day-cats a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    assert hrefs == [f"{day.isoformat()}.html#{anchor}" for _category, anchor in toc]
+
+
+def test_index_names_the_first_paper_when_no_paper_is_scored(browser: Browser, tmp_path: Path) -> None:
+    digests = []
+    for language, day in (("zh", SAMPLE_DATE), ("en", dt.date(2026, 2, 3))):
+        digest = sample_digest(language, day)
+        for entry in digest.entries:
+            assert entry.summary is not None
+            entry.summary.score = None
+        digests.append(digest)
+    build_site([*digests, sample_digest("zh", dt.date(2026, 2, 2))], tmp_path)
+    page = browser.new_page()
+    page.goto((tmp_path / "site" / "index.html").as_uri())
+    first = _report_ids(digests[0])[0]
+    for day, label in (("2026-02-04", "首篇:"), ("2026-02-03", "First paper:")):
+        row = page.locator(f"#d{day}")
+        assert row.locator(".top-label").inner_text() == label
+        assert row.locator(".day-top .badge").count() == 0  # no "未评分" badge pretending to rank it
+        assert row.locator(".day-top a").get_attribute("href") == f"{day}.html#{first}"
+        assert "最高分" not in row.inner_text() and "未评分" not in row.inner_text()
+    scored = page.locator("#d2026-02-02")  # a scored day keeps its top score
+    assert scored.locator(".top-label").inner_text() == "最高分:"
+    assert scored.locator(".day-top .badge").inner_text() == "72"
+    page.close()
+
+
 def test_script_in_title_shows_as_text_and_does_not_run(page: Page, base_url: str) -> None:
     console = _Console(page)
     page.goto(base_url + DAY_PAGE)
@@ -223,6 +337,9 @@ def test_page_works_from_file_url(page: Page, site_dir: Path) -> None:
     assert len(_visible_ids(page)) == 30
     page.select_option("#cat", "cs.CL")
     assert len(_visible_ids(page)) == 3
+    page.goto((site_dir / DAY_PAGE).as_uri() + "#cscv")  # a Markdown TOC anchor, from disk
+    assert len(_visible_ids(page)) == 7
+    assert page.locator("#cat").input_value() == "cs.CV"
     page.goto((site_dir / DAY_PAGE).as_uri() + "#2602.04868")
     top = page.evaluate("() => document.getElementById('2602.04868').getBoundingClientRect().top")
     assert 0 <= top < 900
@@ -241,10 +358,13 @@ def test_index_lists_days_newest_first_with_top_paper(page: Page, base_url: str)
     sample_day = page.locator("#d2026-02-04")
     assert "30 篇" in sample_day.inner_text()
     top = sample_day.locator(".day-top a")
-    assert top.get_attribute("href") == "2026-02-04.html#2602.04837"  # the first of the 72s
+    # The first of the 72s in report order (cs.LG comes first), labelled as the top score.
+    assert top.get_attribute("href") == "2026-02-04.html#2602.04883"
+    assert sample_day.locator(".top-label").inner_text() == "最高分:"
+    assert sample_day.locator(".day-top .badge").inner_text() == "72"
     assert "arXiv 当天没有新公告" in page.locator("#d2026-02-06").inner_text()
     top.click()
-    page.wait_for_url("**/2026-02-04.html#2602.04837")
+    page.wait_for_url("**/2026-02-04.html#2602.04883")
     assert console.errors == []
 
 

@@ -81,6 +81,7 @@ class RunOutcome:
     llm_calls: int = 0
     run_tokens: int = 0
     run_cost: float = 0.0
+    run_priced: bool = True
 
 
 ProgressHook = Callable[[str, int, int], None]
@@ -147,7 +148,7 @@ def run_day(
     stats["timings"] = timings
     stats["run_llm_calls"] = outcome.llm_calls
     stats["run_tokens"] = outcome.run_tokens
-    stats["run_cost"] = outcome.run_cost
+    stats["run_cost"] = outcome.run_cost if outcome.run_priced else None
     store.finish_run(
         run_id, outcome.status, stats=stats, error="; ".join(outcome.messages) or None, date=outcome.digest.date
     )
@@ -232,7 +233,7 @@ def _run(
     )
     digest.stats = _stats(acquired, len(candidates), entries, summarizer)
     if settings.select_highlights and summarizer.backend == "llm" and entries:
-        digest.highlights = _highlights(settings, store, run_id, entries, summarizer, notes)
+        digest.highlights = _highlights(store, entries, summarizer, notes, refresh=options.refresh)
     digest.warnings.extend(selection.notes)  # e.g. "no paper matched your interest profile today"
     digest = _keep_generation_time(store, digest)
 
@@ -244,8 +245,10 @@ def _run(
 
     status, code, messages = _judge(acquired, digest)
     outcome = RunOutcome(digest, files, status, code, notes + messages)
-    outcome.run_tokens = spent[0]
-    outcome.run_cost = spent[1]
+    outcome.run_tokens, outcome.run_cost = spent
+    usage = getattr(summarizer, "usage", None)  # the LLM backend counts every call: re-asks, highlights
+    if usage is not None:
+        outcome.run_tokens, outcome.run_cost, outcome.run_priced = usage.tokens, usage.cost, usage.priced
 
     # 7. publish: site, feed, e-mail and chat (each channel once per day)
     if options.deliver:
@@ -506,20 +509,24 @@ def _enrich(entries: Sequence[DigestEntry]) -> None:
 
 
 def _highlights(
-    settings: Settings,
     store: Store,
-    run_id: int,
     entries: Sequence[DigestEntry],
     summarizer: Summarizer,
     notes: list[str],
+    *,
+    refresh: bool = False,
 ) -> str | None:
     from paperbrief.summarize.llm import write_highlights
 
     try:
-        return write_highlights(entries, summarizer=summarizer, store=store)  # type: ignore[arg-type]
+        text = write_highlights(entries, summarizer=summarizer, store=store, refresh=refresh)  # type: ignore[arg-type]
     except Exception as exc:  # highlights are optional: the digest never fails for them
         notes.append(f"highlights skipped: {_one_line(exc)}")
         return None
+    note = getattr(summarizer, "highlights_note", None)
+    if note:
+        notes.append(note)
+    return text
 
 
 def _stats(acquired: _Acquired, candidates: int, entries: Sequence[DigestEntry], summarizer: Summarizer) -> DigestStats:

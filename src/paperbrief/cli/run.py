@@ -139,7 +139,7 @@ def run_command(
         click.echo(f"No arXiv announcement for {digest.date} ({digest.no_announcement_reason or 'no new papers'}).")
     else:
         stats = digest.stats
-        unpriced = stats.backend == "llm" and stats.model not in settings.llm_prices
+        unpriced = not outcome.run_priced
         # An unknown price is not a zero cost: say so instead of printing $0.
         cost = f"n/a (no price for {stats.model} in [llm] prices)" if unpriced else f"${outcome.run_cost:.4f}"
         click.echo(

@@ -104,7 +104,7 @@ def _day_sections(digest: Digest, labels: Labels) -> list[dict[str, Any]]:
                 "anchor": section.anchor,
                 "count_text": labels.papers.format(n=section.count),
                 "count": section.count,
-                "items": items,
+                "cards": items,
             }
         )
     return views
@@ -134,15 +134,19 @@ def _index_rows(digests: Sequence[Digest]) -> list[dict[str, Any]]:
     rows = []
     for digest in digests:
         labels = labels_for(digest.language)
-        top = site_text.top_entry(digest)
+        entries = ordered_entries(digest)  # report order: the day page's first card is "the first paper"
+        top = site_text.top_entry(entries)
+        scored = top is not None and site_text.score_of(top) is not None
         rows.append(
             {
                 "digest": digest,
                 "page": site_text.day_page_name(digest.date),
                 "count_text": labels.papers.format(n=len(digest.entries)),
-                "categories": digest.categories_in_order(),
+                "sections": [(s.category, s.count, s.anchor) for s in ordered_sections(digest)],
                 "top": top,
-                "top_score": site_text.score_text(top, labels) if top is not None else "",
+                # With no score at all the "top" paper is just the first one: say so, and show no badge.
+                "top_label": labels.top_paper if scored else labels.first_paper,
+                "top_score": site_text.score_text(top, labels) if top is not None and scored else None,
                 "top_tier": site_text.score_tier(top) if top is not None else "none",
             }
         )

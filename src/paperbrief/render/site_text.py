@@ -53,6 +53,7 @@ class Labels:
     all_days: str
     feed: str
     top_paper: str
+    first_paper: str  # the index's label for a day where no paper has a score
     previous_day: str
     next_day: str
     highlights: str
@@ -109,6 +110,7 @@ def labels_for(language: str) -> Labels:
             all_days="All days",
             feed="Atom feed",
             top_paper="Top paper",
+            first_paper="First paper",
             previous_day="Previous day",
             next_day="Next day",
             highlights="Highlights",
@@ -161,6 +163,7 @@ def labels_for(language: str) -> Labels:
         all_days="全部日报",
         feed="Atom 订阅",
         top_paper="最高分",
+        first_paper="首篇",
         previous_day="前一天",
         next_day="后一天",
         highlights="今日看点",
@@ -215,13 +218,13 @@ def score_tier(entry: DigestEntry) -> str:
     return "low"
 
 
-def top_entry(digest: Digest) -> DigestEntry | None:
-    """The paper with the highest score (report order breaks ties), else the first; None when empty."""
-    if not digest.entries:
+def top_entry(entries: Sequence[DigestEntry]) -> DigestEntry | None:
+    """The paper with the highest score (earlier entries win ties), else the first; None when empty."""
+    if not entries:
         return None
-    best = digest.entries[0]
+    best = entries[0]
     best_score = score_of(best)
-    for entry in digest.entries[1:]:
+    for entry in entries[1:]:
         score = score_of(entry)
         if score is not None and (best_score is None or score > best_score):
             best, best_score = entry, score

@@ -269,6 +269,9 @@ class ArxivSource:
         }
         for category in cats:
             part = self.fetch_feed([category])
+            if part.papers and part.date != feed.date:
+                # The feeds were rebuilt between our requests (midnight ET): never mix two days.
+                return items, f"the {category} feed moved to {part.date} while the day was read; rerun"
             if len(part.papers) >= FEED_LIMIT:
                 truncated.append(category)
             for paper in part.papers:

@@ -9,6 +9,7 @@ from paperbrief.summarize.llm.engine import (
     render_highlights,
     write_highlights,
 )
+from paperbrief.summarize.llm.limits import LLMUsage
 from paperbrief.summarize.llm.prompt import PROMPT_VERSION
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "PROMPT_VERSION",
     "LLMConfigError",
     "LLMSummarizer",
+    "LLMUsage",
     "ResponseFormat",
     "render_highlights",
     "write_highlights",

@@ -27,6 +27,11 @@
   var form = document.getElementById("controls");
   if (!container || !form) { return; }
   var cards = Array.prototype.slice.call(container.querySelectorAll("article.card"));
+  // Category headings (id = the Markdown TOC's GitHub anchor, e.g. "cslg") and the page's own order.
+  var heads = Array.prototype.slice.call(container.querySelectorAll(".cat-head"));
+  var layout = Array.prototype.slice.call(container.children);
+  var headByCat = {};
+  for (var h = 0; h < heads.length; h++) { headByCat[heads[h].getAttribute("data-cat")] = heads[h]; }
   var q = document.getElementById("q");
   var cat = document.getElementById("cat");
   var minScore = document.getElementById("min-score");
@@ -51,6 +56,11 @@
   }
   function order() {
     var mode = sort.value;
+    if (mode === "report") {
+      // Report order: each category heading followed by its cards, as rendered.
+      for (var k = 0; k < layout.length; k++) { container.appendChild(layout[k]); }
+      return;
+    }
     var sorted = cards.slice();
     sorted.sort(function (a, b) {
       var oa = parseInt(a.getAttribute("data-order"), 10), ob = parseInt(b.getAttribute("data-order"), 10);
@@ -72,18 +82,47 @@
     var min = parseInt(minScore.value, 10) || 0;
     minOut.textContent = String(min);
     var shown = 0;
+    var shownByCat = {};
     for (var i = 0; i < cards.length; i++) {
       var visible = matches(cards[i], terms, category, min);
       cards[i].hidden = !visible;
-      if (visible) { shown++; }
+      if (visible) {
+        shown++;
+        shownByCat[cards[i].getAttribute("data-cat")] = true;
+      }
+    }
+    // A heading stays while its category has a visible card and the cards are grouped (report order).
+    for (var j = 0; j < heads.length; j++) {
+      heads[j].hidden = sort.value !== "report" || !shownByCat[heads[j].getAttribute("data-cat")];
     }
     count.textContent = showing.replace("{shown}", String(shown)).replace("{total}", String(cards.length));
     nothing.hidden = shown !== 0;
   }
+  function currentHash() {
+    if (!window.location.hash) { return ""; }
+    try { return decodeURIComponent(window.location.hash.slice(1)); } catch (e) { return ""; }
+  }
+  function showCategory(head) {
+    // "#cslg" (a Markdown TOC link) selects that category and scrolls to its heading.
+    cat.value = head.getAttribute("data-cat");
+    if (sort.value !== "report") { sort.value = "report"; order(); }
+    apply();
+    (head.hidden ? form : head).scrollIntoView({ block: "start" });
+  }
+  function syncHash() {
+    // Keep the address in step with the category filter when it came from a category link.
+    var id = currentHash();
+    var current = id ? document.getElementById(id) : null;
+    if (id && !(current && current.classList.contains("cat-head"))) { return; }
+    var head = headByCat[cat.value];
+    var url = window.location.pathname + window.location.search + (head ? "#" + head.id : "");
+    try { window.history.replaceState(null, "", url); } catch (e) { /* some file:// setups refuse */ }
+  }
   function reveal() {
-    var id = window.location.hash ? decodeURIComponent(window.location.hash.slice(1)) : "";
+    var id = currentHash();
     if (!id) { return; }
     var card = document.getElementById(id);
+    if (card && card.classList.contains("cat-head")) { showCategory(card); return; }
     if (!card || !card.classList.contains("card")) { return; }
     if (card.hidden) {
       // A deep link always shows its paper, whatever the filters say.
@@ -95,13 +134,14 @@
 
   form.addEventListener("submit", function (event) { event.preventDefault(); });
   q.addEventListener("input", apply);
-  cat.addEventListener("change", apply);
+  cat.addEventListener("change", function () { apply(); syncHash(); });
   minScore.addEventListener("input", apply);
   sort.addEventListener("change", function () { order(); apply(); });
   document.getElementById("reset-filters").addEventListener("click", function () {
     HTMLFormElement.prototype.reset.call(form);
     order();
     apply();
+    syncHash();
   });
   container.addEventListener("click", function (event) {
     var target = event.target;
