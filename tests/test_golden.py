@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from paperbrief.models import (
     Summary,
     SummaryStatus,
 )
-from paperbrief.render.files import OutputError, write_digest_files, write_text_atomic
+from paperbrief.render.files import OutputError, write_digest_files, write_files_together, write_text_atomic
 from paperbrief.render.layout import github_slug
 from paperbrief.render.markdown import escape_markdown, render_markdown
 
@@ -28,9 +29,15 @@ REFERENCE = Path(__file__).parent / "data" / "reference"
 REFERENCE_MD = REFERENCE / "arxiv-daily-2026-02-04.md"
 SAMPLE = REFERENCE / "sample-2026-02-04.json"
 
-# Fix 4: the footer our renderer appends after the last `---` for the legacy summaries.
+# When the golden digest was generated: 09:30 in UTC+8 is 01:30 UTC, the time the footer prints.
+GENERATED = dt.datetime(2026, 2, 5, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+# Fix 4: the footer our renderer appends after the last `---` for the legacy summaries: who wrote
+# the summaries, that they are based on the abstract, and when the report was generated.
 EXPECTED_FOOTER = (
-    "**关于本报告**\n\n- 总结来源：legacy 后端（模型 legacy，提示版本 none）；仅依据论文摘要，未阅读全文。\n"
+    "**关于本报告**\n\n"
+    "- 总结来源：legacy 后端（模型 legacy，提示版本 none）；仅依据论文摘要，未阅读全文。\n"
+    "- 生成时间：2026-02-05 01:30 UTC\n"
 )
 
 
@@ -64,7 +71,7 @@ def reference_digest() -> Digest:
             status=SummaryStatus.OK,
         )
         entries.append(DigestEntry(paper=paper, summary=summary))
-    return Digest(date=dt.date(2026, 2, 4), entries=entries)
+    return Digest(date=dt.date(2026, 2, 4), entries=entries, generated=GENERATED)
 
 
 def _toc_slug(category: str) -> str:
@@ -131,6 +138,7 @@ def test_golden_differences_are_exactly_the_fixes() -> None:
     assert sections == ["cs.LG", "cs.CV", "cs.AI", "cs.CL"]
     # Fix 4: the footer comes after the reference's last `---`, and nothing else is appended.
     assert ours.endswith("\n---\n\n" + EXPECTED_FOOTER)
+    assert "- 生成时间：2026-02-05 01:30 UTC" in added  # the "when generated" part, in UTC
     assert reference.endswith("\n---\n\n")
 
 
@@ -338,7 +346,8 @@ def test_utf8_round_trip_through_files(tmp_path: Path) -> None:
     raw_json = files[1].read_bytes().decode("utf-8")
     assert "🚀" in raw_json and "\\u" not in raw_json
     assert json.loads(raw_json)["entries"][0]["paper"]["title"] == title
-    assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
+    # Nothing but the pair: no temp file and no kept previous version.
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2026-02-04.json", "2026-02-04.md"]
 
 
 def test_unwritable_dir_raises_output_error(tmp_path: Path) -> None:
@@ -349,6 +358,61 @@ def test_unwritable_dir_raises_output_error(tmp_path: Path) -> None:
     assert "\n" not in str(info.value) and "digests" in str(info.value)
     with pytest.raises(OutputError):
         write_text_atomic(blocker / "x.md", "text")
+
+
+def _one_paper_digest(title: str) -> Digest:
+    return _digest(DigestEntry(paper=_paper(title=title), summary=_summary()))
+
+
+@pytest.mark.parametrize("blocked", [".md", ".json"])
+def test_digest_pair_is_replaced_as_a_unit(tmp_path: Path, blocked: str) -> None:
+    """A directory in the way of either file: neither file of the previous pair changes, nothing is left over."""
+    out = tmp_path / "out"
+    md, js = write_digest_files(_one_paper_digest("Old title"), out)
+    target = out / f"2026-02-04{blocked}"
+    other = js if blocked == ".md" else md
+    kept = other.read_bytes()
+    target.unlink()
+    target.mkdir()
+    (target / "notes.txt").write_text("someone's files", encoding="utf-8")
+    with pytest.raises(OutputError) as info:
+        write_digest_files(_one_paper_digest("New title"), out)
+    message = str(info.value)
+    assert "\n" not in message and str(target) in message
+    assert other.read_bytes() == kept
+    assert b"Old title" in kept
+    assert target.is_dir() and (target / "notes.txt").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["2026-02-04.json", "2026-02-04.md"]  # no temp, no backup
+    # Once the way is clear the same call writes the new pair.
+    (target / "notes.txt").unlink()
+    target.rmdir()
+    write_digest_files(_one_paper_digest("New title"), out)
+    assert "New title" in md.read_text(encoding="utf-8") and "New title" in js.read_text(encoding="utf-8")
+
+
+def test_failed_pair_does_not_leave_a_new_half(tmp_path: Path) -> None:
+    """First run with `DATE.json` blocked: no `.md` appears alone."""
+    out = tmp_path / "out"
+    (out / "2026-02-04.json").mkdir(parents=True)
+    with pytest.raises(OutputError):
+        write_digest_files(_one_paper_digest("New title"), out)
+    assert [p.name for p in out.iterdir()] == ["2026-02-04.json"]
+
+
+def test_files_together_renders_everything_before_renaming(tmp_path: Path) -> None:
+    """A renderer failing on the second file leaves the first untouched (its rename comes last)."""
+    first, second = tmp_path / "a.md", tmp_path / "b.json"
+    write_files_together([(first, ["old a"]), (second, ["old b"])])
+
+    def broken() -> Iterator[str]:
+        yield "partial"
+        raise RuntimeError("renderer bug")
+
+    with pytest.raises(RuntimeError, match="renderer bug"):
+        write_files_together([(first, ["new a"]), (second, broken())])
+    assert first.read_text(encoding="utf-8") == "old a"
+    assert second.read_text(encoding="utf-8") == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md", "b.json"]
 
 
 def test_write_text_atomic_replaces_whole_file(tmp_path: Path) -> None:

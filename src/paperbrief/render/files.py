@@ -107,7 +107,12 @@ def _keep_previous(path: Path) -> Path | None:
         backup.unlink()
         os.link(path, backup)  # no copy: the old content stays under a second name
     except OSError:
-        shutil.copyfile(path, backup)  # a file system without hard links (some network/FUSE mounts)
+        try:
+            shutil.copyfile(path, backup)  # a file system without hard links (some network/FUSE mounts)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                backup.unlink()
+            raise
     return backup
 
 
