@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,3 +15,11 @@ def data_dir() -> Path:
     """The folder of recorded arXiv responses and the reference report."""
     return DATA
 
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caller's PAPERBRIEF_*/OPENAI_* variables (a real key, a real SMTP host) never reach a test."""
+    for name in list(os.environ):
+        if name.startswith(("PAPERBRIEF_", "OPENAI_")):
+            monkeypatch.delenv(name)

@@ -35,9 +35,6 @@ HOOK_SECRET = "Zq9-hook-secret-771"
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A data directory holding the sample digest and one of the day before; cwd has no config file."""
     monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("PAPERBRIEF_"):
-            monkeypatch.delenv(name)
     home = tmp_path / "home"
     home.mkdir()
     store = Store(sqlite_url(home / "paperbrief.db"))

@@ -26,14 +26,6 @@ exclude = ["token"]
 """
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The caller's PAPERBRIEF_*/OPENAI_* variables must not change what these tests see."""
-    for name in list(os.environ):
-        if name.startswith(("PAPERBRIEF_", "OPENAI_")):
-            monkeypatch.delenv(name)
-
-
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     home = tmp_path / "home"

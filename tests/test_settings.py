@@ -15,10 +15,7 @@ from paperbrief.settings import Settings, SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(__import__("os").environ):
-        if name.startswith(("PAPERBRIEF_", "OPENAI_")):
-            monkeypatch.delenv(name)
+def _work_in_tmp_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 

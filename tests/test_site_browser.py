@@ -101,11 +101,13 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def _visible_ids(page: Page) -> list[str]:
-    return page.eval_on_selector_all("article.card:not([hidden])", "cards => cards.map(c => c.id)")
+    ids: list[str] = page.eval_on_selector_all("article.card:not([hidden])", "cards => cards.map(c => c.id)")
+    return ids
 
 
 def _visible_heads(page: Page) -> list[str]:
-    return page.eval_on_selector_all(".cat-head:not([hidden])", "hs => hs.map(h => h.id)")
+    ids: list[str] = page.eval_on_selector_all(".cat-head:not([hidden])", "hs => hs.map(h => h.id)")
+    return ids
 
 
 def _toc_anchors(markdown: str) -> list[tuple[str, str]]:
@@ -286,7 +288,7 @@ def test_markdown_toc_anchors_are_ids_on_the_day_page(page: Page, base_url: str,
         assert target.count() == 1, anchor
         assert target.get_attribute("data-cat") == category
         assert target.is_visible()
-        # The index links each day's categories to the same anchors.
+    # The index links each day's categories to the same anchors.
     page.goto(base_url + "index.html")
     hrefs = page.locator(f"#d{day.isoformat()} .day-cats a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
     assert hrefs == [f"{day.isoformat()}.html#{anchor}" for _category, anchor in toc]
@@ -304,11 +306,11 @@ def test_index_names_the_first_paper_when_no_paper_is_scored(browser: Browser, t
     page = browser.new_page()
     page.goto((tmp_path / "site" / "index.html").as_uri())
     first = _report_ids(digests[0])[0]
-    for day, label in (("2026-02-04", "首篇:"), ("2026-02-03", "First paper:")):
-        row = page.locator(f"#d{day}")
+    for name, label in (("2026-02-04", "首篇:"), ("2026-02-03", "First paper:")):
+        row = page.locator(f"#d{name}")
         assert row.locator(".top-label").inner_text() == label
         assert row.locator(".day-top .badge").count() == 0  # no "未评分" badge pretending to rank it
-        assert row.locator(".day-top a").get_attribute("href") == f"{day}.html#{first}"
+        assert row.locator(".day-top a").get_attribute("href") == f"{name}.html#{first}"
         assert "最高分" not in row.inner_text() and "未评分" not in row.inner_text()
     scored = page.locator("#d2026-02-02")  # a scored day keeps its top score
     assert scored.locator(".top-label").inner_text() == "最高分:"

@@ -13,7 +13,10 @@ SAMPLE_DATE = dt.date(2026, 2, 4)
 
 
 def sample_digest(language: str = "zh", date: dt.date = SAMPLE_DATE) -> Digest:
-    """The reference day's 30 papers in report order, summarized by the reference's own output."""
+    """The reference day's 30 papers in the reference's order (sections A–Z), summarized by its own output.
+
+    Renderers put them in report order (cs.LG, cs.CV, cs.AI, cs.CL) and number them 1…30 that way.
+    """
     rows = json.loads(SAMPLE.read_text(encoding="utf-8"))
     entries = []
     for number, row in enumerate(rows, start=1):
