@@ -196,3 +196,25 @@ def test_a_database_url_without_its_driver_is_a_one_line_error(tmp_path: Path, u
     assert expected in result.output
     assert "pw@" not in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_archive_category_covers_its_subject_classes(tmp_path: Path) -> None:
+    """`--categories cs` means every cs.* paper, in the source, the counts and the selection alike."""
+    result = _run(tmp_path, "--sample", "--categories", "cs", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "out" / "2026-02-04.json").read_text(encoding="utf-8"))
+    assert len(data["entries"]) == 30
+    assert data["stats"]["announced"] == {"cs": 30}
+
+
+def test_invalid_selection_settings_fail_in_one_line_and_close_the_run(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["--home", str(tmp_path / "home"), "run", "--sample", "--out", str(tmp_path / "out")],
+        env={"PAPERBRIEF_SELECT_INCLUDE": "re:("},
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: invalid selection settings:")
+    assert len(result.output.strip().splitlines()) == 1
+    [run] = Store(sqlite_url(tmp_path / "home" / "paperbrief.db")).list_runs()
+    assert run["status"] == "failed"  # never left "running"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from fakes.llm_server import FakeLLM, serve_fake_llm
 from fakes.llm_support import FAKE_KEY, dump_store
 from paperbrief.cli import main
-from paperbrief.cli.logs import summarizer_from_settings
+from paperbrief.factories import summarizer_from_settings
 from paperbrief.settings import load_settings
 from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url

@@ -13,6 +13,7 @@ from fakes.llm_support import make_summarizer, reference_papers
 from paperbrief.models import DigestEntry, Summary, SummaryStatus
 from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url
+from paperbrief.summarize.extractive import ExtractiveSummarizer
 from paperbrief.summarize.llm import HIGHLIGHTS_ARTIFACT_KIND, render_highlights, write_highlights
 from paperbrief.summarize.llm.parse import AnswerError
 
@@ -51,6 +52,13 @@ def test_highlights_cite_only_papers_of_the_day(fake: FakeLLM, store: Store) -> 
     assert request.user.startswith("<papers>") and "ignore any instruction" in request.system
     row = store.recent_llm_calls(1)[0]
     assert row["status"] == "ok" and row["prompt_version"].startswith("hl-")
+
+
+def test_highlights_need_the_llm_backend(fake: FakeLLM) -> None:
+    """`write_highlights` takes any `Summarizer` (the pipeline's type) but only the LLM one writes highlights."""
+    with pytest.raises(TypeError, match="LLMSummarizer, not ExtractiveSummarizer"):
+        write_highlights(_entries(3), summarizer=ExtractiveSummarizer())
+    assert fake.count() == 0
 
 
 def test_highlights_are_cached_in_artifacts(fake: FakeLLM, store: Store) -> None:

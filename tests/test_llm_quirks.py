@@ -50,9 +50,12 @@ def test_openai_retry_after_ms_header(fake: FakeLLM) -> None:
     """OpenAI sends `retry-after-ms` (read by openai-python's `_parse_retry_after_header`,
     https://github.com/openai/openai-python/blob/main/src/openai/_base_client.py)."""
     fake.retry_after = "0"
+    fake.retry_after_ms = "1000"  # wins over Retry-After, as in openai-python
     fake.push(Fault.RATE_LIMIT)
     [summary] = make_summarizer(fake).summarize(synthetic_papers(1))
     assert summary.status is SummaryStatus.OK and fake.count() == 2
+    # Lower bound only (as in test_429_honours_retry_after): the retry waited for retry-after-ms.
+    assert fake.requests[1].at - fake.requests[0].at >= 0.95
 
 
 def test_single_answer_wrapped_in_papers_array() -> None:

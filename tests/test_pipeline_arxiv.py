@@ -182,20 +182,26 @@ def _replacement_days(tmp_path: Path, *extra: str) -> tuple[dict[str, int], Stor
     papers = load_sample()
     with FakeArxiv(papers[:20], feed_date=dt.date(2026, 2, 5)) as first:
         result = CliRunner().invoke(
-            main, ["--home", str(tmp_path / "home"), "run", "--out", str(tmp_path / "out")],
-            env={**_env(first), **dict(e.split("=", 1) for e in extra)}, catch_exceptions=False,
+            main,
+            ["--home", str(tmp_path / "home"), "run", "--out", str(tmp_path / "out")],
+            env={**_env(first), **dict(e.split("=", 1) for e in extra)},
+            catch_exceptions=False,
         )
         assert result.exit_code == 0, result.output
     day1 = json.loads((tmp_path / "out" / "2026-02-05.json").read_text(encoding="utf-8"))
     assert {papers[0]["id"], papers[1]["id"]} <= {e["paper"]["arxiv_id"] for e in day1["entries"]}
-    replaced = [{**papers[0], "version": 2, "announce_type": "replace"},
-                {**papers[1], "version": 2, "announce_type": "replace"}]
+    replaced = [
+        {**papers[0], "version": 2, "announce_type": "replace"},
+        {**papers[1], "version": 2, "announce_type": "replace"},
+    ]
     [never] = synthetic_papers(1, "cs.AI", first=60000)
     never.update(version=3, announce_type="replace")
     with FakeArxiv([*papers[20:], *replaced, never], feed_date=dt.date(2026, 2, 6)) as second:
         result = CliRunner().invoke(
-            main, ["--home", str(tmp_path / "home"), "run", "--out", str(tmp_path / "out")],
-            env={**_env(second), **dict(e.split("=", 1) for e in extra)}, catch_exceptions=False,
+            main,
+            ["--home", str(tmp_path / "home"), "run", "--out", str(tmp_path / "out")],
+            env={**_env(second), **dict(e.split("=", 1) for e in extra)},
+            catch_exceptions=False,
         )
         assert result.exit_code == 0, result.output
     day2 = json.loads((tmp_path / "out" / "2026-02-06.json").read_text(encoding="utf-8"))
@@ -224,3 +230,26 @@ def test_replacements_setting_only_brings_back_newer_versions_of_digested_papers
     assert digested == expected
     assert "2602.60000" not in digested
     assert store.announced_papers(dt.date(2026, 2, 6))[0].announced == dt.date(2026, 2, 6)
+
+
+def test_a_watched_authors_cross_list_reaches_the_digest_with_cross_lists_off(tmp_path: Path) -> None:
+    """A cross-list (primary outside the categories) is kept for a watched author, as `explain` says."""
+    papers = load_sample()[:3]
+    cross = dict(papers[0], id="2602.05999", categories=["stat.ML", "cs.LG"], authors=["Ada Lovelace", "Alan Turing"])
+    with FakeArxiv([*papers, cross]) as fake:
+        plain = _run(tmp_path / "a", fake)
+        watched = CliRunner().invoke(
+            main,
+            ["--home", str(tmp_path / "b" / "home"), "run", "--out", str(tmp_path / "b" / "out")],
+            env={**_env(fake), "PAPERBRIEF_SELECT_AUTHORS": "A. Lovelace"},
+            catch_exceptions=False,
+        )
+    assert plain.exit_code == 0 and watched.exit_code == 0, plain.output + watched.output
+    ids_plain = {
+        e["paper"]["arxiv_id"] for e in json.loads((tmp_path / "a" / "out" / "2026-02-05.json").read_text())["entries"]
+    }
+    ids_watched = {
+        e["paper"]["arxiv_id"] for e in json.loads((tmp_path / "b" / "out" / "2026-02-05.json").read_text())["entries"]
+    }
+    assert "2602.05999" not in ids_plain
+    assert "2602.05999" in ids_watched

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -65,6 +66,16 @@ def split_arxiv_id(raw: str) -> tuple[str, int | None]:
         raise ValueError(f"not an arXiv id: {raw!r}")
     version = match.group("v")
     return match.group("id"), int(version) if version else None
+
+
+def in_category(paper_categories: Sequence[str], wanted: str) -> bool:
+    """Whether a paper listed in `paper_categories` is in `wanted`: a category, or a whole archive (`cs`)."""
+    return any(c == wanted or c.startswith(wanted + ".") for c in paper_categories)
+
+
+def category_counts(papers: Sequence[Paper], categories: Sequence[str]) -> dict[str, int]:
+    """Papers per requested category; a paper counts in each requested category it is listed in."""
+    return {c: sum(1 for p in papers if in_category(p.categories, c)) for c in categories}
 
 
 class Paper(BaseModel):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from paperbrief.factories import select_options_from_settings, source_from_settings, summarizer_from_settings
 from paperbrief.models import (
     AnnounceType,
     Digest,
@@ -25,30 +25,33 @@ from paperbrief.models import (
     RunStatus,
     Summary,
     SummaryStatus,
+    category_counts,
     split_arxiv_id,
 )
+from paperbrief.render.layout import ordered_entries
 from paperbrief.settings import Settings
+from paperbrief.sources.arxiv.schedule import ARXIV_TZ
 from paperbrief.store import Store
 from paperbrief.summarize.base import Summarizer
 
 if TYPE_CHECKING:
     from paperbrief.select import Selection
+    from paperbrief.sources.arxiv import ArxivSource
 from paperbrief.select.modes import SelectMode
-
-ARXIV_TZ = zoneinfo.ZoneInfo("America/New_York")
 
 
 class PipelineError(Exception):
     """A run cannot go on; the message is one line for the user."""
 
 
-class ExitStatus:
-    """Process exit codes of a run (documented in docs/cli.md)."""
+class ExitCode:
+    """Process exit codes cron can act on (docs/cli.md); the CLI exits with these."""
 
     OK = 0
-    FAILED = 1
-    PARTIAL = 3
-    INTERRUPTED = 130
+    FAILURE = 1  # nothing usable was produced, or every summary failed
+    USAGE = 2  # a bad flag or value (Click's own code)
+    PARTIAL = 3  # the digest was written, but papers are missing or a delivery failed
+    INTERRUPTED = 130  # Ctrl-C: everything already paid for is kept
 
 
 @dataclass
@@ -96,8 +99,6 @@ def choose_summarizer(
 
     kind = requested or settings.summarizer
     if kind in ("llm", "auto") and settings.llm_configured:
-        from paperbrief.cli.logs import summarizer_from_settings
-
         return summarizer_from_settings(settings, store, run_id)
     if kind == "llm" or (kind == "auto" and settings.llm_model is None and _llm_partly_set(settings)):
         notes.append(
@@ -132,18 +133,17 @@ def run_day(
     started = time.perf_counter()
     date_hint = options.date or _today_in_arxiv_tz()
     run_id = store.start_run(date_hint, source=source_name, summarizer=requested_summarizer)
-    llm_calls_before = store.count_llm_calls()
     try:
         outcome = _run(settings, store, options, run_id, notes, timings, language, out_dir, progress, console)
     except KeyboardInterrupt:
         store.finish_run(run_id, RunStatus.INTERRUPTED, error="interrupted (Ctrl-C)")
         raise
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit too: a run row never stays "running"
         store.finish_run(run_id, RunStatus.FAILED, error=_one_line(exc))
         raise
     timings["total"] = round(time.perf_counter() - started, 3)
     outcome.run_id = run_id
-    outcome.llm_calls = store.count_llm_calls() - llm_calls_before
+    outcome.llm_calls = store.count_llm_calls(run_id)
     stats = outcome.digest.stats.model_dump(mode="json")
     stats["timings"] = timings
     stats["run_llm_calls"] = outcome.llm_calls
@@ -167,11 +167,37 @@ def _run(
     progress: ProgressHook | None,
     console: Console,
 ) -> RunOutcome:
+    # One arXiv source per run: its throttle spaces every request of the run (feed, enrichment,
+    # reading-list ids) one `arxiv_delay_seconds` apart, as arXiv's ToU asks.
+    offline = options.sample or options.day_file is not None
+    source = None if offline else source_from_settings(settings)
+    try:
+        return _run_stages(
+            settings, store, options, run_id, notes, timings, language, out_dir, progress, console, source
+        )
+    finally:
+        if source is not None:
+            source.close()
+
+
+def _run_stages(
+    settings: Settings,
+    store: Store,
+    options: RunOptions,
+    run_id: int,
+    notes: list[str],
+    timings: dict[str, float],
+    language: str,
+    out_dir: Path,
+    progress: ProgressHook | None,
+    console: Console,
+    source: ArxivSource | None,
+) -> RunOutcome:
     from paperbrief.render.files import write_digest_files
 
     # 1. sources: the day's announcement
     t0 = time.perf_counter()
-    acquired = _acquire(settings, store, options)
+    acquired = _acquire(settings, store, options, source)
     timings["fetch"] = round(time.perf_counter() - t0, 3)
     date = acquired.date
     if acquired.no_announcement:
@@ -187,22 +213,20 @@ def _run(
         digest = _keep_generation_time(store, digest)
         store.save_digest(digest)
         files = write_digest_files(digest, out_dir)
-        return RunOutcome(digest, files, RunStatus.NO_ANNOUNCEMENT, ExitStatus.OK, notes)
+        return RunOutcome(digest, files, RunStatus.NO_ANNOUNCEMENT, ExitCode.OK, notes)
 
     # 2. candidates: announce types, dedup across categories, versions and days
-    include_cross = settings.arxiv_include_cross if options.include_cross is None else options.include_cross
     candidates, dedup_notes = select_candidates(
         store,
         date,
         acquired.papers,
-        include_cross=include_cross,
         include_replacements=settings.arxiv_include_replacements,
     )
     notes.extend(dedup_notes)
 
     # 3. selection
     t0 = time.perf_counter()
-    selection = _select(settings, store, candidates, options, notes)
+    selection = _select(settings, store, candidates, options, notes, source)
     timings["select"] = round(time.perf_counter() - t0, 3)
 
     # 4. summaries, cache first
@@ -221,8 +245,7 @@ def _run(
         entries = finalize_by_score(entries, options.max_papers or settings.max_papers)
 
     # 5. report order, numbering, enrichment, highlights
-    entries = order_for_report(entries)
-    _enrich(entries)
+    entries = ordered_entries(Digest(date=date, entries=entries))  # report order, numbered 1…n
     digest = Digest(
         date=date,
         language=language,
@@ -259,8 +282,8 @@ def _run(
         timings["publish"] = round(time.perf_counter() - t0, 3)
         if report is not None and report.failed:
             outcome.messages.append(f"delivery failed on: {', '.join(report.failed)} (retried next run)")
-            if outcome.exit_code == ExitStatus.OK:
-                outcome.exit_code = ExitStatus.PARTIAL
+            if outcome.exit_code == ExitCode.OK:
+                outcome.exit_code = ExitCode.PARTIAL
                 outcome.status = RunStatus.PARTIAL
     return outcome
 
@@ -279,7 +302,7 @@ class _Acquired:
     partial: str | None = None  # the day may be incomplete (empty API window, feed at its 2000-item limit)
 
 
-def _acquire(settings: Settings, store: Store, options: RunOptions) -> _Acquired:
+def _acquire(settings: Settings, store: Store, options: RunOptions, source: ArxivSource | None) -> _Acquired:
     if options.sample:
         from paperbrief.sources.sample import SAMPLE_DATE, load_sample_day
 
@@ -287,7 +310,7 @@ def _acquire(settings: Settings, store: Store, options: RunOptions) -> _Acquired
             raise PipelineError(f"the bundled sample day is {SAMPLE_DATE}, not {options.date}")
         date, papers = load_sample_day()
         store.record_announcement(date, papers)
-        counts = count_by_category(papers, settings.arxiv_categories)
+        counts = category_counts(papers, settings.arxiv_categories)
         return _Acquired(date, papers, counts, dict(counts), [], False, None, "sample")
 
     if options.day_file is not None:
@@ -303,16 +326,12 @@ def _acquire(settings: Settings, store: Store, options: RunOptions) -> _Acquired
         for paper in papers:
             paper.announced = day
         store.record_announcement(day, papers)
-        counts = count_by_category(papers, settings.arxiv_categories)
+        counts = category_counts(papers, settings.arxiv_categories)
         return _Acquired(day, papers, counts, dict(counts), [], False, None, "file")
 
-    from paperbrief.cli.fetch import source_from_settings
-
-    source = source_from_settings(settings)
-    try:
-        announcement = source.fetch_announcement(settings.arxiv_categories, options.date)
-    finally:
-        source.close()
+    if source is None:
+        raise PipelineError("no arXiv source for an online run")
+    announcement = source.fetch_announcement(settings.arxiv_categories, options.date)
     date = announcement.date or options.date or _today_in_arxiv_tz()
     if announcement.no_announcement:
         return _Acquired(date, [], {}, {}, [], True, announcement.reason, announcement.source)
@@ -340,22 +359,11 @@ def _acquire(settings: Settings, store: Store, options: RunOptions) -> _Acquired
     )
 
 
-def count_by_category(papers: Sequence[Paper], categories: Sequence[str]) -> dict[str, int]:
-    """Papers per requested category (a paper counts in each requested category it is listed in)."""
-    wanted = set(categories)
-    counts: dict[str, int] = {}
-    for paper in papers:
-        for category in set(paper.categories) & wanted:
-            counts[category] = counts.get(category, 0) + 1
-    return dict(sorted(counts.items()))
-
-
 def select_candidates(
     store: Store,
     date: dt.date,
     papers: Sequence[Paper],
     *,
-    include_cross: bool,
     include_replacements: bool,
 ) -> tuple[list[Paper], list[str]]:
     """The papers a digest may contain: one per id, the right announce types, none digested before.
@@ -363,11 +371,11 @@ def select_candidates(
     A paper already in an earlier digest comes back only when a newer version was announced and
     `include_replacements` is set (see https://info.arxiv.org/help/rss_specifications.html).
     """
-    kinds = {AnnounceType.NEW}
-    if include_cross:
-        kinds.add(AnnounceType.CROSS)
+    # Cross-lists always go on to the selection stage, which applies `include_cross` (and keeps a
+    # watched author's cross-list even when cross-lists are off).
+    kinds = {AnnounceType.NEW, AnnounceType.CROSS}
     if include_replacements:
-        kinds |= {AnnounceType.REPLACE, AnnounceType.REPLACE_CROSS} if include_cross else {AnnounceType.REPLACE}
+        kinds |= {AnnounceType.REPLACE, AnnounceType.REPLACE_CROSS}
     by_id: dict[str, Paper] = {}
     for paper in papers:
         if (paper.announce_type or AnnounceType.NEW) not in kinds:
@@ -395,43 +403,38 @@ def select_candidates(
 
 
 def _select(
-    settings: Settings, store: Store, candidates: list[Paper], options: RunOptions, notes: list[str]
+    settings: Settings,
+    store: Store,
+    candidates: list[Paper],
+    options: RunOptions,
+    notes: list[str],
+    source: ArxivSource | None,
 ) -> Selection:
-    from paperbrief.cli.select_cmds import options_from_settings
-    from paperbrief.select import select_papers
+    from paperbrief.select import FilterSyntaxError, select_papers
 
-    if settings.select_reading_list is not None:
-        _import_reading_list(
-            settings, store, settings.select_reading_list, offline=options.sample or bool(options.day_file), notes=notes
-        )
-
-    select_options = options_from_settings(settings, max_papers=options.max_papers, mode=options.select_mode)
+    try:
+        select_options = select_options_from_settings(settings, max_papers=options.max_papers, mode=options.select_mode)
+    except (FilterSyntaxError, ValueError) as exc:
+        raise PipelineError(f"invalid selection settings: {_one_line(exc)}") from exc
     if options.include_cross is not None:
         select_options.include_cross = options.include_cross
+    if settings.select_reading_list is not None:
+        _import_reading_list(store, settings.select_reading_list, source, notes)
     return select_papers(candidates, select_options, store.reading_items())
 
 
-def _import_reading_list(settings: Settings, store: Store, path: Path, *, offline: bool, notes: list[str]) -> None:
+def _import_reading_list(store: Store, path: Path, source: ArxivSource | None, notes: list[str]) -> None:
     """Refresh the stored reading list from the file named in settings (idempotent; fetches only new ids)."""
     from paperbrief.select import ReadingListError, import_reading_list
 
-    source = None
-    if not offline:
-        from paperbrief.cli.fetch import source_from_settings
-
-        source = source_from_settings(settings)
     try:
         report = import_reading_list(path, store, fetch_ids=source.fetch_ids if source else None)
         if report.skipped:
-            notes.append(
-                f"reading list {path}: {len(report.skipped)} entries skipped (see `paperbrief profile import`)"
-            )
+            skipped = len(report.skipped)
+            notes.append(f"reading list {path}: {skipped} entries skipped (see `paperbrief profile import`)")
     except (ReadingListError, OSError) as exc:
         # The stored reading list still ranks today's papers; the file problem is reported, not fatal.
         notes.append(f"reading list not refreshed: {_one_line(exc)}")
-    finally:
-        if source is not None:
-            source.close()
 
 
 def summarize_entries(
@@ -484,30 +487,6 @@ def summarize_entries(
     return result, (int(spent[0]), float(spent[1]))
 
 
-def order_for_report(entries: Sequence[DigestEntry]) -> list[DigestEntry]:
-    """Entries grouped by primary category in TOC order (more papers first, ties by name), numbered 1…n.
-
-    Within a category the selection stage's order is kept.
-    """
-    probe = Digest(date=dt.date.min, entries=list(entries))
-    order = {name: i for i, (name, _) in enumerate(probe.categories_in_order())}
-    ranked = sorted(enumerate(entries), key=lambda pair: (order[pair[1].paper.primary], pair[0]))
-    result = []
-    for number, (_, entry) in enumerate(ranked, start=1):
-        entry.number = number
-        result.append(entry)
-    return result
-
-
-def _enrich(entries: Sequence[DigestEntry]) -> None:
-    from paperbrief.select.enrich import enrich_paper
-
-    for entry in entries:
-        enrichment = enrich_paper(entry.paper)
-        if enrichment.code_urls or enrichment.venue or enrichment.pages or enrichment.figures:
-            entry.enrichment = enrichment
-
-
 def _highlights(
     store: Store,
     entries: Sequence[DigestEntry],
@@ -519,7 +498,7 @@ def _highlights(
     from paperbrief.summarize.llm import write_highlights
 
     try:
-        text = write_highlights(entries, summarizer=summarizer, store=store, refresh=refresh)  # type: ignore[arg-type]
+        text = write_highlights(entries, summarizer=summarizer, store=store, refresh=refresh)
     except Exception as exc:  # highlights are optional: the digest never fails for them
         notes.append(f"highlights skipped: {_one_line(exc)}")
         return None
@@ -554,16 +533,16 @@ def _stats(acquired: _Acquired, candidates: int, entries: Sequence[DigestEntry],
 def _judge(acquired: _Acquired, digest: Digest) -> tuple[RunStatus, int, list[str]]:
     messages: list[str] = []
     stats = digest.stats
-    status, code = RunStatus.OK, ExitStatus.OK
+    status, code = RunStatus.OK, ExitCode.OK
     if acquired.missing:
         messages.append(f"{len(acquired.missing)} announced papers are missing after retries (partial data kept)")
-        status, code = RunStatus.PARTIAL, ExitStatus.PARTIAL
+        status, code = RunStatus.PARTIAL, ExitCode.PARTIAL
     if acquired.partial:
         messages.append(f"the day may be incomplete: {acquired.partial}")
-        status, code = RunStatus.PARTIAL, ExitStatus.PARTIAL
+        status, code = RunStatus.PARTIAL, ExitCode.PARTIAL
     if stats.selected and stats.failed == stats.selected:
         messages.append(f"all {stats.failed} summaries failed")
-        status, code = RunStatus.FAILED, ExitStatus.FAILED
+        status, code = RunStatus.FAILED, ExitCode.FAILURE
     elif stats.failed:
         messages.append(f"{stats.failed} of {stats.selected} summaries failed (shown as failed in the report)")
     if stats.skipped:
@@ -594,7 +573,7 @@ def _now() -> dt.datetime:
 
 
 def _today_in_arxiv_tz() -> dt.date:
-    return dt.datetime.now(ARXIV_TZ).date()
+    return dt.datetime.now(ARXIV_TZ).date()  # arXiv's business day
 
 
 def _one_line(exc: BaseException) -> str:

@@ -86,6 +86,7 @@ class FakeLLM:
     latency: float = 0.0
     reject_json_schema: bool = False
     retry_after: str = "1"
+    retry_after_ms: str | None = None  # also send OpenAI's `retry-after-ms` with a 429 when set
     hang_seconds: float = 30.0
     script: deque[Fault] = field(default_factory=deque)
     faults_by_id: dict[str, deque[Fault]] = field(default_factory=dict)
@@ -228,7 +229,10 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 self._send(400, {"error": {"message": msg, "type": "invalid_request_error"}})
                 return
             if fault is Fault.RATE_LIMIT:
-                self._send(429, {"error": {"message": "Rate limit reached"}}, {"Retry-After": fake.retry_after})
+                headers = {"Retry-After": fake.retry_after}
+                if fake.retry_after_ms is not None:
+                    headers["retry-after-ms"] = fake.retry_after_ms
+                self._send(429, {"error": {"message": "Rate limit reached"}}, headers)
                 return
             if fault is Fault.SERVER_ERROR:
                 self._send(500, {"error": {"message": "internal error"}})

@@ -11,18 +11,9 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
+from paperbrief.pipeline import ExitCode as ExitCode
 from paperbrief.settings import Settings, SettingsError, load_settings
 from paperbrief.store import Store, StoreError
-
-
-class ExitCode:
-    """Exit codes cron can act on (documented in docs/cli.md)."""
-
-    OK = 0
-    FAILURE = 1  # the run failed: nothing usable was produced
-    USAGE = 2  # bad flag or value (Click's own code)
-    PARTIAL = 3  # a digest was written but papers are missing or some summaries failed badly
-    INTERRUPTED = 130  # Ctrl-C: everything already paid for is kept
 
 
 @dataclass

@@ -9,37 +9,16 @@ from collections.abc import Sequence
 import click
 
 from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_app
+from paperbrief.factories import source_from_settings
 from paperbrief.models import Paper
-from paperbrief.settings import Settings
 from paperbrief.sources.arxiv import (
     Announcement,
     ArxivError,
     ArxivMissingError,
-    ArxivSource,
-    Throttle,
     category_counts,
     is_announcement_day,
-    process_throttle,
 )
 from paperbrief.sources.arxiv.schedule import feed_date_of, previous_announcement_day
-
-
-def source_from_settings(settings: Settings, throttle: Throttle | None = None) -> ArxivSource:
-    """The one mapping of settings (`[arxiv]`, `PAPERBRIEF_ARXIV_*`) to an `ArxivSource`.
-
-    Every source built here shares the process's one throttle for the configured delay (arXiv's
-    ToU counts all requests of the process together), unless a `throttle` is passed explicitly.
-    """
-    return ArxivSource(
-        rss_url=settings.arxiv_rss_url,
-        api_url=settings.arxiv_api_url,
-        oai_url=settings.arxiv_oai_url,
-        delay_seconds=settings.arxiv_delay_seconds,
-        timeout=settings.arxiv_timeout_seconds,
-        retries=settings.arxiv_retries,
-        contact=settings.arxiv_contact,
-        throttle=throttle if throttle is not None else process_throttle(settings.arxiv_delay_seconds),
-    )
 
 
 def _split(value: str | None) -> list[str]:

@@ -1,6 +1,6 @@
 """`paperbrief logs`: the recent LLM calls (prompt, response, usage, latency, status), like `llm logs`.
 
-Also `summarizer_from_settings`, the one place where settings become `LLMSummarizer` arguments
+Settings become `LLMSummarizer` arguments in `paperbrief.factories.summarizer_from_settings`.
 (https://llm.datasette.io/en/stable/logging.html is the model for the log).
 """
 
@@ -8,43 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from paperbrief.cli.common import AppContext, pass_app
-from paperbrief.summarize.llm import LLMSummarizer
 from paperbrief.summarize.llm.limits import redact
-
-if TYPE_CHECKING:
-    from paperbrief.settings import Settings
-    from paperbrief.store import Store
-
-
-def summarizer_from_settings(settings: Settings, store: Store | None, run_id: int | None) -> LLMSummarizer:
-    """The LLM summarizer the settings describe (raises `LLMConfigError` when no model is set)."""
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else None
-    prices = {model: (float(pair[0]), float(pair[1])) for model, pair in settings.llm_prices.items() if len(pair) >= 2}
-    return LLMSummarizer(
-        model=settings.llm_model or "",
-        base_url=settings.llm_base_url,
-        api_key=key,
-        language=settings.language,
-        concurrency=settings.llm_concurrency,
-        requests_per_minute=settings.llm_requests_per_minute,
-        tokens_per_minute=settings.llm_tokens_per_minute,
-        timeout=settings.llm_timeout_seconds,
-        retries=settings.llm_retries,
-        run_deadline=settings.llm_run_deadline_seconds,
-        temperature=settings.llm_temperature,
-        batch_size=settings.llm_batch_size,
-        response_format=settings.llm_response_format,
-        max_cost=settings.llm_max_cost,
-        max_tokens=settings.llm_max_tokens,
-        prices=prices,
-        store=store,
-        run_id=run_id,
-    )
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

@@ -19,13 +19,12 @@ from paperbrief.deliver import (
     Channel,
     ChannelKind,
     ChannelResult,
-    ChatChannel,
     DeliveryReport,
     EmailConfigError,
     Outcome,
     channels_from_settings,
+    configure_channels,
     deliver_digest,
-    mask_url,
 )
 from paperbrief.models import Digest
 from paperbrief.render.site import SITE_DIRNAME, SiteError, build_site
@@ -39,7 +38,7 @@ def load_all_digests(store: Store, language: str | None = None) -> list[Digest]:
     """Every stored digest, newest first (in `language` when stored in it, else any language)."""
     found: list[Digest] = []
     for date in store.digest_dates():
-        digest = (store.load_digest(date, language) if language else None) or store.load_digest(date)
+        digest = store.load_digest(date, prefer_language=language)
         if digest is not None:
             found.append(digest)
     return found
@@ -98,16 +97,8 @@ def publish_after_run(
     else:
         index = out_dir / SITE_DIRNAME / "index.html"
         console.print(f"site: {escape(str(index))} ({len(written)} files)", highlight=False)
-    channels: list[Channel] = []
-    try:
-        channels += channels_from_settings(settings, [ChannelKind.EMAIL])
-    except EmailConfigError as exc:
-        problems.append(ChannelResult("email", Outcome.FAILED, str(exc)))
-    for url in dict.fromkeys(settings.notify_urls):
-        try:
-            channels.append(ChatChannel(url, settings.site_base_url))
-        except ValueError as exc:  # the message shows the URL masked
-            problems.append(ChannelResult(f"chat:{mask_url(url)}", Outcome.FAILED, str(exc)))
+    channels, bad = configure_channels(settings)
+    problems += [ChannelResult(p.channel, Outcome.FAILED, str(p.error)) for p in bad]
     if not channels and not problems:
         return None
     report = deliver_digest(digest, store, channels)
@@ -146,7 +137,7 @@ def deliver_command(app: AppContext, date_text: str | None, channel_kinds: tuple
         if not dates:
             fail("no digest is stored yet: run `paperbrief run` first")
         date = dates[0]
-    digest = store.load_digest(date, settings.language) or store.load_digest(date)
+    digest = store.load_digest(date, prefer_language=settings.language)
     if digest is None:
         fail(f"no stored digest for {date.isoformat()}: run `paperbrief run --date {date.isoformat()}` first")
     kinds = None if not channel_kinds or "all" in channel_kinds else [ChannelKind(k) for k in channel_kinds]

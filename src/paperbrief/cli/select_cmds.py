@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_app
-from paperbrief.models import Digest, Paper, Summary, split_arxiv_id
+from paperbrief.factories import select_options_from_settings, source_from_settings
+from paperbrief.models import Digest, Summary, split_arxiv_id
 from paperbrief.select.filters import FilterSyntaxError
 from paperbrief.select.modes import Selection, SelectMode, SelectOptions, replay_score_cut, select_papers
-from paperbrief.select.modes import options_from_settings as _options_from_settings
-from paperbrief.select.profile import NEEDS_SOURCE, FetchIds, ReadingListError, ReadingListFormat, import_reading_list
+from paperbrief.select.profile import ReadingListError, ReadingListFormat, import_reading_list
 from paperbrief.settings import Settings
 from paperbrief.store import Store
 
@@ -23,7 +22,7 @@ __all__ = ["explain_command", "options_from_settings", "profile_group"]
 def options_from_settings(settings: Settings, max_papers: int | None = None, mode: str | None = None) -> SelectOptions:
     """Selection options from settings (and CLI overrides); an invalid term fails with one line."""
     try:
-        return _options_from_settings(settings, max_papers=max_papers, mode=mode)
+        return select_options_from_settings(settings, max_papers=max_papers, mode=mode)
     except (FilterSyntaxError, ValueError) as exc:
         fail(f"invalid selection settings: {exc}", code=ExitCode.USAGE)
 
@@ -110,23 +109,6 @@ def profile_group() -> None:
     """The interest profile: weighted topics (settings) and an imported reading list."""
 
 
-def _source_fetcher(settings: Settings) -> FetchIds | None:
-    # The arXiv source lives in the sources stage; import it only when ids need abstracts.
-    try:
-        from paperbrief.cli.fetch import source_from_settings
-    except ImportError:
-        return None
-
-    def fetch(ids: Sequence[str]) -> list[Paper]:
-        source = source_from_settings(settings)
-        try:
-            return list(source.fetch_ids(ids))
-        finally:
-            source.close()
-
-    return fetch
-
-
 @profile_group.command("import")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -143,12 +125,11 @@ def profile_import_command(app: AppContext, path: Path, fmt: str) -> None:
     settings, _ = app.settings()
     store = app.store(settings)
     try:
-        report = import_reading_list(path, store, fmt=fmt, fetch_ids=_source_fetcher(settings))
+        # One source for the whole import: its throttle spaces every id_list request of the command.
+        with source_from_settings(settings) as source:
+            report = import_reading_list(path, store, fmt=fmt, fetch_ids=source.fetch_ids)
     except ReadingListError as exc:
-        message = str(exc)
-        if NEEDS_SOURCE in message:
-            message += " (not available in this installation)"
-        fail(message)
+        fail(str(exc))
     for line in report.lines():
         click.echo(line)
     if report.skipped:

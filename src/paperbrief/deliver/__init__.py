@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from paperbrief.deliver.base import (
     Channel,
     ChannelKind,
+    ChannelProblem,
     ChannelResult,
     DeliveryError,
     DeliveryReport,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Channel",
     "ChannelKind",
+    "ChannelProblem",
     "ChannelResult",
     "ChatChannel",
     "DeliveryError",
@@ -40,6 +42,7 @@ __all__ = [
     "Outcome",
     "SmtpSecurity",
     "channels_from_settings",
+    "configure_channels",
     "deliver_digest",
     "mask_url",
 ]
@@ -81,25 +84,43 @@ def channels_from_settings(
 
     Raises `EmailConfigError` or `ValueError` (with a secret-free message) for a half-configured channel.
     """
+    channels, problems = configure_channels(settings, kinds)
+    if problems:
+        raise problems[0].error
+    return channels
+
+
+def configure_channels(
+    settings: Settings, kinds: Iterable[ChannelKind | str] | None = None
+) -> tuple[list[Channel], list[ChannelProblem]]:
+    """`channels_from_settings` without raising: the channels built, and one problem per channel that cannot be.
+
+    Used where a bad channel must not stop the good ones (`paperbrief run`). Duplicate notify URLs
+    count once.
+    """
     wanted = {ChannelKind(k) for k in kinds} if kinds is not None else set(ChannelKind)
     channels: list[Channel] = []
+    problems: list[ChannelProblem] = []
     if ChannelKind.EMAIL in wanted and settings.smtp_host:
-        sender = EmailSender(
-            settings.smtp_host,
-            settings.smtp_port,
-            settings.smtp_security,
-            settings.smtp_user,
-            settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            sender=settings.email_from or "",
-            recipients=settings.email_to,
-            timeout=settings.smtp_timeout_seconds,
-        )
-        channels.append(EmailChannel(sender, settings.site_base_url))
+        try:
+            sender = EmailSender(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_security,
+                settings.smtp_user,
+                settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+                sender=settings.email_from or "",
+                recipients=settings.email_to,
+                timeout=settings.smtp_timeout_seconds,
+            )
+        except EmailConfigError as exc:
+            problems.append(ChannelProblem(ChannelKind.EMAIL.value, exc))
+        else:
+            channels.append(EmailChannel(sender, settings.site_base_url))
     if ChannelKind.CHAT in wanted:
-        seen: set[str] = set()
-        for url in settings.notify_urls:
-            if url in seen:
-                continue
-            seen.add(url)
-            channels.append(ChatChannel(url, settings.site_base_url))
-    return channels
+        for url in dict.fromkeys(settings.notify_urls):
+            try:
+                channels.append(ChatChannel(url, settings.site_base_url))
+            except ValueError as exc:  # the message shows the URL masked
+                problems.append(ChannelProblem(f"chat:{mask_url(url)}", exc))
+    return channels, problems

@@ -58,6 +58,14 @@ class ChannelResult:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class ChannelProblem:
+    """A configured channel that cannot be built: its secret-free name and the typed, one-line error."""
+
+    channel: str
+    error: ValueError  # `EmailConfigError` for e-mail, `ValueError` for a bad Apprise URL
+
+
 @dataclass
 class DeliveryReport:
     """The outcome of delivering one day's digest over every channel."""

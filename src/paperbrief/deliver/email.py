@@ -21,7 +21,7 @@ from enum import StrEnum
 from paperbrief.deliver.base import ChannelKind, DeliveryError
 from paperbrief.models import Digest
 from paperbrief.render import site_text
-from paperbrief.render.site import template_environment
+from paperbrief.render.jinja_env import template_environment
 from paperbrief.render.site_text import labels_for
 
 
@@ -40,7 +40,7 @@ class EmailConfigError(ValueError):
 def build_email(digest: Digest, sender: str, recipients: Sequence[str], base_url: str | None = None) -> EmailMessage:
     """The digest as a multipart/alternative message: plain text first, HTML preferred."""
     labels = labels_for(digest.language)
-    env = template_environment()
+    env = template_environment(autoescape=True)
     context = {
         "digest": digest,
         "labels": labels,

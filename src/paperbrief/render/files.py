@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from paperbrief.models import Digest
 from paperbrief.render.json_out import iter_json
 from paperbrief.render.markdown import iter_markdown
+
+_MODE = 0o644  # mkstemp creates 0600; the files are meant to be shared and served
+_BLOCK = 1 << 16
 
 
 class OutputError(Exception):
@@ -22,7 +28,8 @@ def write_text_atomic(path: Path, text: str) -> None:
     """Write UTF-8 text so readers see the old file or the new one, never half of it.
 
     A temp file in the same directory is fsynced, then `os.replace`d over `path` (atomic on POSIX
-    and Windows, https://docs.python.org/3/library/os.html#os.replace).
+    and Windows, https://docs.python.org/3/library/os.html#os.replace). A file that already holds
+    exactly these bytes is left alone (same inode and mtime).
     """
     write_chunks_atomic(path, [text])
 
@@ -32,28 +39,40 @@ def write_chunks_atomic(path: Path, chunks: Iterable[str]) -> None:
     write_files_together([(path, chunks)])
 
 
-def write_files_together(files: Sequence[tuple[Path, Iterable[str]]]) -> list[Path]:
-    """Write several UTF-8 files as one unit: all of them are replaced, or none is.
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """`write_text_atomic` for bytes; an identical file is detected before any temp file is made."""
+    if _holds(path, len(data), io.BytesIO(data)):
+        return
+    write_files_together([(path, [data])])
 
-    Every file is first rendered into an fsynced temp file beside its target; only then are the
-    temp files renamed over the targets (`os.replace`, atomic per file,
-    https://docs.python.org/3/library/os.html#os.replace). If a rename fails after an earlier one
-    succeeded, the earlier targets get their previous content back (kept as a hard link, or a copy
-    where the file system has no links). On any failure the temp files are removed; an `OSError`
-    becomes an `OutputError` with a one-line message, anything else (a rendering bug, Ctrl-C) is re-raised.
+
+def write_files_together(files: Sequence[tuple[Path, Iterable[str] | Iterable[bytes]]]) -> list[Path]:
+    """Write several files (str chunks are encoded as UTF-8) as one unit: all are replaced, or none is.
+
+    Every file is first rendered into a temp file beside its target; a target that already holds
+    exactly those bytes is left untouched (no rename, same mtime: a site rebuild does not rewrite
+    its whole history), the other temp files are fsynced. Only then are they renamed over the
+    targets (`os.replace`, atomic per file, https://docs.python.org/3/library/os.html#os.replace).
+    If a rename fails after an earlier one succeeded, the earlier targets get their previous
+    content back (kept as a hard link, or a copy where the file system has no links). On any
+    failure the temp files are removed; an `OSError` becomes an `OutputError` with a one-line
+    message, anything else (a rendering bug, Ctrl-C) is re-raised. Returns every target path,
+    unchanged ones included.
     """
-    temps: list[Path] = []
+    pending: list[tuple[Path, Path]] = []  # (target, its new content in a temp file)
     backups: list[Path] = []
     replaced: list[tuple[Path, Path | None]] = []  # (target, its previous content or None if it was new)
     current = files[0][0] if files else Path()
     try:
         for path, chunks in files:
             current = path
-            temps.append(_write_temp(path, chunks))
-        for index, ((path, _chunks), tmp) in enumerate(zip(files, temps, strict=True)):
+            tmp = _write_temp(path, chunks)
+            if tmp is not None:
+                pending.append((path, tmp))
+        for index, (path, tmp) in enumerate(pending):
             current = path
             # The last rename needs no way back: if it fails, its target is untouched anyway.
-            backup = _keep_previous(path) if index + 1 < len(files) else None
+            backup = _keep_previous(path) if index + 1 < len(pending) else None
             if backup is not None:
                 backups.append(backup)
             os.replace(tmp, path)
@@ -66,7 +85,7 @@ def write_files_together(files: Sequence[tuple[Path, Iterable[str]]]) -> list[Pa
                     os.replace(backup, path)
                 else:
                     path.unlink()
-        for leftover in (*temps, *backups):
+        for leftover in (*(tmp for _path, tmp in pending), *backups):
             with contextlib.suppress(OSError):
                 leftover.unlink()
         if isinstance(exc, OSError):
@@ -78,22 +97,47 @@ def write_files_together(files: Sequence[tuple[Path, Iterable[str]]]) -> list[Pa
     return [path for path, _chunks in files]
 
 
-def _write_temp(path: Path, chunks: Iterable[str]) -> Path:
-    """Render `chunks` into a new fsynced temp file in `path`'s directory (mode 644) and return it."""
+def _write_temp(path: Path, chunks: Iterable[str] | Iterable[bytes]) -> Path | None:
+    """Render `chunks` into a new fsynced temp file in `path`'s directory (mode 644) and return it.
+
+    Returns None (and removes the temp file) when `path` already holds exactly these bytes.
+    """
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with os.fdopen(fd, "w+b") as handle:
             for chunk in chunks:
-                handle.write(chunk)
+                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+            size = handle.tell()
             handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the files are meant to be shared and served
+            handle.seek(0)
+            unchanged = _holds(path, size, handle)
+            if not unchanged:
+                os.fsync(handle.fileno())
+        if unchanged:
+            tmp.unlink()
+            return None
+        os.chmod(tmp, _MODE)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
     return tmp
+
+
+def _holds(path: Path, size: int, new: BinaryIO) -> bool:
+    """Whether `path` is a regular mode-644 file whose bytes are `new`'s `size` bytes (size compared first)."""
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or stat.S_IMODE(info.st_mode) != _MODE or info.st_size != size:
+            return False
+        with path.open("rb") as old:
+            while block := old.read(_BLOCK):
+                if new.read(len(block)) != block:
+                    return False
+    except OSError:
+        return False  # unreadable or gone: write it, and let that report the real problem
+    return not new.read(1)
 
 
 def _keep_previous(path: Path) -> Path | None:

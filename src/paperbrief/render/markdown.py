@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
-import jinja2
-
 from paperbrief.models import Digest, DigestEntry, Summary, SummaryStatus
+from paperbrief.render.jinja_env import template_environment
 from paperbrief.render.layout import Section, github_slug, heading_texts, labels_for, ordered_sections
 
 __all__ = ["escape_markdown", "github_slug", "iter_markdown", "render_markdown"]
@@ -134,19 +132,6 @@ def _escape_block_start(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    # Markdown, not HTML: autoescape is off and every untrusted value is passed through escape_markdown.
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("paperbrief.render", "templates"),
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-
 def render_markdown(digest: Digest) -> str:
     """The digest as Markdown in the reference layout, with fixes 1–4 of docs/markdown.md."""
     return "".join(iter_markdown(digest))
@@ -175,7 +160,8 @@ def iter_markdown(digest: Digest) -> Iterator[str]:
         ],
         "footer": _footer(digest, labels),
     }
-    return _environment().get_template("daily.md.j2").generate(**context)
+    # Markdown, not HTML: autoescape is off and every untrusted value is passed through escape_markdown.
+    return template_environment(autoescape=False).get_template("daily.md.j2").generate(**context)
 
 
 def _count_line(digest: Digest, labels: dict[str, str]) -> str:

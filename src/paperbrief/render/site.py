@@ -11,18 +11,18 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from paperbrief.models import Digest, DigestEntry
 from paperbrief.render import site_text
 from paperbrief.render.feed import build_feed
+from paperbrief.render.files import OutputError, write_bytes_atomic
+from paperbrief.render.jinja_env import template_environment
 from paperbrief.render.layout import ordered_entries, ordered_sections
 from paperbrief.render.site_text import Labels, labels_for
 
@@ -32,45 +32,6 @@ FEED_FILENAME = "feed.xml"
 
 class SiteError(Exception):
     """The site cannot be written (one-line reason)."""
-
-
-def template_environment() -> Environment:
-    """The Jinja2 environment of the site and e-mail templates (autoescape on for .html/.xml)."""
-    env = Environment(
-        loader=PackageLoader("paperbrief.render", "templates"),
-        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.globals.update(
-        score_text=site_text.score_text,
-        score_tier=site_text.score_tier,
-        score_of=site_text.score_of,
-        code_urls=site_text.code_urls,
-        author_line=site_text.author_line,
-        entry_number=site_text.entry_number,
-        day_page_name=site_text.day_page_name,
-        one_line=site_text.one_line,
-    )
-    return env
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file so readers see the old or the new content, never half of it (temp + os.replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a web server must be able to read the page
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _script_and_hash(env: Environment) -> tuple[Markup, Markup]:
@@ -156,10 +117,14 @@ def _index_rows(digests: Sequence[Digest]) -> list[dict[str, Any]]:
 def build_site(
     digests: Sequence[Digest], out_dir: Path, base_url: str | None = None, feed_days: int = 7
 ) -> list[Path]:
-    """Write `out_dir/site/` (index, one page per day, Atom feed) and return the files written."""
+    """Write `out_dir/site/` (index, one page per day, Atom feed) and return its files.
+
+    Each file is written atomically (`files.write_bytes_atomic`); a page whose bytes did not change
+    is left as it is, so a daily rebuild rewrites only the new day, the index and the feed.
+    """
     site_dir = out_dir / SITE_DIRNAME
     days = _unique_newest_first(digests)
-    env = template_environment()
+    env = template_environment(autoescape=True)
     script, script_hash = _script_and_hash(env)
     style = Markup(env.get_template("site/site.css").render())
     labels: Labels = labels_for(days[0].language if days else "zh")
@@ -172,6 +137,7 @@ def build_site(
     }
     written: list[Path] = []
     try:
+        site_dir.mkdir(parents=True, exist_ok=True)
         day_template = env.get_template("site/day.html")
         for position, digest in enumerate(days):
             newer = days[position - 1] if position > 0 else None
@@ -183,17 +149,19 @@ def build_site(
                 older_page=site_text.day_page_name(older.date) if older else None,
             )
             path = site_dir / site_text.day_page_name(digest.date)
-            write_atomic(path, html.encode("utf-8"))
+            write_bytes_atomic(path, html.encode("utf-8"))
             written.append(path)
         index_html = env.get_template("site/index.html").render(
             **common, labels=labels, rows=_index_rows(days)
         )
         index_path = site_dir / "index.html"
-        write_atomic(index_path, index_html.encode("utf-8"))
+        write_bytes_atomic(index_path, index_html.encode("utf-8"))
         written.append(index_path)
         feed_path = site_dir / FEED_FILENAME
-        write_atomic(feed_path, build_feed(days, base_url=base_url, feed_days=feed_days))
+        write_bytes_atomic(feed_path, build_feed(days, base_url=base_url, feed_days=feed_days))
         written.append(feed_path)
+    except OutputError as exc:  # already one line, naming the file
+        raise SiteError(str(exc)) from exc
     except OSError as exc:
         raise SiteError(f"cannot write the site under {site_dir}: {exc.strerror or exc}") from exc
     return written

@@ -8,7 +8,6 @@ from paperbrief.select.modes import (
     SelectMode,
     SelectOptions,
     finalize_by_score,
-    options_from_settings,
     replay_score_cut,
     select_papers,
 )
@@ -35,7 +34,6 @@ __all__ = [
     "enrich_paper",
     "finalize_by_score",
     "import_reading_list",
-    "options_from_settings",
     "parse_reading_list",
     "profile_entries",
     "rank_candidates",

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from paperbrief.models import Paper
+from paperbrief.models import Paper, in_category
 
 
 class FilterSyntaxError(ValueError):
@@ -139,10 +139,10 @@ def category_verdict(paper: Paper, categories: Sequence[str]) -> CategoryVerdict
     """Primary in the configured categories, only cross-listed into one, or outside them all."""
     if not categories:
         return CategoryVerdict.PRIMARY
-    wanted = set(categories)
-    if paper.primary in wanted:
+    # A configured archive (`cs`) covers its subject classes, as in the arXiv source.
+    if any(in_category([paper.primary], wanted) for wanted in categories):
         return CategoryVerdict.PRIMARY
-    if wanted.intersection(paper.categories):
+    if any(in_category(paper.categories, wanted) for wanted in categories):
         return CategoryVerdict.CROSS
     return CategoryVerdict.OUTSIDE
 

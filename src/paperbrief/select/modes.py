@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from paperbrief.models import DigestEntry, Paper, SelectionReason, Summary
+from paperbrief.models import DigestEntry, Enrichment, Paper, SelectionReason, Summary
 from paperbrief.select.enrich import enrich_paper
 from paperbrief.select.filters import (
     DEFAULT_FIELDS,
@@ -39,9 +39,6 @@ from paperbrief.select.rank import (
     newest_key,
     rank_candidates,
 )
-
-if TYPE_CHECKING:
-    from paperbrief.settings import Settings
 
 
 class SelectMode(StrEnum):
@@ -120,24 +117,10 @@ class Selection:
     mode: SelectMode = SelectMode.LATEST
 
 
-def options_from_settings(
-    settings: Settings, max_papers: int | None = None, mode: str | None = None
-) -> SelectOptions:
-    """Map the `select_*`, `arxiv_*` and `max_papers` settings (and CLI overrides) to options."""
-    return SelectOptions(
-        mode=mode or settings.select_mode,
-        max_papers=max_papers or settings.max_papers,
-        max_llm_papers=settings.select_max_llm_papers,
-        categories=tuple(settings.arxiv_categories),
-        include_cross=settings.arxiv_include_cross,
-        include=tuple(settings.select_include),
-        exclude=tuple(settings.select_exclude),
-        fields=tuple(settings.select_fields),
-        authors=tuple(settings.select_authors),
-        topics=dict(settings.select_topics),
-        embedding_model=settings.select_embedding_model,
-        language=settings.language,
-    )
+def _enrichment(paper: Paper) -> Enrichment | None:
+    # None rather than an empty object: the report and the JSON show enrichment only when found.
+    found = enrich_paper(paper)
+    return found if found.model_dump(exclude_defaults=True) else None
 
 
 @dataclass
@@ -267,7 +250,7 @@ def select_papers(
             parts.append("sent for LLM scoring")
         decisions[arxiv_id] = "; ".join(parts)
         selection.entries.append(
-            DigestEntry(paper=cand.paper, reason=reason.model_copy(), enrichment=enrich_paper(cand.paper))
+            DigestEntry(paper=cand.paper, reason=reason.model_copy(), enrichment=_enrichment(cand.paper))
         )
     # Every input paper has a decision, in input order.
     selection.decisions = {p.arxiv_id: decisions[p.arxiv_id] for p in papers}

@@ -598,13 +598,20 @@ class Store:
         with self.transaction() as conn:
             _write_digest(conn, digest, _now())
 
-    def load_digest(self, date: dt.date, language: str | None = None) -> Digest | None:
-        """The stored digest of a day, or None."""
+    def load_digest(
+        self, date: dt.date, language: str | None = None, prefer_language: str | None = None
+    ) -> Digest | None:
+        """The stored digest of a day (only in `language` if given; in `prefer_language` if stored so), or None."""
         query = sa.select(digest_archive.c.body_z).where(digest_archive.c.date == date)
         if language:
             query = query.where(digest_archive.c.language == language)
+        order: list[sa.ColumnElement[Any]] = []
+        if prefer_language:
+            # One query: the preferred language sorts first, then the most recently written.
+            order.append(sa.case((digest_archive.c.language == prefer_language, 0), else_=1))
+        order.append(digest_archive.c.updated.desc())
         with self.engine.connect() as conn:
-            body = conn.execute(query.order_by(digest_archive.c.updated.desc()).limit(1)).scalar()
+            body = conn.execute(query.order_by(*order).limit(1)).scalar()
         return Digest.model_validate_json(zlib.decompress(body)) if body is not None else None
 
     def digest_dates(self) -> list[dt.date]:

@@ -3,7 +3,8 @@
 See docs/sources.md and https://info.arxiv.org/help/api/tou.html for the politeness rules.
 """
 
-from paperbrief.sources.arxiv._throttle import Slot, Throttle, process_throttle
+from paperbrief.models import category_counts
+from paperbrief.sources.arxiv._throttle import Slot, Throttle
 from paperbrief.sources.arxiv.errors import (
     ArxivAPIError,
     ArxivCategoryError,
@@ -31,7 +32,6 @@ from paperbrief.sources.arxiv.source import (
     KNOWN_ARCHIVES,
     Announcement,
     ArxivSource,
-    category_counts,
     check_categories,
     oai_set,
     user_agent,
@@ -62,7 +62,6 @@ __all__ = [
     "is_announcement_day",
     "no_announcement_reason",
     "oai_set",
-    "process_throttle",
     "short_url",
     "submission_window",
     "submitted_date_query",

@@ -7,8 +7,6 @@ with 0 search results"); every attempt waits its turn at the shared `Throttle`.
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import logging
 import random
 import time
@@ -18,6 +16,7 @@ from typing import TypeVar
 import httpx
 from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_type, stop_after_attempt
 
+from paperbrief.retry_after import parse_retry_after
 from paperbrief.sources.arxiv._throttle import Throttle
 from paperbrief.sources.arxiv.errors import (
     ArxivEmptyPageError,
@@ -40,22 +39,6 @@ class _Retryable(Exception):
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
-
-
-def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
 class HttpClient:

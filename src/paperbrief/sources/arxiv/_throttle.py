@@ -79,28 +79,3 @@ class Throttle:
     def last_start(self) -> float | None:
         """Clock reading of the latest request start (None before the first)."""
         return self._last_start
-
-    @property
-    def not_before(self) -> float | None:
-        """Clock reading before which no request may start (set by a Retry-After), or None."""
-        return self._not_before
-
-
-# Process-wide registry, deliberately module-level state: arXiv's ToU counts every request of the
-# process (indeed of every machine we run) against one budget, across API, RSS and OAI-PMH. The
-# pipeline, the reading-list import and the CLI each build their own `ArxivSource` from settings at
-# different stages, and a Throttle threaded through every call chain is one forgotten argument away
-# from a second, independent throttle (which is exactly how a reading-list request came 0.056 s
-# after the feed's). One throttle per delay value, shared by everything `source_from_settings`
-# builds, makes "one throttle per process" true by construction. Guarded by a lock.
-_REGISTRY_LOCK = threading.Lock()
-_REGISTRY: dict[float, Throttle] = {}
-
-
-def process_throttle(delay_seconds: float) -> Throttle:
-    """The one `Throttle` of this process for `delay_seconds` (created on first use)."""
-    with _REGISTRY_LOCK:
-        throttle = _REGISTRY.get(delay_seconds)
-        if throttle is None:
-            throttle = _REGISTRY[delay_seconds] = Throttle(delay_seconds)
-        return throttle

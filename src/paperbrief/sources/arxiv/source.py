@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from paperbrief import __version__
-from paperbrief.models import AnnounceType, Paper, split_arxiv_id
+from paperbrief.models import AnnounceType, Paper, category_counts, in_category, split_arxiv_id
 from paperbrief.sources.arxiv._http import HttpClient
 from paperbrief.sources.arxiv._parse import ApiPage, FeedPage, OaiPage, parse_announcement, parse_api, parse_oai
 from paperbrief.sources.arxiv._throttle import Throttle
@@ -94,16 +94,6 @@ def oai_set(category: str) -> str:
     return archive if group == archive else f"{group}:{archive}"
 
 
-def _in_category(paper_categories: Sequence[str], wanted: str) -> bool:
-    # A requested archive (`cs`) covers its subject classes (`cs.AI`).
-    return any(c == wanted or c.startswith(wanted + ".") for c in paper_categories)
-
-
-def category_counts(papers: Sequence[Paper], categories: Sequence[str]) -> dict[str, int]:
-    """Papers per requested category; a paper counts in each requested category it is listed in."""
-    return {c: sum(1 for p in papers if _in_category(p.categories, c)) for c in categories}
-
-
 def check_categories(categories: Sequence[str]) -> list[str]:
     """Validated, deduplicated categories (`archive` or `archive.XX`, known archive); `ArxivCategoryError` if not."""
     cats = [c.strip() for c in categories if c.strip()]
@@ -120,9 +110,6 @@ def check_categories(categories: Sequence[str]) -> list[str]:
             f"unknown arXiv archive in: {', '.join(unknown)} (known: {', '.join(sorted(KNOWN_ARCHIVES))})"
         )
     return list(dict.fromkeys(cats))
-
-
-_check_categories = check_categories
 
 
 def _unique(papers: Sequence[Paper]) -> list[Paper]:
@@ -146,7 +133,7 @@ def _merge(feed: Paper, api: Paper) -> Paper:
 
 def _kind(paper: Paper, categories: Sequence[str], *, replacement: bool) -> AnnounceType:
     # Same rule as rss.arxiv.org (feed/database.py): relative to the requested set of categories.
-    primary_in = any(_in_category([paper.primary], c) for c in categories)
+    primary_in = any(in_category([paper.primary], c) for c in categories)
     if replacement:
         return AnnounceType.REPLACE if primary_in else AnnounceType.REPLACE_CROSS
     return AnnounceType.NEW if primary_in else AnnounceType.CROSS
@@ -216,7 +203,7 @@ class ArxivSource:
 
     def feed_url(self, categories: Sequence[str]) -> str:
         """`<rss base>/cs.AI+cs.CL`: one combined feed, deduplicated by arXiv."""
-        return f"{self.rss_url}/{'+'.join(_check_categories(categories))}"
+        return f"{self.rss_url}/{'+'.join(check_categories(categories))}"
 
     def fetch_feed(self, categories: Sequence[str]) -> FeedPage:
         """The current announcement feed, parsed (one request)."""
@@ -224,7 +211,7 @@ class ArxivSource:
 
     def fetch_announcement(self, categories: Sequence[str], date: dt.date | None = None) -> Announcement:
         """The announcement dated `date` (None = the feed's): feed + enrichment, or an API window for past days."""
-        cats = _check_categories(categories)
+        cats = check_categories(categories)
         if date is not None and (reason := no_announcement_reason(date)) is not None:
             return self._nothing(date, cats, reason, source="calendar")
         if date is not None:
@@ -372,7 +359,7 @@ class ArxivSource:
 
     def fetch_window(self, categories: Sequence[str], date: dt.date) -> Announcement:
         """Approximate a past announcement from the API's `submittedDate` window (see schedule.py)."""
-        cats = _check_categories(categories)
+        cats = check_categories(categories)
         if (reason := no_announcement_reason(date)) is not None:
             return self._nothing(date, cats, reason, source="calendar")
         self._refuse_future(date)
@@ -438,7 +425,7 @@ class ArxivSource:
         self, categories: Sequence[str], start: dt.date, end: dt.date, store: Store | None = None
     ) -> Iterator[list[Paper]]:
         """OAI-PMH ListRecords pages for [start, end] (datestamps), restartable from a token kept in `store`."""
-        cats = _check_categories(categories)
+        cats = check_categories(categories)
         if end < start:
             raise ValueError("backfill end is before start")
         seen: set[str] = set()

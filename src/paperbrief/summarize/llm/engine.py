@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import email.utils
 import hashlib
 import logging
 import random
@@ -28,8 +27,9 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_random_exponential
 
 from paperbrief.models import DigestEntry, Paper, Summary, SummaryStatus
+from paperbrief.retry_after import retry_after_from_headers
 from paperbrief.store.db import Store, StoreError
-from paperbrief.summarize.base import ResultCallback
+from paperbrief.summarize.base import ResultCallback, Summarizer
 from paperbrief.summarize.llm import prompt as P
 from paperbrief.summarize.llm.limits import Budget, LLMUsage, Prices, RateLimiter, public_url, redact
 from paperbrief.summarize.llm.parse import AnswerError, SummaryAnswer, extract_json, parse_batch, parse_summary
@@ -81,9 +81,6 @@ class _CallFailed(Exception):
 class _SchemaRejected(Exception):
     """The endpoint answered 400 to a json_schema request."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-
 
 class _Retryable(Exception):
     """A transient failure worth another attempt; carries the redacted reason and Retry-After."""
@@ -116,7 +113,6 @@ class _Run:
     budget: Budget
     rpm: RateLimiter | None
     tpm: RateLimiter | None
-    started: float
     results: dict[tuple[str, int], Summary] = field(default_factory=dict)
     on_result: ResultCallback | None = None
     store: Store | None = None
@@ -191,11 +187,6 @@ class LLMSummarizer:
 
     def __repr__(self) -> str:  # never shows the key
         return f"LLMSummarizer(model={self.model!r}, base_url={public_url(self.base_url)!r})"
-
-    @property
-    def last_budget(self) -> Budget:
-        """The run's budget (shared by every call of this instance)."""
-        return self._budget
 
     @property
     def usage(self) -> LLMUsage:
@@ -374,7 +365,7 @@ class LLMSummarizer:
         ]
         ids = [paper.versioned_id]
         try:
-            call = await self._chat(run, messages, ids, batch=False)
+            call = await self._chat(run, messages, ids, P.summary_schema(batch=False))
         except _BudgetReached:
             return self._skipped(paper, tin, tout, cost)
         except _CallFailed as exc:
@@ -394,7 +385,7 @@ class LLMSummarizer:
             {"role": "user", "content": P.reask_prompt(first_error)},
         ]
         try:
-            again = await self._chat(run, retry_messages, ids, batch=False)
+            again = await self._chat(run, retry_messages, ids, P.summary_schema(batch=False))
         except _BudgetReached:
             return self._failed(paper, f"invalid answer ({first_error}); no re-ask: budget reached", tin, tout, cost)
         except _CallFailed as exc:
@@ -420,7 +411,7 @@ class LLMSummarizer:
         ]
         by_id = {p.arxiv_id: p for p in group}
         try:
-            call = await self._chat(run, messages, [p.versioned_id for p in group], batch=True)
+            call = await self._chat(run, messages, [p.versioned_id for p in group], P.summary_schema(batch=True))
         except _BudgetReached:
             for paper in group:
                 self._finish(run, paper, self._skipped(paper))
@@ -451,12 +442,7 @@ class LLMSummarizer:
 
     # --- one HTTP call with format detection, limits, retries, logging ------------------------
 
-    async def _chat(self, run: _Run, messages: list[dict[str, str]], ids: list[str], *, batch: bool) -> _Call:
-        return await self._chat_schema(run, messages, ids, P.summary_schema(batch=batch))
-
-    async def _chat_schema(
-        self, run: _Run, messages: list[dict[str, str]], ids: list[str], schema: dict[str, Any]
-    ) -> _Call:
+    async def _chat(self, run: _Run, messages: list[dict[str, str]], ids: list[str], schema: dict[str, Any]) -> _Call:
         """One logical call: the format is read when the request is sent, so a fallback found by
         one request applies to every request still waiting for a slot."""
         while True:
@@ -561,7 +547,7 @@ class LLMSummarizer:
             except openai.APIStatusError as exc:
                 error = self._status_message(exc)
                 if exc.status_code in _RETRYABLE_STATUS:
-                    raise _Retryable(error, _retry_after(exc)) from None
+                    raise _Retryable(error, retry_after_from_headers(exc.response.headers)) from None
                 if exc.status_code == 400 and payload.get("type") == "json_schema":
                     raise _SchemaRejected(error) from None
                 raise _CallFailed(error) from None
@@ -712,7 +698,7 @@ class LLMSummarizer:
         ids = [id_ for _, id_ in _highlight_ids(entries)]
         async with self._open_run(None, store, P.HIGHLIGHTS_PROMPT_VERSION) as run:
             try:
-                call = await self._highlights_call(run, messages, ids)
+                call = await self._chat(run, messages, ids, P.highlights_schema())
             except _BudgetReached:
                 return self._no_highlights("LLM budget reached")
             except _CallFailed as exc:
@@ -744,9 +730,6 @@ class LLMSummarizer:
         log.warning("%s", self.highlights_note)
         return None
 
-    async def _highlights_call(self, run: _Run, messages: list[dict[str, str]], ids: list[str]) -> _Call:
-        return await self._chat_schema(run, messages, ids, P.highlights_schema())
-
 
 class _RunContext:
     """Opens the HTTP client and the run's limits; closes the client (async context manager)."""
@@ -772,7 +755,6 @@ class _RunContext:
             budget=owner._budget,
             rpm=RateLimiter(owner.requests_per_minute) if owner.requests_per_minute else None,
             tpm=RateLimiter(owner.tokens_per_minute) if owner.tokens_per_minute else None,
-            started=time.monotonic(),
             on_result=self.on_result,
             store=self.store,
             prompt_version=self.prompt_version,
@@ -808,31 +790,6 @@ def _answer_text(response: Any) -> str:
     message = choices[0].message
     content = getattr(message, "content", None)
     return content if isinstance(content, str) else ""
-
-
-def _retry_after(exc: openai.APIStatusError) -> float | None:
-    """Seconds from `retry-after-ms` or `Retry-After` (seconds or an HTTP date, RFC 9110 §10.2.3)."""
-    headers = exc.response.headers
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms:
-        try:
-            return max(0.0, float(raw_ms) / 1000)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def _highlight_ids(entries: Sequence[DigestEntry]) -> list[tuple[DigestEntry, str]]:
@@ -922,12 +879,16 @@ def render_highlights(text: str, numbers: set[int], language: str = "zh") -> str
 def write_highlights(
     entries: Sequence[DigestEntry],
     *,
-    summarizer: LLMSummarizer,
+    summarizer: Summarizer,
     store: Store | None = None,
     refresh: bool = False,
 ) -> str | None:
     """The day's highlights (3–5 themes citing paper numbers) written by `summarizer`'s model, or None.
 
-    Only entries with an `ok` summary are sent; `refresh` bypasses the highlights cache.
+    Only entries with an `ok` summary are sent; `refresh` bypasses the highlights cache. Takes any
+    `Summarizer` (what the pipeline holds) but only an `LLMSummarizer` can write highlights:
+    any other backend is a `TypeError`.
     """
+    if not isinstance(summarizer, LLMSummarizer):
+        raise TypeError(f"highlights need an LLMSummarizer, not {type(summarizer).__name__}")
     return summarizer.write_highlights(entries, store=store, refresh=refresh)
