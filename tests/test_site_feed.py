@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import feedparser
@@ -11,7 +12,8 @@ from lxml import etree
 from fakes.digests import SAMPLE_DATE, empty_digest, sample_digest
 from paperbrief.models import Enrichment, SummaryStatus
 from paperbrief.render.feed import build_feed
-from paperbrief.render.site import build_site, write_atomic
+from paperbrief.render.files import write_bytes_atomic, write_files_together
+from paperbrief.render.site import build_site
 
 SITE = "https://example.org/pb/"
 
@@ -101,8 +103,50 @@ def test_site_files_and_escaping(tmp_path: Path) -> None:
 
 def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
     target = tmp_path / "a" / "page.html"
-    write_atomic(target, b"old")
-    write_atomic(target, "新".encode())
+    target.parent.mkdir()
+    write_bytes_atomic(target, b"old")
+    write_bytes_atomic(target, "新".encode())
     assert target.read_text(encoding="utf-8") == "新"
     assert [p.name for p in target.parent.iterdir()] == ["page.html"]
     assert target.stat().st_mode & 0o777 == 0o644
+
+
+def _age(*paths: Path) -> dict[Path, tuple[int, int]]:
+    """Set each file's mtime far in the past (a rewrite cannot keep it) and return (inode, mtime_ns)."""
+    for path in paths:
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    return {path: (path.stat().st_ino, path.stat().st_mtime_ns) for path in paths}
+
+
+def test_site_rebuild_leaves_unchanged_pages_untouched(tmp_path: Path) -> None:
+    """A daily rebuild must not rewrite (and fsync) every day page of the history."""
+    older, newer = sample_digest(date=dt.date(2026, 2, 2)), sample_digest()
+    written = build_site([older, newer], tmp_path, base_url=SITE)
+    old_page, new_page = (tmp_path / "site" / "2026-02-02.html", tmp_path / "site" / "2026-02-04.html")
+    assert old_page in written and new_page in written
+    before = _age(*written)
+    again = build_site([older, newer], tmp_path, base_url=SITE)
+    assert again == written  # the site's files are still all reported
+    assert _age.__name__ and {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in written} == before
+    newer.entries[0].paper.title = "A changed title"
+    build_site([older, newer], tmp_path, base_url=SITE)
+    assert (old_page.stat().st_ino, old_page.stat().st_mtime_ns) == before[old_page]
+    assert (new_page.stat().st_ino, new_page.stat().st_mtime_ns) != before[new_page]
+    assert "A changed title" in new_page.read_text(encoding="utf-8")
+    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == sorted(p.name for p in written)  # no temp
+
+
+def test_atomic_writers_skip_identical_bytes_only(tmp_path: Path) -> None:
+    """Same size but other bytes, or another mode, is still replaced; identical bytes are not."""
+    same, other = tmp_path / "same.md", tmp_path / "other.json"
+    write_files_together([(same, ["新 text"]), (other, ["abc"])])
+    before = _age(same, other)
+    write_files_together([(same, ["新 ", "text"]), (other, ["abd"])])
+    assert (same.stat().st_ino, same.stat().st_mtime_ns) == before[same]
+    assert other.read_text(encoding="utf-8") == "abd" and other.stat().st_ino != before[other][0]
+    write_bytes_atomic(same, "新 text".encode())
+    assert (same.stat().st_ino, same.stat().st_mtime_ns) == before[same]
+    same.chmod(0o600)
+    write_bytes_atomic(same, "新 text".encode())
+    assert same.stat().st_mode & 0o777 == 0o644 and same.stat().st_ino != before[same][0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.json", "same.md"]
