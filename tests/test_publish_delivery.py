@@ -15,18 +15,22 @@ from aiosmtpd.smtp import AuthResult
 from fakes.digests import SAMPLE_DATE, empty_digest, sample_digest
 from fakes.publish_servers import free_port, smtp_server, webhook_server
 from paperbrief.deliver import (
+    ChannelProblem,
     ChatChannel,
     DeliveryError,
     EmailChannel,
     EmailConfigError,
     EmailSender,
     Outcome,
+    channels_from_settings,
+    configure_channels,
     deliver_digest,
     mask_url,
 )
 from paperbrief.deliver.chat import chat_message, scrub_url
 from paperbrief.deliver.email import build_email
 from paperbrief.models import DeliveryStatus, Digest, SummaryStatus
+from paperbrief.settings import Settings
 from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url
 
@@ -284,3 +288,37 @@ def test_email_sender_errors_are_delivery_errors() -> None:
     message = build_email(sample_digest(), sender.sender, sender.recipients)
     with pytest.raises(DeliveryError, match="connection refused"):
         sender.send(message)
+
+
+def test_configure_channels_collects_problems_and_channels_from_settings_raises_them(tmp_path: Path) -> None:
+    """One bad channel does not hide the good ones; duplicate notify URLs give one channel."""
+    hook = "json://127.0.0.1:9/secret-token-1234"
+    settings = Settings(home=tmp_path, smtp_host="127.0.0.1", notify_urls=[hook, "bogus://x", hook])
+    channels, problems = configure_channels(settings)
+    assert [c.name for c in channels] == [f"chat:{mask_url(hook)}"]
+    assert [p.channel for p in problems] == ["email", f"chat:{mask_url('bogus://x')}"]
+    assert isinstance(problems[0].error, EmailConfigError) and isinstance(problems[1], ChannelProblem)
+    assert "secret-token-1234" not in " ".join(str(p.error) for p in problems)
+    assert configure_channels(settings, ["chat"])[1][0].channel.startswith("chat:bogus")
+    with pytest.raises(EmailConfigError):
+        channels_from_settings(settings)
+    with pytest.raises(ValueError, match="not a valid Apprise notification URL"):
+        channels_from_settings(settings, ["chat"])
+
+
+def test_load_digest_prefers_a_language_but_falls_back_to_any(store: Store) -> None:
+    """`prefer_language` orders, `language` filters: one query instead of "mine, else any"."""
+    store.save_digest(sample_digest(language="zh"))
+    store.save_digest(sample_digest(language="en"))  # written last: the newest
+    other_day = SAMPLE_DATE - dt.timedelta(days=1)
+    store.save_digest(sample_digest(language="en", date=other_day))
+
+    def language(digest: Digest | None) -> str | None:
+        return digest.language if digest is not None else None
+
+    assert language(store.load_digest(SAMPLE_DATE, prefer_language="zh")) == "zh"
+    assert language(store.load_digest(SAMPLE_DATE, prefer_language="en")) == "en"
+    assert language(store.load_digest(other_day, prefer_language="zh")) == "en"
+    assert language(store.load_digest(SAMPLE_DATE, "zh", prefer_language="en")) == "zh"
+    assert store.load_digest(other_day, "zh", prefer_language="zh") is None
+    assert store.load_digest(SAMPLE_DATE - dt.timedelta(days=9), prefer_language="zh") is None

@@ -51,7 +51,7 @@ def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> No
         fail(f"{arxiv_id} is not in the stored announcement of {date} ({len(papers)} papers)")
     options = options_from_settings(settings)
     selection = select_papers(papers, options, store.reading_items())
-    digest = store.load_digest(date, settings.language) or store.load_digest(date)
+    digest = store.load_digest(date, prefer_language=settings.language)
     if selection.mode is SelectMode.SCORE:
         # The final cut is by LLM score: replay it with the scores the day's run stored.
         replay_score_cut(selection, _stored_summaries(store, settings, selection, digest), options.max_papers)
