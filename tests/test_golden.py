@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from fakes.reference import reference_paper, reference_rows, reference_summary
 from paperbrief.models import (
     Digest,
     DigestEntry,
@@ -44,32 +45,10 @@ EXPECTED_FOOTER = (
 def reference_digest() -> Digest:
     """The 30 sample papers in the reference's order, summarized by the reference's `seed_output`."""
     entries = []
-    for row in json.loads(SAMPLE.read_text(encoding="utf-8")):
-        paper = Paper(
-            arxiv_id=row["id"],
-            version=row["version"],
-            title=row["title"],
-            authors=row["authors"],
-            abstract=row["abstract"],
-            categories=row["categories"],
-            primary_category=row["categories"][0],
-            published=dt.datetime.fromisoformat(row["published"].replace("Z", "+00:00")),
-        )
-        seed = row["seed_output"]
-        summary = Summary(
-            arxiv_id=row["id"],
-            version=row["version"],
-            tldr=seed["tldr"],
-            motivation=seed["motivation"],
-            method=seed["method"],
-            conclusion=seed["conclusion"],
-            keywords=seed["keywords"],
-            score=seed["score"],
-            score_reason=None,
-            backend="legacy",
-            model="legacy",
-            status=SummaryStatus.OK,
-        )
+    for row in reference_rows():
+        # The golden digest is the old report itself: no announce type, the legacy backend.
+        paper = reference_paper(row).model_copy(update={"announce_type": None})
+        summary = reference_summary(row, backend="legacy", model="legacy", prompt_version="none")
         entries.append(DigestEntry(paper=paper, summary=summary))
     return Digest(date=dt.date(2026, 2, 4), entries=entries, generated=GENERATED)
 

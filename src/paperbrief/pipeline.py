@@ -133,14 +133,21 @@ def run_day(
     started = time.perf_counter()
     date_hint = options.date or _today_in_arxiv_tz()
     run_id = store.start_run(date_hint, source=source_name, summarizer=requested_summarizer)
+    # One arXiv source per run: its throttle spaces every request of the run (feed, enrichment,
+    # reading-list ids) one `arxiv_delay_seconds` apart, as arXiv's ToU asks.
+    offline = options.sample or options.day_file is not None
+    source = None if offline else source_from_settings(settings)
     try:
-        outcome = _run(settings, store, options, run_id, notes, timings, language, out_dir, progress, console)
+        outcome = _run(settings, store, options, run_id, notes, timings, language, out_dir, progress, console, source)
     except KeyboardInterrupt:
         store.finish_run(run_id, RunStatus.INTERRUPTED, error="interrupted (Ctrl-C)")
         raise
     except BaseException as exc:  # SystemExit too: a run row never stays "running"
         store.finish_run(run_id, RunStatus.FAILED, error=_one_line(exc))
         raise
+    finally:
+        if source is not None:
+            source.close()
     timings["total"] = round(time.perf_counter() - started, 3)
     outcome.run_id = run_id
     outcome.llm_calls = store.count_llm_calls(run_id)
@@ -156,31 +163,6 @@ def run_day(
 
 
 def _run(
-    settings: Settings,
-    store: Store,
-    options: RunOptions,
-    run_id: int,
-    notes: list[str],
-    timings: dict[str, float],
-    language: str,
-    out_dir: Path,
-    progress: ProgressHook | None,
-    console: Console,
-) -> RunOutcome:
-    # One arXiv source per run: its throttle spaces every request of the run (feed, enrichment,
-    # reading-list ids) one `arxiv_delay_seconds` apart, as arXiv's ToU asks.
-    offline = options.sample or options.day_file is not None
-    source = None if offline else source_from_settings(settings)
-    try:
-        return _run_stages(
-            settings, store, options, run_id, notes, timings, language, out_dir, progress, console, source
-        )
-    finally:
-        if source is not None:
-            source.close()
-
-
-def _run_stages(
     settings: Settings,
     store: Store,
     options: RunOptions,

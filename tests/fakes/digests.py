@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
-from paperbrief.models import AnnounceType, Digest, DigestEntry, DigestStats, Paper, Summary, SummaryStatus
+from fakes.reference import reference_paper, reference_rows, reference_summary
+from paperbrief.models import Digest, DigestEntry, DigestStats
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "reference" / "sample-2026-02-04.json"
 SAMPLE_DATE = dt.date(2026, 2, 4)
@@ -17,38 +17,10 @@ def sample_digest(language: str = "zh", date: dt.date = SAMPLE_DATE) -> Digest:
 
     Renderers put them in report order (cs.LG, cs.CV, cs.AI, cs.CL) and number them 1…30 that way.
     """
-    rows = json.loads(SAMPLE.read_text(encoding="utf-8"))
     entries = []
-    for number, row in enumerate(rows, start=1):
-        paper = Paper(
-            arxiv_id=row["id"],
-            version=row["version"],
-            title=row["title"],
-            authors=row["authors"],
-            abstract=row["abstract"],
-            categories=row["categories"],
-            primary_category=row["categories"][0],
-            published=dt.datetime.fromisoformat(row["published"].replace("Z", "+00:00")),
-            announce_type=AnnounceType.NEW,
-            announced=date,
-        )
-        seed = row["seed_output"]
-        summary = Summary(
-            arxiv_id=row["id"],
-            version=row["version"],
-            tldr=seed["tldr"],
-            motivation=seed["motivation"],
-            method=seed["method"],
-            conclusion=seed["conclusion"],
-            keywords=seed["keywords"],
-            score=seed["score"],
-            score_reason=None,
-            language=language,
-            backend="llm",
-            model="reference-model",
-            prompt_version="v1",
-            status=SummaryStatus.OK,
-        )
+    for number, row in enumerate(reference_rows(), start=1):
+        paper = reference_paper(row, announced=date)
+        summary = reference_summary(row, language=language)
         entries.append(DigestEntry(number=number, paper=paper, summary=summary))
     stats = DigestStats(
         selected=len(entries),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from fakes.llm_server import FakeLLM
+from fakes.reference import reference_paper, reference_rows
 from paperbrief.models import Paper
 from paperbrief.store import Store
 from paperbrief.summarize.llm import LLMSummarizer
@@ -17,18 +17,7 @@ REFERENCE = Path(__file__).parent.parent / "data" / "reference" / "sample-2026-0
 
 def reference_papers(n: int | None = None) -> list[Paper]:
     """The reference day's real papers (title, abstract, categories)."""
-    rows = json.loads(REFERENCE.read_text(encoding="utf-8"))
-    papers = [
-        Paper(
-            arxiv_id=row["id"],
-            version=row.get("version", 1),
-            title=row["title"],
-            abstract=row["abstract"],
-            authors=row.get("authors", []),
-            categories=row.get("categories", []),
-        )
-        for row in rows
-    ]
+    papers = [reference_paper(row) for row in reference_rows()]
     return papers if n is None else papers[:n]
 
 

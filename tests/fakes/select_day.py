@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
-from typing import Any
 
+from fakes.reference import reference_paper, reference_rows
 from paperbrief.models import AnnounceType, Paper
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -16,24 +15,7 @@ DAY = dt.date(2026, 2, 5)
 
 def sample_papers() -> list[Paper]:
     """The 30 papers behind the reference report (its JSON uses `id` for the arXiv id)."""
-    rows: list[dict[str, Any]] = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    papers = []
-    for row in rows:
-        papers.append(
-            Paper(
-                arxiv_id=row["id"],
-                version=row.get("version", 1),
-                title=row["title"],
-                authors=row["authors"],
-                abstract=row["abstract"],
-                categories=row["categories"],
-                primary_category=row["categories"][0],
-                published=dt.datetime.fromisoformat(row["published"].replace("Z", "+00:00")),
-                announce_type=AnnounceType.NEW,
-                announced=DAY,
-            )
-        )
-    return papers
+    return [reference_paper(row, announced=DAY) for row in reference_rows()]
 
 
 def crafted_papers() -> list[Paper]:
