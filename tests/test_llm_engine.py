@@ -24,12 +24,6 @@ def fake() -> Iterator[FakeLLM]:
         yield server
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    db = Store.open(sqlite_url(tmp_path / "pb.db"))
-    yield db
-    db.close()
-
 
 def _ok(summary: Summary) -> bool:
     return summary.status is SummaryStatus.OK and summary.score is not None

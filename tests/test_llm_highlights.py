@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,6 @@ from fakes.llm_server import FakeLLM, Fault, serve_fake_llm
 from fakes.llm_support import make_summarizer, reference_papers
 from paperbrief.models import DigestEntry, Summary, SummaryStatus
 from paperbrief.store import Store
-from paperbrief.store.db import sqlite_url
 from paperbrief.summarize.extractive import ExtractiveSummarizer
 from paperbrief.summarize.llm import HIGHLIGHTS_ARTIFACT_KIND, render_highlights, write_highlights
 from paperbrief.summarize.llm.parse import AnswerError
@@ -23,12 +21,6 @@ def fake() -> Iterator[FakeLLM]:
     with serve_fake_llm() as server:
         yield server
 
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    db = Store.open(sqlite_url(tmp_path / "pb.db"))
-    yield db
-    db.close()
 
 
 def _entries(n: int = 5) -> list[DigestEntry]:

@@ -43,11 +43,11 @@ def _env(fake: FakeArxiv) -> dict[str, str]:
     }
 
 
-def _run(tmp_path: Path, fake: FakeArxiv, *args: str) -> Result:
+def _run(tmp_path: Path, fake: FakeArxiv, *args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(
         main,
         ["--home", str(tmp_path / "home"), "run", "--out", str(tmp_path / "out"), *args],
-        env=_env(fake),
+        env={**_env(fake), **(env or {})},
         catch_exceptions=False,
     )
 
@@ -152,10 +152,8 @@ def test_run_shares_one_throttle_with_the_reading_list_import(tmp_path: Path, fa
     fake.api_extra = synthetic_papers(3, "cs.AI", first=50000)
     reading = tmp_path / "reading.txt"
     reading.write_text("".join(f"{p['id']}\n" for p in fake.api_extra), encoding="utf-8")
-    env = {**_env(fake), "PAPERBRIEF_ARXIV_DELAY_SECONDS": str(delay), "PAPERBRIEF_SELECT_READING_LIST": str(reading)}
-    result = CliRunner().invoke(
-        main, ["--home", str(tmp_path / "home"), "run", "--out", str(tmp_path / "out")], env=env, catch_exceptions=False
-    )
+    env = {"PAPERBRIEF_ARXIV_DELAY_SECONDS": str(delay), "PAPERBRIEF_SELECT_READING_LIST": str(reading)}
+    result = _run(tmp_path, fake, env=env)
     assert result.exit_code == 0, result.output
     log = fake.requests()
     assert any(r.query.get("id_list", "").startswith("2602.5000") for r in log)  # the reading list was fetched
@@ -181,12 +179,7 @@ def _replacement_days(tmp_path: Path, *extra: str) -> tuple[dict[str, int], Stor
     """Day 1: 20 new papers digested. Day 2: 10 new + v2 of two digested ones + v3 of a never-digested one."""
     papers = load_sample()
     with FakeArxiv(papers[:20], feed_date=dt.date(2026, 2, 5)) as first:
-        result = CliRunner().invoke(
-            main,
-            ["--home", str(tmp_path / "home"), "run", "--out", str(tmp_path / "out")],
-            env={**_env(first), **dict(e.split("=", 1) for e in extra)},
-            catch_exceptions=False,
-        )
+        result = _run(tmp_path, first, env=dict(e.split("=", 1) for e in extra))
         assert result.exit_code == 0, result.output
     day1 = json.loads((tmp_path / "out" / "2026-02-05.json").read_text(encoding="utf-8"))
     assert {papers[0]["id"], papers[1]["id"]} <= {e["paper"]["arxiv_id"] for e in day1["entries"]}
@@ -197,12 +190,7 @@ def _replacement_days(tmp_path: Path, *extra: str) -> tuple[dict[str, int], Stor
     [never] = synthetic_papers(1, "cs.AI", first=60000)
     never.update(version=3, announce_type="replace")
     with FakeArxiv([*papers[20:], *replaced, never], feed_date=dt.date(2026, 2, 6)) as second:
-        result = CliRunner().invoke(
-            main,
-            ["--home", str(tmp_path / "home"), "run", "--out", str(tmp_path / "out")],
-            env={**_env(second), **dict(e.split("=", 1) for e in extra)},
-            catch_exceptions=False,
-        )
+        result = _run(tmp_path, second, env=dict(e.split("=", 1) for e in extra))
         assert result.exit_code == 0, result.output
     day2 = json.loads((tmp_path / "out" / "2026-02-06.json").read_text(encoding="utf-8"))
     store = Store(sqlite_url(tmp_path / "home" / "paperbrief.db"))
@@ -238,12 +226,7 @@ def test_a_watched_authors_cross_list_reaches_the_digest_with_cross_lists_off(tm
     cross = dict(papers[0], id="2602.05999", categories=["stat.ML", "cs.LG"], authors=["Ada Lovelace", "Alan Turing"])
     with FakeArxiv([*papers, cross]) as fake:
         plain = _run(tmp_path / "a", fake)
-        watched = CliRunner().invoke(
-            main,
-            ["--home", str(tmp_path / "b" / "home"), "run", "--out", str(tmp_path / "b" / "out")],
-            env={**_env(fake), "PAPERBRIEF_SELECT_AUTHORS": "A. Lovelace"},
-            catch_exceptions=False,
-        )
+        watched = _run(tmp_path / "b", fake, env={"PAPERBRIEF_SELECT_AUTHORS": "A. Lovelace"})
     assert plain.exit_code == 0 and watched.exit_code == 0, plain.output + watched.output
     ids_plain = {
         e["paper"]["arxiv_id"] for e in json.loads((tmp_path / "a" / "out" / "2026-02-05.json").read_text())["entries"]

@@ -32,15 +32,10 @@ from paperbrief.deliver.email import build_email
 from paperbrief.models import DeliveryStatus, Digest, SummaryStatus
 from paperbrief.settings import Settings
 from paperbrief.store import Store
-from paperbrief.store.db import sqlite_url
 
 SITE = "https://example.org/pb"
 SUBJECT_ZH = "arXiv AI 论文日报 | 2026-02-04（30 篇）"
 
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(sqlite_url(tmp_path / "paperbrief.db"))
 
 
 def _sender(port: int, **kwargs: Any) -> EmailSender:

@@ -17,10 +17,6 @@ from paperbrief.store.db import MIGRATIONS, sqlite_url
 DAY = dt.date(2026, 2, 4)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(sqlite_url(tmp_path / "pb.db"))
-
 
 def _summary(arxiv_id: str, status: SummaryStatus = SummaryStatus.OK, score: int | None = 70) -> Summary:
     return Summary(
