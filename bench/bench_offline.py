@@ -80,8 +80,14 @@ def run_child(size: int, workdir: Path) -> dict[str, Any]:
     outcome = run_day(
         settings,
         store,
-        RunOptions(day_file=day_file, out_dir=settings.out_dir, summarizer="extractive", max_papers=size,
-                   select_mode="latest", deliver=False),
+        RunOptions(
+            day_file=day_file,
+            out_dir=settings.out_dir,
+            summarizer="extractive",
+            max_papers=size,
+            select_mode="latest",
+            deliver=False,
+        ),
     )
     elapsed = time.perf_counter() - started
     store.close()

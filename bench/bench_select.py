@@ -171,8 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("baseline: tf-idf cosine", "baseline: naive substring"):
         seconds, mib, order = rows[name]
         overlap = len(set(bm25_order[:30]) & set(order[:30]))
-        print(f"  bm25 vs {name[10:]}: time x{bm25_s / seconds:.2f}, memory x{bm25_mib / mib:.2f}, "
-              f"top-30 overlap {overlap}/30")
+        print(
+            f"  bm25 vs {name[10:]}: time x{bm25_s / seconds:.2f}, memory x{bm25_mib / mib:.2f}, "
+            f"top-30 overlap {overlap}/30"
+        )
     return 0
 
 

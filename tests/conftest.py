@@ -20,7 +20,6 @@ def data_dir() -> Path:
     return DATA
 
 
-
 @pytest.fixture(autouse=True)
 def _hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The caller's PAPERBRIEF_*/OPENAI_* variables (a real key, a real SMTP host) never reach a test."""

@@ -18,8 +18,14 @@ FIELDS = ("tldr", "motivation", "method", "conclusion")
 def _papers() -> list[Paper]:
     rows = json.loads(SAMPLE.read_text(encoding="utf-8"))
     return [
-        Paper(arxiv_id=r["id"], version=r["version"], title=r["title"], abstract=r["abstract"],
-              authors=r["authors"], categories=r["categories"])
+        Paper(
+            arxiv_id=r["id"],
+            version=r["version"],
+            title=r["title"],
+            abstract=r["abstract"],
+            authors=r["authors"],
+            categories=r["categories"],
+        )
         for r in rows
     ]
 

@@ -207,8 +207,14 @@ def test_missing_score_is_never_zero() -> None:
 
 def test_failed_and_absent_fields_say_so() -> None:
     failed = _summary(
-        tldr=None, motivation=None, method=None, conclusion=None, keywords=[], score=None,
-        status=SummaryStatus.FAILED, error="provider returned invalid JSON\ntraceback line",
+        tldr=None,
+        motivation=None,
+        method=None,
+        conclusion=None,
+        keywords=[],
+        score=None,
+        status=SummaryStatus.FAILED,
+        error="provider returned invalid JSON\ntraceback line",
     )
     extractive = _summary(motivation=None, score=None, status=SummaryStatus.EXTRACTIVE, backend="extractive")
     skipped = _summary(tldr=None, score=None, status=SummaryStatus.SKIPPED_BUDGET)
@@ -235,13 +241,26 @@ def test_english_labels() -> None:
         _digest(DigestEntry(paper=paper, summary=_summary(score=None, status=SummaryStatus.EXTRACTIVE)), language="en")
     )
     assert text.startswith("# Daily arXiv AI digest | 2026-02-04\n")
-    for label in ("## 📑 Contents", "- [cs.LG](#cslg) (1 paper)", "### 📄 Abstract", "### 🤖 AI summary",
-                  "**TL;DR**: ", "**Motivation**: ", "**Method**: ", "**Conclusion**: ", "**Keywords**: ",
-                  "**Score**: — (not scored)", "**Authors**: A One, B Two, C Three et al. (5 authors)  ",
-                  "**Published**: 2026-02-03", "**About this digest**"):
+    for label in (
+        "## 📑 Contents",
+        "- [cs.LG](#cslg) (1 paper)",
+        "### 📄 Abstract",
+        "### 🤖 AI summary",
+        "**TL;DR**: ",
+        "**Motivation**: ",
+        "**Method**: ",
+        "**Conclusion**: ",
+        "**Keywords**: ",
+        "**Score**: — (not scored)",
+        "**Authors**: A One, B Two, C Three et al. (5 authors)  ",
+        "**Published**: 2026-02-03",
+        "**About this digest**",
+    ):
         assert label in text, label
-    assert not re.search(r"[\u4e00-\u9fff]", text.replace("一句话。", "").replace("动机。", "").replace("方法。", "")
-                         .replace("结论。", ""))
+    assert not re.search(
+        r"[\u4e00-\u9fff]",
+        text.replace("一句话。", "").replace("动机。", "").replace("方法。", "").replace("结论。", ""),
+    )
 
 
 def test_github_slug_rule_with_duplicates() -> None:
@@ -251,7 +270,11 @@ def test_github_slug_rule_with_duplicates() -> None:
     assert github_slug("snake_case and-dash") == "snake_case-and-dash"
     seen: dict[str, int] = {}
     assert [github_slug(t, seen) for t in ("Intro", "Intro", "intro", "Intro-1", "Intro")] == [
-        "intro", "intro-1", "intro-2", "intro-1-1", "intro-3",
+        "intro",
+        "intro-1",
+        "intro-2",
+        "intro-1-1",
+        "intro-3",
     ]
 
 
@@ -287,8 +310,9 @@ def test_optional_parts_appear_only_when_present() -> None:
         paper=_paper(),
         summary=_summary(),
         reason=SelectionReason(rank_score=0.8312, matched_terms=["diffusion"], matched_authors=["Ann A"]),
-        enrichment=Enrichment(code_urls=["https://github.com/x/y", "javascript:alert(1)"], venue="ICLR 2026",
-                              pages=12, figures=5),
+        enrichment=Enrichment(
+            code_urls=["https://github.com/x/y", "javascript:alert(1)"], venue="ICLR 2026", pages=12, figures=5
+        ),
     )
     plain = render_markdown(_digest(DigestEntry(paper=_paper(), summary=_summary())))
     for absent in ("今日看点", "入选理由", "附加信息", "⚠️"):
@@ -298,8 +322,9 @@ def test_optional_parts_appear_only_when_present() -> None:
             entry,
             highlights="- 今天扩散模型很多 *热*\n- second",
             warnings=["cs.CV: API returned fewer papers than announced"],
-            stats=DigestStats(announced={"cs.LG": 120}, fetched={"cs.LG": 118}, tokens_in=1500, tokens_out=300,
-                              cost=0.0123),
+            stats=DigestStats(
+                announced={"cs.LG": 120}, fetched={"cs.LG": 118}, tokens_in=1500, tokens_out=300, cost=0.0123
+            ),
             generated=dt.datetime(2026, 2, 5, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))),
         )
     )

@@ -52,7 +52,9 @@ def test_entries_in_report_order_with_markdown_numbers() -> None:
     assert data["schema_version"] == SCHEMA_VERSION
     # cs.LG has two papers so it comes first, as in the Markdown report.
     assert [(e["number"], e["paper"]["arxiv_id"]) for e in data["entries"]] == [
-        (1, "2602.00002"), (2, "2602.00001"), (3, "2602.00003"),
+        (1, "2602.00002"),
+        (2, "2602.00001"),
+        (3, "2602.00003"),
     ]
     scores = [e["summary"]["score"] for e in data["entries"]]
     assert scores == [None, 0, 10]  # a failed score is null, a real zero stays 0
@@ -68,8 +70,12 @@ def test_round_trip() -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("not json", "not JSON"), ("[]", "not a digest"), ('{"schema_version": 99}', "unsupported schema_version"),
-     ('{"schema_version": 1, "date": "nope"}', "invalid digest")],
+    [
+        ("not json", "not JSON"),
+        ("[]", "not a digest"),
+        ('{"schema_version": 99}', "unsupported schema_version"),
+        ('{"schema_version": 1, "date": "nope"}', "invalid digest"),
+    ],
 )
 def test_bad_documents(text: str, message: str) -> None:
     with pytest.raises(DigestJSONError, match=message):

@@ -24,7 +24,6 @@ def fake() -> Iterator[FakeLLM]:
         yield server
 
 
-
 def _ok(summary: Summary) -> bool:
     return summary.status is SummaryStatus.OK and summary.score is not None
 

@@ -22,7 +22,6 @@ def fake() -> Iterator[FakeLLM]:
         yield server
 
 
-
 def _entries(n: int = 5) -> list[DigestEntry]:
     entries = []
     for number, paper in enumerate(reference_papers(n), start=1):

@@ -37,7 +37,6 @@ SITE = "https://example.org/pb"
 SUBJECT_ZH = "arXiv AI 论文日报 | 2026-02-04（30 篇）"
 
 
-
 def _sender(port: int, **kwargs: Any) -> EmailSender:
     return EmailSender(
         "127.0.0.1",
@@ -97,7 +96,7 @@ def test_email_is_received_with_utf8_subject_both_parts_and_links(store: Store) 
     assert text.startswith(SUBJECT_ZH)
     assert "<script" not in html.lower()
     assert 'style="' in html and "<table" in html
-    assert html.count("<tr><td style=\"padding:14px 24px;border-top") == 30
+    assert html.count('<tr><td style="padding:14px 24px;border-top') == 30
 
 
 def test_second_delivery_sends_nothing_and_resend_sends_again(store: Store) -> None:

@@ -159,7 +159,7 @@ def test_profile_import_of_a_file_without_entries_fails(
     assert result.output == f"Error: no entries found in {path}\n"
 
 
-SCORE_CONFIG = CONFIG.replace("max_papers = 5", "max_papers = 4") + "mode = \"score\"\nmax_llm_papers = 6\n"
+SCORE_CONFIG = CONFIG.replace("max_papers = 5", "max_papers = 4") + 'mode = "score"\nmax_llm_papers = 6\n'
 # The six papers score mode sends (5 best by profile rank + the watched author's), with their LLM scores.
 SCORES = {"2602.04868": 57, "2602.04905": 63, "2602.04904": 80, "2602.04809": 91, "2602.04821": None, "2602.04903": 40}
 

@@ -28,16 +28,34 @@ def _recorded(arxiv_id: str) -> Paper:
     ("arxiv_id", "expected"),
     [
         ("1605.08386", Enrichment(pages=20, figures=3)),
-        ("2108.07910", Enrichment(
-            pages=8, figures=8, tables=4,
-            venue="2021 IEEE International Conference on Artificial Intelligence Testing (AITest)")),
-        ("2311.09714", Enrichment(pages=58, figures=7, tables=9,
-                                  venue="Software Testing, Verification and Reliability, 35(2):e1914, 2025")),
+        (
+            "2108.07910",
+            Enrichment(
+                pages=8,
+                figures=8,
+                tables=4,
+                venue="2021 IEEE International Conference on Artificial Intelligence Testing (AITest)",
+            ),
+        ),
+        (
+            "2311.09714",
+            Enrichment(
+                pages=58, figures=7, tables=9, venue="Software Testing, Verification and Reliability, 35(2):e1914, 2025"
+            ),
+        ),
         ("1706.00679", Enrichment(figures=6, code_urls=["https://github.com/ydecastro/super-resolution-testing"])),
-        ("2604.03438", Enrichment(
-            venue="19th IEEE International Conference on Software Testing, Verification and Validation (ICST 2026)")),
-        ("2012.06822", Enrichment(
-            venue="IEEE International Conference on Software Testing, Verification and Validation (ICST) 2021")),
+        (
+            "2604.03438",
+            Enrichment(
+                venue="19th IEEE International Conference on Software Testing, Verification and Validation (ICST 2026)"
+            ),
+        ),
+        (
+            "2012.06822",
+            Enrichment(
+                venue="IEEE International Conference on Software Testing, Verification and Validation (ICST) 2021"
+            ),
+        ),
         ("1306.4664", Enrichment(pages=14, venue="Algorithmica")),
         ("2007.10224", Enrichment()),  # "Submitted to …" is not an acceptance
         ("2102.08864", Enrichment()),  # "Currently under review at …" neither
@@ -52,8 +70,10 @@ def test_enrichment_of_recorded_papers(arxiv_id: str, expected: Enrichment) -> N
     [
         ("Accepted at ICLR 2026", "ICLR 2026"),
         ("NeurIPS 2025 camera-ready", "NeurIPS 2025"),
-        ("12 pages, 5 figures. To appear in Transactions on Machine Learning Research", "Transactions on Machine "
-         "Learning Research"),
+        (
+            "12 pages, 5 figures. To appear in Transactions on Machine Learning Research",
+            "Transactions on Machine Learning Research",
+        ),
         ("Accepted to CVPR 2026 (Highlight). Project page: https://x.github.io/p", "CVPR 2026 (Highlight)"),
         ("Submitted to ICML 2026", None),
         ("Under review at NeurIPS 2025", None),

@@ -86,8 +86,12 @@ def test_invalid_terms_fail_at_load_time_with_the_term_named(raw: str) -> None:
 
 
 def test_fields_are_selectable() -> None:
-    paper = _paper(title="Robust planning", abstract="We use diffusion.", authors=["Ada Diffusion"],
-                   comment="Code at github; diffusion appendix")
+    paper = _paper(
+        title="Robust planning",
+        abstract="We use diffusion.",
+        authors=["Ada Diffusion"],
+        comment="Code at github; diffusion appendix",
+    )
     term = [compile_term("diffusion")]
     assert matching_terms(paper, term, [Field.TITLE]) == []
     assert matching_terms(paper, term, [Field.TITLE, Field.ABSTRACT]) == [("diffusion", Field.ABSTRACT)]

@@ -77,10 +77,21 @@ def test_ties_are_broken_by_arxiv_id_newest_first_whatever_the_input_order() -> 
 def test_score_mode_sends_max_llm_papers_ranked_then_finalize_keeps_the_best_by_llm_score() -> None:
     selection = select_papers(fixture_day(), _options(mode="score", max_llm_papers=6, max_papers=3))
     assert _ids(selection.entries) == [
-        "2602.04868", "2602.04905", "2602.04904", "2602.04809", "2602.04821", "2602.04903"
+        "2602.04868",
+        "2602.04905",
+        "2602.04904",
+        "2602.04809",
+        "2602.04821",
+        "2602.04903",
     ]
-    llm = {"2602.04868": 70, "2602.04905": None, "2602.04904": 88, "2602.04809": 70, "2602.04821": 91,
-           "2602.04903": None}
+    llm = {
+        "2602.04868": 70,
+        "2602.04905": None,
+        "2602.04904": 88,
+        "2602.04809": 70,
+        "2602.04821": 91,
+        "2602.04903": None,
+    }
     for entry in selection.entries:
         entry.summary = Summary(arxiv_id=entry.paper.arxiv_id, score=llm[entry.paper.arxiv_id])
     final = finalize_by_score(selection.entries, max_papers=3)
@@ -138,13 +149,21 @@ def test_profile_with_no_match_today_carries_a_note(language: str, note: str) ->
 
 def test_reading_list_profile_ranks_related_papers_first() -> None:
     items = [
-        {"item_id": "arxiv:2501.00001", "source": "arxiv", "arxiv_id": "2501.00001",
-         "title": "Sparse attention for fast video diffusion transformers",
-         "text": "We accelerate autoregressive video diffusion models with sparse attention kernels, reducing "
-                 "latency of long video generation."},
-        {"item_id": "bibtex:prot", "source": "bibtex", "arxiv_id": None,
-         "title": "Protein structure generation with multiscale autoregressive models",
-         "text": "We model protein backbone structure with autoregressive generation across scales."},
+        {
+            "item_id": "arxiv:2501.00001",
+            "source": "arxiv",
+            "arxiv_id": "2501.00001",
+            "title": "Sparse attention for fast video diffusion transformers",
+            "text": "We accelerate autoregressive video diffusion models with sparse attention kernels, reducing "
+            "latency of long video generation.",
+        },
+        {
+            "item_id": "bibtex:prot",
+            "source": "bibtex",
+            "arxiv_id": None,
+            "title": "Protein structure generation with multiscale autoregressive models",
+            "text": "We model protein backbone structure with autoregressive generation across scales.",
+        },
     ]
     selection = select_papers(sample_papers(), _options(topics={}, max_papers=3), items)
     assert selection.mode is SelectMode.INTEREST

@@ -55,15 +55,15 @@ BIBTEX = r"""% exported from Zotero
 """
 
 ZOTERO_CSV = (
-    "\ufeff\"Key\",\"Item Type\",\"Publication Year\",\"Author\",\"Title\",\"DOI\",\"Url\","
-    "\"Abstract Note\",\"Extra\"\n"
-    "\"AB12CD34\",\"preprint\",\"2026\",\"Weng, Zhaotian\",\"Group-Evolving Agents\",\"\","
-    "\"http://arxiv.org/abs/2602.04837v1\",\"Open-ended self-improving agents.\",\"arXiv: 2602.04837\"\n"
-    "\"ZZ\",\"journalArticle\",\"2020\",\"A, B\",\"Too few fields\"\n"
-    "\"EF56GH78\",\"journalArticle\",\"2024\",\"Roe, R\",\"\",\"\",\"\",\"No title here\",\"\"\n"
-    "\"IJ90KL12\",\"conferencePaper\",\"2025\",\"Doe, J\",\"Multi-line abstract, with \"\"quotes\"\"\",\"10.1/x\",\"\","
-    "\"Line one\nline two\",\"\"\n"
-    "\"MN34\",\"journalArticle\",\"2025\",\"Last, L\",\"Unterminated,\"\"\",\"\",\"\",\"oops\n"
+    '\ufeff"Key","Item Type","Publication Year","Author","Title","DOI","Url",'
+    '"Abstract Note","Extra"\n'
+    '"AB12CD34","preprint","2026","Weng, Zhaotian","Group-Evolving Agents","",'
+    '"http://arxiv.org/abs/2602.04837v1","Open-ended self-improving agents.","arXiv: 2602.04837"\n'
+    '"ZZ","journalArticle","2020","A, B","Too few fields"\n'
+    '"EF56GH78","journalArticle","2024","Roe, R","","","","No title here",""\n'
+    '"IJ90KL12","conferencePaper","2025","Doe, J","Multi-line abstract, with ""quotes""","10.1/x","",'
+    '"Line one\nline two",""\n'
+    '"MN34","journalArticle","2025","Last, L","Unterminated,""","","","oops\n'
 )
 
 RIS = """TY  - JOUR

@@ -142,9 +142,7 @@ def test_category_filter_shows_only_that_category(page: Page, base_url: str) -> 
     page.select_option("#cat", "cs.CV")
     ids = _visible_ids(page)
     assert len(ids) == 7
-    assert set(page.eval_on_selector_all("article.card:not([hidden])", "cs => cs.map(c => c.dataset.cat)")) == {
-        "cs.CV"
-    }
+    assert set(page.eval_on_selector_all("article.card:not([hidden])", "cs => cs.map(c => c.dataset.cat)")) == {"cs.CV"}
     assert page.locator("#count").inner_text() == "显示 7 / 30 篇"
     page.select_option("#cat", "cs.LG")
     assert len(_visible_ids(page)) == 17
@@ -237,9 +235,7 @@ def test_category_anchor_selects_the_category_and_scrolls_to_it(page: Page, base
     page.wait_for_load_state("load")
     ids = _visible_ids(page)
     assert len(ids) == 17
-    assert set(page.eval_on_selector_all("article.card:not([hidden])", "cs => cs.map(c => c.dataset.cat)")) == {
-        "cs.LG"
-    }
+    assert set(page.eval_on_selector_all("article.card:not([hidden])", "cs => cs.map(c => c.dataset.cat)")) == {"cs.LG"}
     assert page.locator("#cat").input_value() == "cs.LG"
     assert page.locator("#count").inner_text() == "显示 17 / 30 篇"
     assert _visible_heads(page) == ["cslg"]

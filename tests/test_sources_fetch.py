@@ -219,8 +219,9 @@ def test_cli_weekend_date_is_no_announcement(fake: FakeArxiv, tmp_path: Path) ->
 
 def test_cli_backfill_oai(fake: FakeArxiv, tmp_path: Path) -> None:
     """`paperbrief backfill --from --to` harvests both OAI pages and stores the papers."""
-    result = _invoke(["backfill", "--from", "2005-01-01", "--to", "2012-12-31", "--categories", "cs.AI"],
-                     _env(fake, tmp_path))
+    result = _invoke(
+        ["backfill", "--from", "2005-01-01", "--to", "2012-12-31", "--categories", "cs.AI"], _env(fake, tmp_path)
+    )
     assert result.exit_code == 0, result.output
     assert "page 2: 8 papers (16 so far)" in result.stderr
     store = Store(sqlite_url(tmp_path / "home" / "paperbrief.db"))
@@ -289,8 +290,12 @@ def test_connection_refused_is_a_network_error() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
-    with ArxivSource(f"{base}/atom", f"{base}/api/query", f"{base}/oai", delay_seconds=0, retries=1,
-                     backoff_seconds=0.01) as source, pytest.raises(ArxivNetworkError) as info:
+    with (
+        ArxivSource(
+            f"{base}/atom", f"{base}/api/query", f"{base}/oai", delay_seconds=0, retries=1, backoff_seconds=0.01
+        ) as source,
+        pytest.raises(ArxivNetworkError) as info,
+    ):
         source.fetch_announcement(CATS)
     assert "connection failed" in str(info.value)
     assert "\n" not in str(info.value)
@@ -602,8 +607,9 @@ def test_windows_tile_without_gaps_or_overlaps() -> None:
     covered = 0
     while day < dt.date(2026, 12, 31):
         day += dt.timedelta(days=1)
-        if day.weekday() >= 5 or day in {dt.date(2026, m, d) for m, d in ((1, 19), (6, 19), (7, 3), (9, 7),
-                                                                        (11, 26), (12, 25), (12, 29), (12, 31))}:
+        if day.weekday() >= 5 or day in {
+            dt.date(2026, m, d) for m, d in ((1, 19), (6, 19), (7, 3), (9, 7), (11, 26), (12, 25), (12, 29), (12, 31))
+        }:
             with pytest.raises(ValueError):
                 submission_window(day)
             continue
@@ -760,9 +766,7 @@ def test_quirk_empty_api_window_on_an_announcement_day_is_partial(tmp_path: Path
     assert result.stderr.strip().splitlines()[-1].startswith("Error: the day may be incomplete: ")
 
 
-@pytest.mark.parametrize(
-    "bad", ["astroph", "foo.BAR", "cs.A I", "CS.AI", "cs."]
-)
+@pytest.mark.parametrize("bad", ["astroph", "foo.BAR", "cs.A I", "CS.AI", "cs."])
 def test_unknown_category_is_refused_on_every_path(fake: FakeArxiv, bad: str) -> None:
     """Categories are checked (`archive` or `archive.XX`, a known archive) before any feed, API or OAI request."""
     with _source(fake) as source:
@@ -883,8 +887,9 @@ def test_quirk_bad_oai_datestamp_is_a_typed_parse_error(fake: FakeArxiv, tmp_pat
     assert "bad datestamp '28/11/2026'" in info.value.message
     assert info.value.url == "https://oaipmh.arxiv.org/oai?verb=ListRecords"
     fake.script("/oai", *[Fault(200, body=bad)] * 3)
-    result = _invoke(["backfill", "--from", "2026-01-01", "--to", "2026-01-02", "--categories", "cs.AI"],
-                     _env(fake, tmp_path))
+    result = _invoke(
+        ["backfill", "--from", "2026-01-01", "--to", "2026-01-02", "--categories", "cs.AI"], _env(fake, tmp_path)
+    )
     assert result.exit_code == 1, result.output
     line = result.stderr.strip().splitlines()[-1]
     assert line.startswith("Error: OAI-PMH record ") and "bad datestamp" in line and fake.oai_url in line
@@ -908,8 +913,11 @@ def test_http_layer_types_any_parser_exception(fake: FakeArxiv) -> None:
 def _big_day(fake: FakeArxiv) -> None:
     # 1500 cs.AI-primary papers + 700 cs.LG-primary ones, 100 of which are cross-listed to cs.AI:
     # the combined cs.AI+cs.LG feed (2200 papers) hits rss.arxiv.org's limit, each single feed does not.
-    fake.papers = synthetic_papers(1500, "cs.AI") + synthetic_papers(100, "cs.LG", ["cs.AI"], first=20000) + \
-        synthetic_papers(600, "cs.LG", first=30000)
+    fake.papers = (
+        synthetic_papers(1500, "cs.AI")
+        + synthetic_papers(100, "cs.LG", ["cs.AI"], first=20000)
+        + synthetic_papers(600, "cs.LG", first=30000)
+    )
 
 
 def test_quirk_feed_limit_2000_refetches_per_category(fake: FakeArxiv) -> None:

@@ -91,9 +91,7 @@ def test_rss_item_fields() -> None:
     assert paper.abstract.endswith("while still providing user privacy protection.")
     assert "Announce Type" not in paper.abstract
     assert paper.doi == "10.1016/j.segan.2024.101477"
-    assert paper.journal_ref == (
-        "Sustainable Energy, Grids and Networks, Volume 39, 2024, 101477, ISSN 2352-4677"
-    )
+    assert paper.journal_ref == ("Sustainable Energy, Grids and Networks, Volume 39, 2024, 101477, ISSN 2352-4677")
     assert paper.announce_type is AnnounceType.NEW
     assert paper.published is None and paper.updated is None and paper.comment is None
 
@@ -338,9 +336,7 @@ def test_api_legacy_2016_layout() -> None:
     page = parse_api((FIXTURES / "api" / "legacy-2016" / "id_list_1111.2011v2.xml").read_bytes())
     (paper,) = page.papers
     assert (paper.arxiv_id, paper.version) == ("1111.2011", 2)
-    assert paper.title == (
-        "Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity Limit"
-    )
+    assert paper.title == ("Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity Limit")
     assert paper.abstract.startswith("Theoretical description of anisotropic systems, such as layered superconductors")
     assert "\n" not in paper.abstract
     assert paper.authors == ["James M. Murray", "Adrian Del Maestro", "Zlatko Tesanovic"]

@@ -17,7 +17,6 @@ from paperbrief.store.db import MIGRATIONS, sqlite_url
 DAY = dt.date(2026, 2, 4)
 
 
-
 def _summary(arxiv_id: str, status: SummaryStatus = SummaryStatus.OK, score: int | None = 70) -> Summary:
     return Summary(
         arxiv_id=arxiv_id,

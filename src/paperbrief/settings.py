@@ -120,8 +120,15 @@ class Settings(BaseSettings):
     # -- chat
     notify_urls: StrList = Field(default_factory=list)
 
-    @field_validator("arxiv_categories", "select_include", "select_exclude", "select_fields", "select_authors",
-                     "email_to", mode="before")
+    @field_validator(
+        "arxiv_categories",
+        "select_include",
+        "select_exclude",
+        "select_fields",
+        "select_authors",
+        "email_to",
+        mode="before",
+    )
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -29,8 +29,26 @@ OAI_DIR = DATA / "fixtures" / "oai"
 FEED_DATE = dt.date(2026, 2, 5)
 
 KNOWN_ARCHIVES = {
-    "astro-ph", "cond-mat", "cs", "econ", "eess", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math",
-    "math-ph", "nlin", "nucl-ex", "nucl-th", "physics", "q-bio", "q-fin", "quant-ph", "stat",
+    "astro-ph",
+    "cond-mat",
+    "cs",
+    "econ",
+    "eess",
+    "gr-qc",
+    "hep-ex",
+    "hep-lat",
+    "hep-ph",
+    "hep-th",
+    "math",
+    "math-ph",
+    "nlin",
+    "nucl-ex",
+    "nucl-th",
+    "physics",
+    "q-bio",
+    "q-fin",
+    "quant-ph",
+    "stat",
 }
 KNOWN_CS = {"AI", "CL", "CV", "LG", "CY", "GR", "RO", "IR", "NE", "SE", "CR", "DS", "HC", "MA"}
 _ID_RE = re.compile(r"^(?:[a-z-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?$")
@@ -284,7 +302,7 @@ class FakeArxiv:
                 f"<id>oai:arXiv.org:{paper['id']}v{paper['version']}</id>"
                 f"<title>{escape(paper['title'])}</title>"
                 f"<updated>{build}</updated>"
-                f"<link href=\"https://arxiv.org/abs/{paper['id']}\" rel=\"alternate\" type=\"text/html\"/>"
+                f'<link href="https://arxiv.org/abs/{paper["id"]}" rel="alternate" type="text/html"/>'
                 f"<summary>arXiv:{paper['id']}v{paper['version']} Announce Type: {kind} \n"
                 f"Abstract: {escape(paper['abstract'])}</summary>"
                 f"{cats}<published>{published}</published>"
@@ -297,7 +315,7 @@ class FakeArxiv:
             'xmlns="http://www.w3.org/2005/Atom" xml:lang="en-us">'
             f"<id>http://rss.arxiv.org/atom/{escape(spec)}</id>"
             f"<title>{escape(spec)} updates on arXiv.org</title>{feed_updated}"
-            f"<link href=\"http://rss.arxiv.org/atom/{escape(spec)}\" rel=\"self\" type=\"application/atom+xml\"/>"
+            f'<link href="http://rss.arxiv.org/atom/{escape(spec)}" rel="self" type="application/atom+xml"/>'
             f"<subtitle>{escape(spec)} updates on the arXiv.org e-print archive.</subtitle>"
             + "".join(entries)
             + "</feed>"
@@ -313,7 +331,7 @@ class FakeArxiv:
                 f"<title>{escape(paper['title'])}</title><link>https://arxiv.org/abs/{paper['id']}</link>"
                 f"<description>arXiv:{paper['id']}v{paper['version']} Announce Type: {kind} \n"
                 f"Abstract: {escape(paper['abstract'])}</description>"
-                f"<guid isPermaLink=\"false\">oai:arXiv.org:{paper['id']}v{paper['version']}</guid>{cats}"
+                f'<guid isPermaLink="false">oai:arXiv.org:{paper["id"]}v{paper["version"]}</guid>{cats}'
                 f"<pubDate>{pub}</pubDate><arxiv:announce_type>{kind}</arxiv:announce_type>"
                 f"<dc:creator>{escape(', '.join(paper['authors']))}</dc:creator></item>"
             )
@@ -384,8 +402,9 @@ class FakeArxiv:
         entries = []
         for p in papers:
             authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in p["authors"])
-            cats = "".join(f'<category term={quoteattr(c)} scheme="http://arxiv.org/schemas/atom"/>'
-                           for c in p["categories"])
+            cats = "".join(
+                f'<category term={quoteattr(c)} scheme="http://arxiv.org/schemas/atom"/>' for c in p["categories"]
+            )
             # Authors first, primary before the categories: not the real order, on purpose.
             entries.append(
                 f"<entry>{authors}<arxiv:primary_category term={quoteattr(p['categories'][0])}/>"
@@ -393,7 +412,7 @@ class FakeArxiv:
                 f"<title>{escape(p['title'])}</title>"
                 f"<summary>{escape(_wrap(p['abstract']))}</summary>{cats}"
                 f"<published>{p['published']}</published><updated>{p['published']}</updated>"
-                f"<link href=\"https://arxiv.org/abs/{p['id']}v{p['version']}\" rel=\"alternate\" "
+                f'<link href="https://arxiv.org/abs/{p["id"]}v{p["version"]}" rel="alternate" '
                 'type="text/html"/></entry>'
             )
         return (

@@ -166,7 +166,7 @@ def _tokens(text: str) -> int:
     return max(1, (len(text) - cjk) // 4 + int(cjk / 1.5))
 
 
-def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
+def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a fake server's dispatch over every fault it can inject; one branch per fault reads best
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # headers and body are separate writes: avoid the 40 ms delayed-ACK stall
@@ -265,7 +265,7 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 reply["usage"] = usage
             self._send(200, reply)
 
-        def _content(self, body: dict[str, Any], blocks: list[tuple[str, str, str]], fault: Fault) -> str:
+        def _content(self, body: dict[str, Any], blocks: list[tuple[str, str, str]], fault: Fault) -> str:  # noqa: C901 — a fake server's dispatch over every fault it can inject; one branch per fault reads best
             system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
             zh = "简体中文" in system
             if '"themes"' in system:

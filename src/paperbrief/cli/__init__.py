@@ -70,8 +70,6 @@ def main(ctx: click.Context, config: Path | None, home: Path | None) -> None:
     ctx.obj = AppContext(config=config, home=home)
 
 
-
-
 def entry() -> None:
     """Console-script entry point: Ctrl-C anywhere (even while starting up) exits 130 without a traceback."""
     try:

@@ -36,8 +36,13 @@ _EXAMPLES: dict[str, Any] = {
 
 
 @click.command("init")
-@click.option("--path", type=click.Path(dir_okay=False, path_type=Path), default=Path(CONFIG_FILENAME),
-              show_default=True, help="Where to write the settings file.")
+@click.option(
+    "--path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(CONFIG_FILENAME),
+    show_default=True,
+    help="Where to write the settings file.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init_command(path: Path, force: bool) -> None:
     """Write a commented paperbrief.toml with every setting and its default."""

@@ -136,9 +136,7 @@ def fetch_command(
     help="oai: OAI-PMH ListRecords (restartable); api: one submittedDate window per announcement day.",
 )
 @pass_app
-def backfill_command(
-    app: AppContext, from_text: str, to_text: str, categories: str | None, source_name: str
-) -> None:
+def backfill_command(app: AppContext, from_text: str, to_text: str, categories: str | None, source_name: str) -> None:
     """Store every paper of a date range (restartable: rerun to resume after a failure)."""
     start = parse_date(from_text)
     end = parse_date(to_text)

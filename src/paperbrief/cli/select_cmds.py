@@ -31,7 +31,7 @@ def options_from_settings(settings: Settings, max_papers: int | None = None, mod
 @click.argument("paper_id", metavar="ID")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Announcement day (default: the latest stored).")
 @pass_app
-def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> None:
+def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> None:  # noqa: C901 — issue 10 splits this function; the exemption goes with it
     """Show why paper ID was or was not selected on a stored day, with the current settings."""
     settings, _ = app.settings()
     try:

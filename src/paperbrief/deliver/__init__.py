@@ -48,9 +48,7 @@ __all__ = [
 ]
 
 
-def deliver_digest(
-    digest: Digest, store: Store, channels: Sequence[Channel], resend: bool = False
-) -> DeliveryReport:
+def deliver_digest(digest: Digest, store: Store, channels: Sequence[Channel], resend: bool = False) -> DeliveryReport:
     """Send a digest over every channel not yet sent for its date, logging each outcome in the store."""
     report = DeliveryReport(date=digest.date)
     for channel in channels:
@@ -77,9 +75,7 @@ def deliver_digest(
     return report
 
 
-def channels_from_settings(
-    settings: Settings, kinds: Iterable[ChannelKind | str] | None = None
-) -> list[Channel]:
+def channels_from_settings(settings: Settings, kinds: Iterable[ChannelKind | str] | None = None) -> list[Channel]:
     """The channels the settings configure (e-mail when an SMTP host is set, one per notify URL).
 
     Raises `EmailConfigError` or `ValueError` (with a secret-free message) for a half-configured channel.

@@ -344,7 +344,8 @@ def _footer(digest: Digest, labels: dict[str, str]) -> list[str]:
             if s is None or s.status == SummaryStatus.SKIPPED_BUDGET:
                 continue
             writer = labels["footer_writer"].format(
-                backend=escape_markdown(s.backend), model=escape_markdown(s.model),
+                backend=escape_markdown(s.backend),
+                model=escape_markdown(s.model),
                 prompt=escape_markdown(s.prompt_version),
             )
             if writer not in writers:

@@ -114,9 +114,7 @@ def _index_rows(digests: Sequence[Digest]) -> list[dict[str, Any]]:
     return rows
 
 
-def build_site(
-    digests: Sequence[Digest], out_dir: Path, base_url: str | None = None, feed_days: int = 7
-) -> list[Path]:
+def build_site(digests: Sequence[Digest], out_dir: Path, base_url: str | None = None, feed_days: int = 7) -> list[Path]:
     """Write `out_dir/site/` (index, one page per day, Atom feed) and return its files.
 
     Each file is written atomically (`files.write_bytes_atomic`); a page whose bytes did not change
@@ -151,9 +149,7 @@ def build_site(
             path = site_dir / site_text.day_page_name(digest.date)
             write_bytes_atomic(path, html.encode("utf-8"))
             written.append(path)
-        index_html = env.get_template("site/index.html").render(
-            **common, labels=labels, rows=_index_rows(days)
-        )
+        index_html = env.get_template("site/index.html").render(**common, labels=labels, rows=_index_rows(days))
         index_path = site_dir / "index.html"
         write_bytes_atomic(index_path, index_html.encode("utf-8"))
         written.append(index_path)

@@ -150,8 +150,23 @@ def category_verdict(paper: Paper, categories: Sequence[str]) -> CategoryVerdict
 # --- author watch list ----------------------------------------------------------------------
 
 # Letters that NFKD does not decompose into base letter + accent.
-_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae",
-                       "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th"})
+_FOLD = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ı": "i",
+        "þ": "th",
+    }
+)
 
 
 def fold_name(name: str) -> str:

@@ -169,7 +169,7 @@ def _similarity(options: SelectOptions, notes: list[str]) -> Similarity:
     return Bm25Similarity()
 
 
-def select_papers(
+def select_papers(  # noqa: C901 — issue 10 splits this function; the exemption goes with it
     papers: Sequence[Paper],
     options: SelectOptions,
     reading_items: Sequence[dict[str, Any]] = (),
@@ -291,8 +291,7 @@ def replay_score_cut(
     are and a note says the cut cannot be replayed. Returns the kept entries.
     """
     sent = [
-        e.model_copy(update={"summary": summaries.get((e.paper.arxiv_id, e.paper.version))})
-        for e in selection.entries
+        e.model_copy(update={"summary": summaries.get((e.paper.arxiv_id, e.paper.version))}) for e in selection.entries
     ]
     if not any(e.summary is not None and e.summary.score is not None for e in sent):
         selection.notes.append("score mode: no stored LLM score for this day, so the cut by LLM score is not replayed")

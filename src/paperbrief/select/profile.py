@@ -191,8 +191,13 @@ def _item(
         item_id = f"{source}:{key}"
     else:
         item_id = f"{source}:title:{hashlib.sha1(_squash(title).lower().encode()).hexdigest()[:16]}"
-    return {"item_id": item_id, "source": source, "title": _squash(title), "text": _squash(abstract),
-            "arxiv_id": arxiv_id}
+    return {
+        "item_id": item_id,
+        "source": source,
+        "title": _squash(title),
+        "text": _squash(abstract),
+        "arxiv_id": arxiv_id,
+    }
 
 
 def _squash(text: str | None) -> str:
@@ -200,6 +205,7 @@ def _squash(text: str | None) -> str:
 
 
 # --- BibTeX -------------------------------------------------------------------------------
+
 
 def _parse_bibtex(text: str, parsed: ParsedReadingList) -> None:
     from bibtexparser import model as bibmodel
@@ -232,8 +238,9 @@ def _parse_bibtex(text: str, parsed: ParsedReadingList) -> None:
                 arxiv_id = split_arxiv_id(eprint)[0]
             except ValueError:
                 arxiv_id = None
-        arxiv_id = arxiv_id or _arxiv_id_in(fields.get("url"), fields.get("doi"), fields.get("journal"),
-                                            fields.get("note"), fields.get("howpublished"))
+        arxiv_id = arxiv_id or _arxiv_id_in(
+            fields.get("url"), fields.get("doi"), fields.get("journal"), fields.get("note"), fields.get("howpublished")
+        )
         abstract = fields.get("abstract", "").replace("{", "").replace("}", "")
         item = _item("bibtex", entry.key, title, abstract, arxiv_id, fields.get("doi"))
         _add(parsed, item, where)
@@ -255,7 +262,8 @@ def _add(parsed: ParsedReadingList, item: dict[str, Any], where: str) -> None:
 
 # --- Zotero CSV ------------------------------------------------------------------------------
 
-def _parse_csv(text: str, parsed: ParsedReadingList) -> None:
+
+def _parse_csv(text: str, parsed: ParsedReadingList) -> None:  # noqa: C901 — issue 10 splits this function; the exemption goes with it
     name = parsed.path.name
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -282,8 +290,9 @@ def _parse_csv(text: str, parsed: ParsedReadingList) -> None:
         except StopIteration:
             break
         except csv.Error as exc:
-            parsed.skipped.append(SkippedEntry(
-                f"{name}:{start}", f"unreadable CSV ({exc}); nothing after line {start} could be read"))
+            parsed.skipped.append(
+                SkippedEntry(f"{name}:{start}", f"unreadable CSV ({exc}); nothing after line {start} could be read")
+            )
             break
         where = f"{name}:{start}"
         start = reader.line_num + 1
@@ -296,10 +305,21 @@ def _parse_csv(text: str, parsed: ParsedReadingList) -> None:
         if not title.strip():
             parsed.skipped.append(SkippedEntry(where, "row has no title"))
             continue
-        arxiv_id = _arxiv_id_in(cell(row, "url"), cell(row, "doi"), cell(row, "extra"), cell(row, "archive id"),
-                                cell(row, "publication title"))
-        item = _item("zotero", cell(row, "key"), title, cell(row, "abstract note", "abstract"), arxiv_id,
-                     cell(row, "doi") or None)
+        arxiv_id = _arxiv_id_in(
+            cell(row, "url"),
+            cell(row, "doi"),
+            cell(row, "extra"),
+            cell(row, "archive id"),
+            cell(row, "publication title"),
+        )
+        item = _item(
+            "zotero",
+            cell(row, "key"),
+            title,
+            cell(row, "abstract note", "abstract"),
+            arxiv_id,
+            cell(row, "doi") or None,
+        )
         _add(parsed, item, where)
 
 
@@ -356,14 +376,21 @@ def _add_ris_record(parsed: ParsedReadingList, record: dict[str, list[str]], whe
     if not title:
         parsed.skipped.append(SkippedEntry(where, "record has no title (TI/T1)"))
         return
-    texts = [*record.get("UR", []), *record.get("DO", []), *record.get("M3", []), *record.get("N1", []),
-             *record.get("JO", []), *record.get("T2", [])]
+    texts = [
+        *record.get("UR", []),
+        *record.get("DO", []),
+        *record.get("M3", []),
+        *record.get("N1", []),
+        *record.get("JO", []),
+        *record.get("T2", []),
+    ]
     arxiv_id = _arxiv_id_in(*texts)
     item = _item("ris", first("ID"), title, first("AB", "N2"), arxiv_id, first("DO") or None)
     _add(parsed, item, where)
 
 
 # --- plain arXiv ids -------------------------------------------------------------------------
+
 
 def _parse_ids(text: str, parsed: ParsedReadingList) -> None:
     name = parsed.path.name
@@ -384,6 +411,7 @@ def _parse_ids(text: str, parsed: ParsedReadingList) -> None:
 
 
 # --- import ----------------------------------------------------------------------------------
+
 
 def import_reading_list(
     path: Path,
@@ -446,8 +474,9 @@ def import_reading_list(
 
 def profile_entries(topics: Mapping[str, float], reading_items: Sequence[Mapping[str, Any]]) -> list[ProfileEntry]:
     """The ranking queries: each weighted topic, then each reading-list item (title + text)."""
-    entries = [ProfileEntry(label=t, text=t, weight=float(w), is_topic=True)
-               for t, w in topics.items() if t.strip() and w > 0]
+    entries = [
+        ProfileEntry(label=t, text=t, weight=float(w), is_topic=True) for t, w in topics.items() if t.strip() and w > 0
+    ]
     for row in reading_items:
         title = str(row.get("title") or "")
         text = str(row.get("text") or "")

@@ -214,8 +214,11 @@ def rank_candidates(
         if topics:
             column = topic_m[:, col]
             score += float(np.dot(weights, column))
-            hits += [(float(column[i] * weights[i]), topics[i].label) for i in range(len(topics))
-                     if column[i] >= sim.topic_match]
+            hits += [
+                (float(column[i] * weights[i]), topics[i].label)
+                for i in range(len(topics))
+                if column[i] >= sim.topic_match
+            ]
         if readings:
             column = read_m[:, col]
             best = np.argsort(-column, kind="stable")[: len(_READING_WEIGHTS)]

@@ -49,13 +49,46 @@ FEED_LIMIT = 2000  # rss.arxiv.org: "Limit 2000 results" (arxiv-feed `.limit(200
 _CATEGORY_RE = re.compile(r"^[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]+)?$")
 # arXiv's archives (https://arxiv.org/category_taxonomy); a category is `archive` or `archive.XX`.
 KNOWN_ARCHIVES = frozenset(
-    {"astro-ph", "cond-mat", "cs", "econ", "eess", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math",
-     "math-ph", "nlin", "nucl-ex", "nucl-th", "physics", "q-bio", "q-fin", "quant-ph", "stat"}
+    {
+        "astro-ph",
+        "cond-mat",
+        "cs",
+        "econ",
+        "eess",
+        "gr-qc",
+        "hep-ex",
+        "hep-lat",
+        "hep-ph",
+        "hep-th",
+        "math",
+        "math-ph",
+        "nlin",
+        "nucl-ex",
+        "nucl-th",
+        "physics",
+        "q-bio",
+        "q-fin",
+        "quant-ph",
+        "stat",
+    }
 )
 # OAI-PMH set groups for archives whose group differs from their own name (help/oa: `physics:hep-th`).
 _PHYSICS_ARCHIVES = frozenset(
-    {"astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph", "nlin", "nucl-ex",
-     "nucl-th", "physics", "quant-ph"}
+    {
+        "astro-ph",
+        "cond-mat",
+        "gr-qc",
+        "hep-ex",
+        "hep-lat",
+        "hep-ph",
+        "hep-th",
+        "math-ph",
+        "nlin",
+        "nucl-ex",
+        "nucl-th",
+        "physics",
+        "quant-ph",
+    }
 )
 
 
@@ -271,8 +304,7 @@ class ArxivSource:
         partial = None
         if truncated:
             partial = (
-                f"the feed of {', '.join(truncated)} holds {FEED_LIMIT} items, arXiv's limit: "
-                "the day may be cut short"
+                f"the feed of {', '.join(truncated)} holds {FEED_LIMIT} items, arXiv's limit: the day may be cut short"
             )
         return list(merged.values()), partial
 
