@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING
 
 from paperbrief.settings import Settings
 
+THROTTLE_FILE = "arxiv-throttle.lock"
+"""The lock file in the paperbrief home that spaces arXiv requests across processes (docs/sources.md)."""
+
 if TYPE_CHECKING:
     from paperbrief.select import SelectOptions
     from paperbrief.sources.arxiv import ArxivSource, Throttle
@@ -34,6 +37,8 @@ def source_from_settings(settings: Settings, throttle: Throttle | None = None) -
         retries=settings.arxiv_retries,
         contact=settings.arxiv_contact,
         throttle=throttle,
+        # One spacing for every paperbrief process on this machine (arXiv's ToU counts them all).
+        throttle_path=settings.home / THROTTLE_FILE,
     )
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -186,6 +187,7 @@ class ArxivSource:
         contact: str = "",
         throttle: Throttle | None = None,
         *,
+        throttle_path: Path | None = None,
         page_size: int = 100,
         batch_size: int = API_MAX_IDS,
         backoff_seconds: float | None = None,
@@ -209,7 +211,9 @@ class ArxivSource:
         self.metadata_prefix = metadata_prefix
         # Today's date in arXiv's time zone (a feed is dated by the ET calendar); injectable for tests.
         self._today = today or (lambda: dt.datetime.now(ARXIV_TZ).date())
-        self.throttle = throttle if throttle is not None else Throttle(delay_seconds)
+        # `throttle_path` (a lock file, e.g. `<home>/arxiv-throttle.lock`) spaces requests across every
+        # process on the machine; None keeps the spacing within this process only.
+        self.throttle = throttle if throttle is not None else Throttle(delay_seconds, lock_path=throttle_path)
         self._http = HttpClient(
             throttle=self.throttle,
             user_agent=user_agent(contact),
