@@ -20,6 +20,7 @@ from paperbrief.cli import main
 from paperbrief.models import AnnounceType
 from paperbrief.sources.arxiv import (
     ArxivAPIError,
+    ArxivCalendar,
     ArxivCategoryError,
     ArxivEmptyPageError,
     ArxivFeedError,
@@ -30,13 +31,10 @@ from paperbrief.sources.arxiv import (
     ArxivParseError,
     ArxivSource,
     Throttle,
-    oai_set,
-    short_url,
-    submission_window,
-    submitted_date_query,
 )
-from paperbrief.sources.arxiv._http import HttpClient
-from paperbrief.sources.arxiv._parse import parse_api, parse_oai
+from paperbrief.sources.arxiv.errors import short_url
+from paperbrief.sources.arxiv.parse import parse_oai
+from paperbrief.sources.arxiv.source import oai_set
 from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url
 
@@ -595,7 +593,7 @@ ET_WINDOWS = [
 @pytest.mark.parametrize(("date", "start", "end"), ET_WINDOWS)
 def test_backfill_window_for_each_weekday_and_dst(date: dt.date, start: str, end: str) -> None:
     """Submission windows from https://info.arxiv.org/help/availability.html, in UTC across DST changes."""
-    got_start, got_end = submission_window(date)
+    got_start, got_end = ArxivCalendar().submission_window(date)
     assert got_start == dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC)
     assert got_end == dt.datetime.fromisoformat(end).replace(tzinfo=dt.UTC)
 
@@ -603,7 +601,7 @@ def test_backfill_window_for_each_weekday_and_dst(date: dt.date, start: str, end
 def test_windows_tile_without_gaps_or_overlaps() -> None:
     """Consecutive announcement days' windows meet exactly, through holidays and DST (all of 2026)."""
     day = dt.date(2026, 1, 2)
-    previous_end = submission_window(day)[1]
+    previous_end = ArxivCalendar().submission_window(day)[1]
     covered = 0
     while day < dt.date(2026, 12, 31):
         day += dt.timedelta(days=1)
@@ -611,9 +609,9 @@ def test_windows_tile_without_gaps_or_overlaps() -> None:
             dt.date(2026, m, d) for m, d in ((1, 19), (6, 19), (7, 3), (9, 7), (11, 26), (12, 25), (12, 29), (12, 31))
         }:
             with pytest.raises(ValueError):
-                submission_window(day)
+                ArxivCalendar().submission_window(day)
             continue
-        start, end = submission_window(day)
+        start, end = ArxivCalendar().submission_window(day)
         assert start == previous_end
         previous_end = end
         covered += 1
@@ -622,7 +620,7 @@ def test_windows_tile_without_gaps_or_overlaps() -> None:
 
 def test_submitted_date_query_is_inclusive_to_the_minute() -> None:
     """API ranges are GMT minutes, both ends inclusive: stop one minute before the cut-off."""
-    assert submitted_date_query(dt.date(2026, 3, 10)) == "submittedDate:[202603061900 TO 202603091759]"
+    assert ArxivCalendar().submitted_date_query(dt.date(2026, 3, 10)) == "submittedDate:[202603061900 TO 202603091759]"
 
 
 def test_oai_set_names() -> None:
@@ -807,13 +805,10 @@ def test_backoff_grows_exponentially_under_a_persistent_retry_after(fake: FakeAr
         now[0] += seconds
 
     throttle = Throttle(0.0, clock=lambda: now[0], sleep=lambda s: None)
-    client = HttpClient(
-        throttle=throttle, user_agent="test", retries=4, backoff_seconds=0.5, sleep=sleep, random_unit=lambda: 0.5
-    )
     fake.script("/api", *[Fault(429, headers={"Retry-After": "1"})] * 5)
-    with pytest.raises(ArxivHTTPError) as info:
-        client.get(fake.api_url, {"id_list": "2602.04837"}, parse_api)
-    client.close()
+    options = {"throttle": throttle, "retries": 4, "backoff_seconds": 0.5, "sleep": sleep, "random_unit": lambda: 0.5}
+    with _source(fake, **options) as source, pytest.raises(ArxivHTTPError) as info:
+        source.fetch_ids(["2602.04837"])
     assert info.value.status == 429
     # 0.5·2^(n-1) + 0.25 jitter: 0.75, 1.25, 2.25, 4.25; never below Retry-After's 1 s
     assert waits == [1.0, 1.25, 2.25, 4.25]
@@ -825,17 +820,10 @@ def test_quirk_fractional_retry_after_is_honoured(fake: FakeArxiv) -> None:
     https://github.com/openai/openai-python/blob/main/src/openai/_base_client.py) is honoured, not ignored."""
     waits: list[float] = []
     throttle = Throttle(0.0, clock=lambda: 0.0, sleep=lambda s: None)
-    client = HttpClient(
-        throttle=throttle,
-        user_agent="test",
-        retries=1,
-        backoff_seconds=0.5,
-        sleep=waits.append,
-        random_unit=lambda: 0.5,
-    )
     fake.script("/api", Fault(429, headers={"Retry-After": "7.5"}))
-    papers = client.get(fake.api_url, {"id_list": "2602.04837"}, parse_api)
-    client.close()
+    options = {"throttle": throttle, "retries": 1, "backoff_seconds": 0.5, "sleep": waits.append}
+    with _source(fake, random_unit=lambda: 0.5, **options) as source:
+        papers = source.fetch_ids(["2602.04837"])
     assert papers
     assert waits == [7.5]  # not the 0.75 s backoff alone
 
@@ -897,16 +885,16 @@ def test_quirk_bad_oai_datestamp_is_a_typed_parse_error(fake: FakeArxiv, tmp_pat
 
 
 def test_http_layer_types_any_parser_exception(fake: FakeArxiv) -> None:
-    """A parser raising something that is not an ArxivError (a bug, a surprise value) → ArxivParseError with the URL."""
+    """A value the parser does not expect (a year-1 date east of UTC overflows) → ArxivParseError with the URL.
 
-    def broken(body: bytes, url: str) -> None:
-        raise KeyError("primary_category")
-
-    client = HttpClient(throttle=Throttle(0.0), user_agent="test", retries=1, backoff_seconds=0.01)
-    with pytest.raises(ArxivParseError) as info:
-        client.get(fake.api_url, {"id_list": "2602.04837"}, broken)
-    client.close()
-    assert info.value.message.startswith("unreadable response (KeyError: 'primary_category')")
+    `0001-01-01T00:00:00+01:00` is valid ISO 8601 but before datetime.min in UTC: OverflowError, not ValueError.
+    """
+    body = (FIXTURES / "api" / "legacy-2016" / "id_list_1111.2011v2.xml").read_bytes()
+    bad = re.sub(rb"<published>[^<]*</published>", b"<published>0001-01-01T00:00:00+01:00</published>", body)
+    fake.script("/api", *[Fault(200, body=bad)] * 2)
+    with _source(fake, retries=1) as source, pytest.raises(ArxivParseError) as info:
+        source.fetch_ids(["2602.04837"])
+    assert info.value.message.startswith("unreadable response (OverflowError: ")
     assert fake.api_url in info.value.url
 
 

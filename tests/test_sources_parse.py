@@ -11,7 +11,7 @@ import pytest
 
 from paperbrief.models import AnnounceType, Paper
 from paperbrief.sources.arxiv import ArxivAPIError, ArxivFeedError, ArxivOAIError, ArxivParseError
-from paperbrief.sources.arxiv._parse import parse_announcement, parse_api, parse_oai, split_authors
+from paperbrief.sources.arxiv.parse import parse_announcement, parse_api, parse_oai, split_authors
 
 FIXTURES = Path(__file__).parent / "data" / "fixtures"
 UTC = dt.UTC

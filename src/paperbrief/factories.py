@@ -26,7 +26,8 @@ def source_from_settings(settings: Settings, throttle: Throttle | None = None) -
     Build one per command and share it: its throttle is what keeps every request of the run one
     every `delay_seconds` (https://info.arxiv.org/help/api/tou.html).
     """
-    from paperbrief.sources.arxiv import ArxivSource
+    from paperbrief.sources.arxiv import ArxivCalendar, ArxivSource
+    from paperbrief.sources.arxiv.schedule import USER_HOLIDAYS_FILE
 
     return ArxivSource(
         rss_url=settings.arxiv_rss_url,
@@ -39,6 +40,8 @@ def source_from_settings(settings: Settings, throttle: Throttle | None = None) -
         throttle=throttle,
         # One spacing for every paperbrief process on this machine (arXiv's ToU counts them all).
         throttle_path=settings.home / THROTTLE_FILE,
+        # The bundled holidays plus the user's `<home>/arxiv-holidays.toml` (HolidayFileError if unreadable).
+        calendar=ArxivCalendar.load(settings.home / USER_HOLIDAYS_FILE),
     )
 
 

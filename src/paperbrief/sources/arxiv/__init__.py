@@ -1,10 +1,12 @@
 """arXiv sources: the day's announcement feed, API enrichment and windows, OAI-PMH backfill.
 
-See docs/sources.md and https://info.arxiv.org/help/api/tou.html for the politeness rules.
+The public names are the source (`ArxivSource`, its `Throttle`), what it returns (`Announcement`),
+its errors, the announcement calendar and the fetch functions the CLI calls. Parsers for saved
+responses are in `paperbrief.sources.arxiv.parse`. See docs/sources.md and
+https://info.arxiv.org/help/api/tou.html for the politeness rules.
 """
 
-from paperbrief.models import category_counts
-from paperbrief.sources.arxiv._throttle import Slot, Throttle
+from paperbrief.sources.arxiv._throttle import Throttle
 from paperbrief.sources.arxiv.errors import (
     ArxivAPIError,
     ArxivCategoryError,
@@ -17,32 +19,23 @@ from paperbrief.sources.arxiv.errors import (
     ArxivNotAnnouncedError,
     ArxivOAIError,
     ArxivParseError,
-    short_url,
 )
 from paperbrief.sources.arxiv.schedule import (
-    HOLIDAYS,
+    EARLIEST_DATE,
+    ArxivCalendar,
+    DateCheck,
+    HolidayFileError,
     NoAnnouncementReason,
-    is_announcement_day,
-    no_announcement_reason,
-    submission_window,
-    submitted_date_query,
+    classify_date,
+    date_problem,
 )
-from paperbrief.sources.arxiv.source import (
-    FEED_LIMIT,
-    KNOWN_ARCHIVES,
-    Announcement,
-    ArxivSource,
-    check_categories,
-    oai_set,
-    user_agent,
-)
+from paperbrief.sources.arxiv.source import Announcement, ArxivSource
 
 __all__ = [
-    "FEED_LIMIT",
-    "HOLIDAYS",
-    "KNOWN_ARCHIVES",
+    "EARLIEST_DATE",
     "Announcement",
     "ArxivAPIError",
+    "ArxivCalendar",
     "ArxivCategoryError",
     "ArxivEmptyPageError",
     "ArxivError",
@@ -54,16 +47,10 @@ __all__ = [
     "ArxivOAIError",
     "ArxivParseError",
     "ArxivSource",
+    "DateCheck",
+    "HolidayFileError",
     "NoAnnouncementReason",
-    "Slot",
     "Throttle",
-    "category_counts",
-    "check_categories",
-    "is_announcement_day",
-    "no_announcement_reason",
-    "oai_set",
-    "short_url",
-    "submission_window",
-    "submitted_date_query",
-    "user_agent",
+    "classify_date",
+    "date_problem",
 ]

@@ -8,6 +8,8 @@ use https://info.arxiv.org/help/api/tou.html (one request every 3 s, one connect
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import random
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +21,6 @@ import httpx
 from paperbrief import __version__
 from paperbrief.models import AnnounceType, Paper, category_counts, in_category, split_arxiv_id
 from paperbrief.sources.arxiv._http import HttpClient
-from paperbrief.sources.arxiv._parse import ApiPage, FeedPage, OaiPage, parse_announcement, parse_api, parse_oai
 from paperbrief.sources.arxiv._throttle import Throttle
 from paperbrief.sources.arxiv.errors import (
     ArxivCategoryError,
@@ -29,17 +30,14 @@ from paperbrief.sources.arxiv.errors import (
     ArxivNotAnnouncedError,
     ArxivOAIError,
 )
-from paperbrief.sources.arxiv.schedule import (
-    ARXIV_TZ,
-    NoAnnouncementReason,
-    is_announcement_day,
-    no_announcement_reason,
-    submission_window,
-    submitted_date_query,
-)
+from paperbrief.sources.arxiv.parse import ApiPage, FeedPage, OaiPage, parse_announcement, parse_api, parse_oai
+from paperbrief.sources.arxiv.schedule import ARXIV_TZ, ArxivCalendar, NoAnnouncementReason
+from paperbrief.text import one_line
 
 if TYPE_CHECKING:
     from paperbrief.store import Store
+
+_log = logging.getLogger("paperbrief.sources.arxiv")
 
 API_MAX_PAGE = 2000  # user manual §3.1.1.2: "slices of at most 2000"
 API_MAX_WINDOW = 30000  # "limited to 30000 in slices of at most 2000"
@@ -106,11 +104,21 @@ class Announcement:
     reason: str | None = None
     source: str = "rss"
     partial: str | None = None  # why the day may be incomplete although no listed id is missing
+    # Set when the feed listed every paper but the API enrichment failed after its retries: `papers`
+    # then carry the feed's data only (no comment, primary = the feed's first category), `missing`
+    # stays empty, and `partial` says so too, so a caller that knows only `partial` still warns.
+    enrichment_error: str | None = None
+    notes: list[str] = field(default_factory=list)  # repairs made while reading (e.g. a NUL byte removed)
 
     @property
     def complete(self) -> bool:
         """True when every announced paper was fetched (nothing missing) and nothing suggests a short day."""
         return not self.missing and self.announced == self.fetched and self.partial is None
+
+    @property
+    def enriched(self) -> bool:
+        """False when the papers carry the feed's data only because the API enrichment failed."""
+        return self.enrichment_error is None
 
 
 def user_agent(contact: str = "") -> str:
@@ -196,6 +204,9 @@ class ArxivSource:
         metadata_prefix: str = "arXivRaw",
         transport: httpx.BaseTransport | None = None,
         today: Callable[[], dt.date] | None = None,
+        calendar: ArxivCalendar | None = None,
+        sleep: Callable[[float], None] | None = None,
+        random_unit: Callable[[], float] = random.random,
     ) -> None:
         if not 1 <= page_size <= API_MAX_PAGE:
             raise ValueError(f"page_size must be 1..{API_MAX_PAGE}")
@@ -209,6 +220,8 @@ class ArxivSource:
         self.page_size = page_size
         self.batch_size = batch_size
         self.metadata_prefix = metadata_prefix
+        # Weekends and holidays (the bundled list unless the caller adds the user's, see factories.py).
+        self.calendar = calendar if calendar is not None else ArxivCalendar()
         # Today's date in arXiv's time zone (a feed is dated by the ET calendar); injectable for tests.
         self._today = today or (lambda: dt.datetime.now(ARXIV_TZ).date())
         # `throttle_path` (a lock file, e.g. `<home>/arxiv-throttle.lock`) spaces requests across every
@@ -224,6 +237,8 @@ class ArxivSource:
             backoff_max_seconds=backoff_max_seconds,
             max_retry_after_seconds=max_retry_after_seconds,
             transport=transport,
+            sleep=sleep,  # the waits between retries (injectable, like the jitter's random source)
+            random_unit=random_unit,
         )
 
     def close(self) -> None:
@@ -249,7 +264,7 @@ class ArxivSource:
     def fetch_announcement(self, categories: Sequence[str], date: dt.date | None = None) -> Announcement:
         """The announcement dated `date` (None = the feed's): feed + enrichment, or an API window for past days."""
         cats = check_categories(categories)
-        if date is not None and (reason := no_announcement_reason(date)) is not None:
+        if date is not None and (reason := self.calendar.no_announcement_reason(date)) is not None:
             return self._nothing(date, cats, reason, source="calendar")
         if date is not None:
             self._refuse_future(date)
@@ -259,10 +274,10 @@ class ArxivSource:
         if date is None or feed_date == date:
             if not feed.papers:
                 day = feed_date or date
-                why = (no_announcement_reason(day) if day else None) or NoAnnouncementReason.EMPTY_FEED
+                why = (self.calendar.no_announcement_reason(day) if day else None) or NoAnnouncementReason.EMPTY_FEED
                 return self._nothing(day, cats, why, source="rss")
-            items, partial = self._complete_feed(feed, cats)
-            return self._enrich(feed.date, items, cats, partial)
+            items, partial, notes = self._complete_feed(feed, cats)
+            return self._enrich(feed.date, items, cats, partial, notes)
         if feed_date is not None and date > feed_date:
             raise ArxivNotAnnouncedError(
                 f"{date.isoformat()} is not announced yet (the feed is dated {feed_date.isoformat()})",
@@ -277,13 +292,15 @@ class ArxivSource:
                 f"{date.isoformat()} is in the future (today is {today.isoformat()} in America/New_York)"
             )
 
-    def _complete_feed(self, feed: FeedPage, cats: Sequence[str]) -> tuple[list[Paper], str | None]:
+    def _complete_feed(self, feed: FeedPage, cats: Sequence[str]) -> tuple[list[Paper], str | None, list[str]]:
         """The feed's items, one per id; a feed at rss.arxiv.org's 2000-item limit is re-read per category."""
         items = _unique(feed.papers)
+        notes = list(feed.notes)
         if len(feed.papers) < FEED_LIMIT:
-            return items, None
+            return items, None, notes
         if len(cats) == 1:
-            return items, f"the {cats[0]} feed holds {len(feed.papers)} items, arXiv's limit: the day may be cut short"
+            why = f"the {cats[0]} feed holds {len(feed.papers)} items, arXiv's limit: the day may be cut short"
+            return items, why, notes
         # "Limit 2000 results": the combined feed may be cut (replacements go first, then crosses).
         # Each category's own feed has its own limit; merged by id, types recomputed for the whole set.
         truncated = []
@@ -293,9 +310,10 @@ class ArxivSource:
         }
         for category in cats:
             part = self.fetch_feed([category])
+            notes.extend(part.notes)
             if part.papers and part.date != feed.date:
                 # The feeds were rebuilt between our requests (midnight ET): never mix two days.
-                return items, f"the {category} feed moved to {part.date} while the day was read; rerun"
+                return items, f"the {category} feed moved to {part.date} while the day was read; rerun", notes
             if len(part.papers) >= FEED_LIMIT:
                 truncated.append(category)
             for paper in part.papers:
@@ -310,18 +328,30 @@ class ArxivSource:
             partial = (
                 f"the feed of {', '.join(truncated)} holds {FEED_LIMIT} items, arXiv's limit: the day may be cut short"
             )
-        return list(merged.values()), partial
+        return list(merged.values()), partial, notes
 
     def _nothing(
         self, date: dt.date | None, cats: Sequence[str], reason: NoAnnouncementReason, *, source: str
     ) -> Announcement:
         zeros = dict.fromkeys(cats, 0)
-        return Announcement(date, [], dict(zeros), dict(zeros), [], True, str(reason), source)
+        return Announcement(
+            date=date,
+            announced=dict(zeros),
+            fetched=dict(zeros),
+            no_announcement=True,
+            reason=str(reason),
+            source=source,
+        )
 
     def _enrich(
-        self, date: dt.date | None, items: list[Paper], cats: Sequence[str], partial: str | None = None
+        self, date: dt.date | None, items: list[Paper], cats: Sequence[str], partial: str | None, notes: list[str]
     ) -> Announcement:
-        found, missing = self._lookup([p.versioned_id for p in items])
+        try:
+            found, missing, lookup_notes = self._lookup([p.versioned_id for p in items])
+        except ArxivError as exc:
+            # The feed listed every paper; only the API failed (after its retries). The day is still
+            # worth a digest from the feed's data, with a warning: return it, marked, not nothing.
+            return self._feed_only(date, items, cats, partial, notes, exc)
         papers: list[Paper] = []
         enriched: list[Paper] = []
         for item in items:
@@ -342,6 +372,34 @@ class ArxivSource:
             reason=None,
             source="rss",
             partial=partial,
+            notes=notes + lookup_notes,
+        )
+
+    def _feed_only(
+        self,
+        date: dt.date | None,
+        items: list[Paper],
+        cats: Sequence[str],
+        partial: str | None,
+        notes: list[str],
+        error: ArxivError,
+    ) -> Announcement:
+        reason = f"the arXiv API failed after retries ({one_line(error)})"
+        counts = category_counts(items, cats)
+        return Announcement(
+            date=date,
+            papers=items,
+            announced=counts,
+            fetched=dict(counts),
+            missing=[],
+            no_announcement=False,
+            reason=None,
+            source="rss",
+            partial="; ".join(
+                [*([partial] if partial else []), f"{reason}: the papers carry the feed's data only (no comments)"]
+            ),
+            enrichment_error=reason,
+            notes=notes,
         )
 
     # --- ids: API id_list batches -----------------------------------------------------------
@@ -351,7 +409,9 @@ class ArxivSource:
         wanted = [i.strip() for i in ids if i.strip()]
         for raw in wanted:
             split_arxiv_id(raw)  # ValueError with the bad id, before any request
-        found, missing = self._lookup(wanted)
+        found, missing, notes = self._lookup(wanted)
+        for note in notes:
+            _log.warning("%s", note)
         papers = []
         for raw in dict.fromkeys(wanted):
             bare, _ = split_arxiv_id(raw)
@@ -361,10 +421,11 @@ class ArxivSource:
             raise ArxivMissingError(missing, papers, self.api_url)
         return papers
 
-    def _lookup(self, ids: Sequence[str]) -> tuple[dict[str, Paper], list[str]]:
+    def _lookup(self, ids: Sequence[str]) -> tuple[dict[str, Paper], list[str], list[str]]:
         found: dict[str, Paper] = {}
         pending = list(dict.fromkeys(ids))
         missing: list[str] = []
+        notes: list[str] = []
         # Two passes: ids missing from the first answer are asked once more (the API's answers are
         # sometimes short, aRxiv#67); what is still absent is reported, never dropped.
         for _ in range(2):
@@ -372,6 +433,7 @@ class ArxivSource:
             for start in range(0, len(pending), self.batch_size):
                 batch = pending[start : start + self.batch_size]
                 page = self._id_batch(batch)
+                notes.extend(page.notes)
                 got = {p.arxiv_id: p for p in page.papers}
                 for raw in batch:
                     bare, version = split_arxiv_id(raw)
@@ -383,7 +445,7 @@ class ArxivSource:
             if not missing:
                 break
             pending = missing
-        return found, missing
+        return found, missing, notes
 
     def _id_batch(self, batch: Sequence[str]) -> ApiPage:
         # An empty answer is not retried here: unknown ids legitimately return 200 with zero
@@ -396,13 +458,14 @@ class ArxivSource:
     def fetch_window(self, categories: Sequence[str], date: dt.date) -> Announcement:
         """Approximate a past announcement from the API's `submittedDate` window (see schedule.py)."""
         cats = check_categories(categories)
-        if (reason := no_announcement_reason(date)) is not None:
+        if (reason := self.calendar.no_announcement_reason(date)) is not None:
             return self._nothing(date, cats, reason, source="calendar")
         self._refuse_future(date)
-        start, end = submission_window(date)
-        query = "(" + " OR ".join(f"cat:{c}" for c in cats) + ") AND " + submitted_date_query(date)
+        start, end = self.calendar.submission_window(date)
+        query = "(" + " OR ".join(f"cat:{c}" for c in cats) + ") AND " + self.calendar.submitted_date_query(date)
         papers = []
-        for paper in self.search(query):
+        found, notes = self._search(query)
+        for paper in found:
             # sortBy/date filters have been flaky (arxiv.py #184): re-check the window client-side.
             if paper.published is not None and not start <= paper.published < end:
                 continue
@@ -418,16 +481,32 @@ class ArxivSource:
                 f"the API returned no papers for the {date.isoformat()} submission window of "
                 f"{', '.join(cats)} although it is an announcement day"
             )
-        return Announcement(date, papers, counts, dict(counts), [], False, None, "api", partial)
+        return Announcement(
+            date=date,
+            papers=papers,
+            announced=counts,
+            fetched=dict(counts),
+            source="api",
+            partial=partial,
+            notes=notes,
+        )
 
     def search(self, query: str) -> list[Paper]:
-        """All results of a `search_query`, paged by `page_size`, deduplicated by id.
+        """All results of a `search_query`, paged by `page_size`, deduplicated by id (see `_search`)."""
+        papers, notes = self._search(query)
+        for note in notes:
+            _log.warning("%s", note)
+        return papers
+
+    def _search(self, query: str) -> tuple[list[Paper], list[str]]:
+        """All results of a `search_query` and the parser's notes.
 
         totalResults is unreliable both ways (arxiv-api group; autobib #183): after a full page the
         next one is always asked for, and paging stops only on a short or empty page. An empty page
         while totalResults (this page's or an earlier one's) promises more is retried, then an error.
         """
         seen: dict[str, Paper] = {}
+        notes: list[str] = []
         start = 0
         total: int | None = None
         while True:
@@ -439,6 +518,7 @@ class ArxivSource:
                 "sortOrder": "ascending",
             }
             page = self._http.get(self.api_url, params, _expect_entries(start, total))
+            notes.extend(page.notes)
             if page.total is not None:
                 total = page.total
             if not page.papers:
@@ -453,7 +533,7 @@ class ArxivSource:
                 break
             if start >= API_MAX_WINDOW:
                 raise ArxivError(f"more than {API_MAX_WINDOW} results: narrow the query", self.api_url)
-        return list(seen.values())
+        return list(seen.values()), notes
 
     # --- long ranges: OAI-PMH ---------------------------------------------------------------
 
@@ -487,6 +567,8 @@ class ArxivSource:
                         params = fresh_params
                         continue
                     raise
+                for note in page.notes:
+                    _log.warning("%s", note)
                 papers = self._oai_papers(page, cats, seen)
                 if store is not None:
                     self._store_page(store, papers)
@@ -506,8 +588,8 @@ class ArxivSource:
             stamp = record.datestamp
             # Datestamps are last-modified dates: only a version dated just before an announcement
             # day counts as announced then; older records are metadata refreshes (arxivscraper #8).
-            if stamp is not None and is_announcement_day(stamp):
-                window_start, window_end = submission_window(stamp)
+            if stamp is not None and self.calendar.is_announcement_day(stamp):
+                window_start, window_end = self.calendar.submission_window(stamp)
                 ref = paper.updated or paper.published
                 if ref is not None and window_start - MODERATION_SLACK <= ref < window_end:
                     paper.announced = stamp

@@ -1,5 +1,8 @@
 """Parsers for arXiv's XML: announcement feeds (Atom and RSS 2.0), the search API's Atom, OAI-PMH.
 
+Public so that a saved response (a recorded feed, an API answer) can be read without a network:
+`parse_announcement`, `parse_api` and `parse_oai` take the body bytes and return typed pages.
+
 Namespace-aware, order-independent, with entities, DTDs and network access disabled.
 Formats: https://info.arxiv.org/help/atom_specifications.html,
 https://info.arxiv.org/help/rss_specifications.html,
@@ -17,8 +20,9 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from paperbrief.models import AnnounceType, Paper, split_arxiv_id
-from paperbrief.sources.arxiv.errors import ArxivAPIError, ArxivFeedError, ArxivOAIError, ArxivParseError
+from paperbrief.sources.arxiv.errors import ArxivAPIError, ArxivFeedError, ArxivOAIError, ArxivParseError, short_url
 from paperbrief.sources.arxiv.schedule import feed_date_of
+from paperbrief.text import clean_text, has_forbidden_chars
 
 ATOM = "http://www.w3.org/2005/Atom"
 ARXIV = "http://arxiv.org/schemas/atom"
@@ -31,8 +35,23 @@ ARXIV_OAI = "http://arxiv.org/OAI/arXiv/"
 
 FEED_ERROR_PREFIX = "Feed error for query"
 
+__all__ = [
+    "ApiPage",
+    "FeedPage",
+    "OaiPage",
+    "OaiRecord",
+    "parse_announcement",
+    "parse_api",
+    "parse_oai",
+    "sanitize_body",
+    "split_authors",
+]
+
 # arXiv subject classes (cs.AI, hep-th, math-ph, q-bio.BM); ACM (I.2.6) and MSC (68T05) codes do not match.
 _CATEGORY_RE = re.compile(r"^[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?$")
+# A character reference (`&#0;`, `&#x1F;`) may name a character XML 1.0 forbids as well as a raw byte can.
+_SUSPECT_BYTES_RE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]|&#")
+_CHAR_REF_RE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 _DESCRIPTION_RE = re.compile(
     r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:)?(?P<abstract>.*)$", re.DOTALL
 )
@@ -45,6 +64,7 @@ class FeedPage:
     date: dt.date | None
     papers: list[Paper] = field(default_factory=list)
     title: str = ""
+    notes: list[str] = field(default_factory=list)  # what was repaired while reading (forbidden characters)
 
 
 @dataclass
@@ -55,6 +75,7 @@ class ApiPage:
     start: int | None
     per_page: int | None
     papers: list[Paper] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was repaired while reading (forbidden characters)
 
 
 @dataclass
@@ -73,6 +94,7 @@ class OaiPage:
 
     records: list[OaiRecord] = field(default_factory=list)
     token: str | None = None
+    notes: list[str] = field(default_factory=list)  # what was repaired while reading (forbidden characters)
 
 
 def normalize(text: str | None) -> str:
@@ -82,6 +104,39 @@ def normalize(text: str | None) -> str:
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def sanitize_body(body: bytes, url: str = "") -> tuple[bytes, list[str]]:
+    """`body` without the characters XML 1.0 forbids (raw or as `&#…;`), and a note when any were removed.
+
+    One NUL byte in one abstract makes the whole response malformed XML, which used to fail the day
+    after every retry (issue 11); the text is cleaned here, at the edge, with `paperbrief.text.clean_text`.
+    A body that is not UTF-8 is returned as it is (arXiv's endpoints all answer in UTF-8).
+    """
+    if _SUSPECT_BYTES_RE.search(body) is None:
+        return body, []  # the common case: nothing to look at
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body, []
+    removed = 0
+
+    def drop_forbidden_ref(match: re.Match[str]) -> str:
+        nonlocal removed
+        code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+        if code > 0x10FFFF or has_forbidden_chars(chr(code)):
+            removed += 1
+            return ""
+        return match.group(0)
+
+    text = _CHAR_REF_RE.sub(drop_forbidden_ref, text)
+    cleaned = clean_text(text)
+    removed += len(text) - len(cleaned)
+    if not removed:
+        return body, []
+    where = f" in {short_url(url)}" if url else ""
+    note = f"removed {removed} character(s) XML 1.0 forbids (NUL or another control character){where}"
+    return cleaned.encode("utf-8"), [note]
 
 
 def parse_xml(body: bytes, url: str = "") -> etree._Element:
@@ -161,13 +216,16 @@ def split_authors(text: str | None, *, split_and: bool = False) -> list[str]:
 
 def parse_announcement(body: bytes, url: str = "") -> FeedPage:
     """Parse an rss.arxiv.org feed, Atom or RSS 2.0; "Feed error for query" → `ArxivFeedError`."""
+    body, notes = sanitize_body(body, url)
     root = parse_xml(body, url)
+    page: FeedPage | None = None
     if root.tag == f"{{{ATOM}}}feed":
-        return _parse_atom_feed(root, url)
-    if root.tag == "rss":
-        channel = root.find("channel")
-        if channel is not None:
-            return _parse_rss_channel(channel, url)
+        page = _parse_atom_feed(root, url)
+    elif root.tag == "rss" and (channel := root.find("channel")) is not None:
+        page = _parse_rss_channel(channel, url)
+    if page is not None:
+        page.notes.extend(notes)
+        return page
     raise ArxivParseError(f"not an announcement feed (root element {root.tag!r})", url)
 
 
@@ -308,6 +366,7 @@ def _announced_paper(
 
 def parse_api(body: bytes, url: str = "") -> ApiPage:
     """Parse an API Atom page; its error feed (`…/api/errors#…`) → `ArxivAPIError`."""
+    body, notes = sanitize_body(body, url)
     root = parse_xml(body, url)
     if root.tag != f"{{{ATOM}}}feed":
         raise ArxivParseError(f"not an Atom feed (root element {root.tag!r})", url)
@@ -326,6 +385,7 @@ def parse_api(body: bytes, url: str = "") -> ApiPage:
         start=_int(_text(root, f"{{{OPENSEARCH}}}startIndex")),
         per_page=_int(_text(root, f"{{{OPENSEARCH}}}itemsPerPage")),
         papers=papers,
+        notes=notes,
     )
 
 
@@ -366,6 +426,7 @@ def _api_paper(entry: etree._Element, entry_id: str, url: str) -> Paper:
 
 def parse_oai(body: bytes, url: str = "") -> OaiPage:
     """Parse a ListRecords page (arXivRaw, arXiv or oai_dc); `noRecordsMatch` is an empty page."""
+    body, notes = sanitize_body(body, url)
     root = parse_xml(body, url)
     if root.tag != f"{{{OAI}}}OAI-PMH":
         raise ArxivParseError(f"not an OAI-PMH response (root element {root.tag!r})", url)
@@ -381,7 +442,7 @@ def parse_oai(body: bytes, url: str = "") -> OaiPage:
     records = [_oai_record_checked(r, url) for r in listing.iterfind(f"{{{OAI}}}record")]
     token_node = listing.find(f"{{{OAI}}}resumptionToken")
     token = normalize(token_node.text) if token_node is not None else ""
-    return OaiPage(records=records, token=token or None)
+    return OaiPage(records=records, token=token or None, notes=notes)
 
 
 def _oai_record_checked(record: etree._Element, url: str) -> OaiRecord:
