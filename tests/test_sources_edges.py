@@ -1,4 +1,4 @@
-"""Issue 11 and 9 at the arXiv source: forbidden characters in a feed, failed enrichment, the calendar's data and range."""
+"""Issues 11 and 9 at the arXiv source: forbidden characters, failed enrichment, the calendar as data, date range."""
 
 from __future__ import annotations
 
@@ -77,13 +77,13 @@ def test_quirk_nul_byte_in_the_feed_is_removed_with_a_note_not_retried(fake: Fak
 def test_forbidden_character_reference_in_a_feed_is_removed() -> None:
     """`&#0;` names a character XML 1.0 forbids as surely as a raw NUL does; `&#233;` (é) is kept."""
     body = (
-        '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">'
-        "<title>cs.AI updates</title><updated>2026-02-05T05:00:00+00:00</updated><entry>"
-        "<id>oai:arXiv.org:2602.04837v1</id><title>Caf&#233; &#0;models&#x1;</title>"
-        "<summary>arXiv:2602.04837v1 Announce Type: new \nAbstract: Text.</summary>"
-        '<category term="cs.AI"/><published>2026-02-05T00:00:00-05:00</published>'
-        "<arxiv:announce_type>new</arxiv:announce_type></entry></feed>"
-    ).encode()
+        b'<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">'
+        b"<title>cs.AI updates</title><updated>2026-02-05T05:00:00+00:00</updated><entry>"
+        b"<id>oai:arXiv.org:2602.04837v1</id><title>Caf&#233; &#0;models&#x1;</title>"
+        b"<summary>arXiv:2602.04837v1 Announce Type: new \nAbstract: Text.</summary>"
+        b'<category term="cs.AI"/><published>2026-02-05T00:00:00-05:00</published>'
+        b"<arxiv:announce_type>new</arxiv:announce_type></entry></feed>"
+    )
     page = parse_announcement(body, "https://rss.arxiv.org/atom/cs.AI")
     assert [p.title for p in page.papers] == ["Café models"]
     assert page.notes == [
@@ -177,7 +177,7 @@ def test_unlisted_holiday_is_still_an_empty_feed(fake: FakeArxiv) -> None:
 def test_classify_requested_dates() -> None:
     """Future (after today in New York) and before arXiv's first day (1991-08-14) cannot be served."""
     today = dt.date(2026, 11, 29)
-    assert EARLIEST_DATE == dt.date(1991, 8, 14)
+    assert dt.date(1991, 8, 14) == EARLIEST_DATE
     assert classify_date(dt.date(2026, 11, 30), today=today) is DateCheck.FUTURE
     assert classify_date(today, today=today) is DateCheck.SERVABLE
     assert classify_date(dt.date(1991, 8, 14), today=today) is DateCheck.SERVABLE
