@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
+from fakes.reference import reference_rows
 from paperbrief.models import Paper, Summary, SummaryStatus
 from paperbrief.summarize.base import Summarizer
 from paperbrief.summarize.extractive import ExtractiveSummarizer, split_sentences
 
-SAMPLE = Path(__file__).parent / "data" / "reference" / "sample-2026-02-04.json"
 FIELDS = ("tldr", "motivation", "method", "conclusion")
 
 
 def _papers() -> list[Paper]:
-    rows = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    rows = reference_rows()
     return [
         Paper(
             arxiv_id=r["id"],

@@ -28,7 +28,6 @@ from paperbrief.render.markdown import escape_markdown, render_markdown
 
 REFERENCE = Path(__file__).parent / "data" / "reference"
 REFERENCE_MD = REFERENCE / "arxiv-daily-2026-02-04.md"
-SAMPLE = REFERENCE / "sample-2026-02-04.json"
 
 # When the golden digest was generated: 09:30 in UTC+8 is 01:30 UTC, the time the footer prints.
 GENERATED = dt.datetime(2026, 2, 5, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from fakes.select_arxiv_api import serve_api
+from fakes.arxiv_server import FakeArxiv
 from fakes.select_day import DAY, fixture_day
 from paperbrief.cli import main
 from paperbrief.models import Digest, DigestEntry, DigestStats, Summary, SummaryStatus
@@ -125,9 +125,14 @@ def test_profile_import_bibtex_reports_skipped_and_show_lists_items(home: Path, 
 def test_profile_import_ids_fetches_through_the_configured_arxiv_api(home: Path, config: Path, tmp_path: Path) -> None:
     ids = tmp_path / "ids.txt"
     ids.write_text("1605.08386\n2104.12255v1\n", encoding="utf-8")
-    with serve_api() as (url, requests):
-        env = {"PAPERBRIEF_ARXIV_API_URL": url, "PAPERBRIEF_ARXIV_DELAY_SECONDS": "0", "PAPERBRIEF_ARXIV_RETRIES": "0"}
+    with FakeArxiv([], recorded_api=True) as fake:
+        env = {
+            "PAPERBRIEF_ARXIV_API_URL": fake.api_url,
+            "PAPERBRIEF_ARXIV_DELAY_SECONDS": "0",
+            "PAPERBRIEF_ARXIV_RETRIES": "0",
+        }
         result = _run(home, config, "profile", "import", str(ids), "--format", "ids", env=env)
+        requests = [r.query["id_list"] for r in fake.requests("/api")]
     assert result.exit_code == 0, result.output
     assert "2 item(s) imported (ids)" in result.output
     assert "2 abstract(s) fetched from arXiv" in result.output

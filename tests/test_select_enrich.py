@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from fakes.select_arxiv_api import recorded_entries
+from fakes.arxiv_server import recorded_entries
 from paperbrief.models import Enrichment, Paper
 from paperbrief.select.enrich import code_urls, enrich_paper, venue_of
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fakes.select_arxiv_api import serve_api
+from fakes.arxiv_server import FakeArxiv
 from paperbrief.models import Paper
 from paperbrief.select.profile import (
     NEEDS_SOURCE,
@@ -182,8 +182,8 @@ def test_ids_fetch_abstracts_through_the_arxiv_source_and_report_unknown_ids(tmp
         encoding="utf-8",
     )
     store = _store(tmp_path)
-    with serve_api() as (url, requests):
-        source = ArxivSource(api_url=url, delay_seconds=0, retries=0)
+    with FakeArxiv([], recorded_api=True) as fake:
+        source = ArxivSource(api_url=fake.api_url, delay_seconds=0, retries=0)
         try:
             report = import_reading_list(path, store, fetch_ids=source.fetch_ids)
             assert report.format is ReadingListFormat.IDS
@@ -198,10 +198,10 @@ def test_ids_fetch_abstracts_through_the_arxiv_source_and_report_unknown_ids(tmp
             assert rows["arxiv:1605.08386"]["text"].startswith("Graphs on lattice points")
             assert rows["arxiv:2104.12255"]["source"] == "arxiv"
             # A second import fetches only what is not stored yet.
-            before = len(requests)
+            before = len(fake.requests("/api"))
             again = import_reading_list(path, store, fetch_ids=source.fetch_ids)
             assert again.already_stored == 2
-            assert requests[before:] == ["2602.99999", "2602.99999"]
+            assert [r.query["id_list"] for r in fake.requests("/api")[before:]] == ["2602.99999", "2602.99999"]
         finally:
             source.close()
 

@@ -1,9 +1,12 @@
 """A local fake of arXiv (feed, search API, OAI-PMH) on 127.0.0.1 with scripted faults.
 
-The announcement day is built from `tests/data/reference/sample-2026-02-04.json` (30 papers
-submitted 2026-02-04 before 14:00 ET, announced that evening, i.e. the feed dated 2026-02-05).
-The API answers `id_list` and `search_query` (cat: + submittedDate:[…]) from the same data;
-OAI-PMH replays the recorded ListRecords pages in `tests/data/fixtures/oai/`.
+The one fake arXiv of the test suite. The announcement day is the reference day
+(`fakes.reference`: 30 papers submitted 2026-02-04 before 14:00 ET, announced that evening, i.e.
+the feed dated 2026-02-05). The API answers `id_list` and `search_query` (cat: + submittedDate:[…])
+from the same data; with `recorded_api=True` it also answers `id_list` for every paper of the
+recorded real API answers in `tests/data/fixtures/api/` (their entries served verbatim, as
+export.arxiv.org does, unknown ids left out). OAI-PMH replays the recorded ListRecords pages in
+`tests/data/fixtures/oai/`.
 """
 
 from __future__ import annotations
@@ -23,9 +26,14 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
+from lxml import etree
+
+from fakes.reference import reference_rows
+
 DATA = Path(__file__).resolve().parent.parent / "data"
-SAMPLE = DATA / "reference" / "sample-2026-02-04.json"
 OAI_DIR = DATA / "fixtures" / "oai"
+API_DIR = DATA / "fixtures" / "api"
+ATOM = "http://www.w3.org/2005/Atom"
 FEED_DATE = dt.date(2026, 2, 5)
 
 KNOWN_ARCHIVES = {
@@ -78,8 +86,23 @@ class RequestRecord:
 
 def load_sample() -> list[dict[str, Any]]:
     """The 30 reference papers."""
-    data: list[dict[str, Any]] = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    return data
+    return reference_rows()
+
+
+def recorded_entries() -> dict[str, bytes]:
+    """Entry XML by bare arXiv id, from every recorded API answer in `tests/data/fixtures/api/*.json`."""
+    entries: dict[str, bytes] = {}
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    for path in sorted(API_DIR.glob("*.json")):
+        body = json.loads(path.read_text(encoding="utf-8"))["body"]
+        root = etree.fromstring(body.encode("utf-8"), parser)
+        for entry in root.iter(f"{{{ATOM}}}entry"):
+            entry_id = entry.findtext(f"{{{ATOM}}}id") or ""
+            if "/abs/" not in entry_id:
+                continue
+            bare = re.sub(r"v\d+$", "", entry_id.split("/abs/", 1)[1])
+            entries.setdefault(bare, etree.tostring(entry))
+    return entries
 
 
 def synthetic_papers(
@@ -112,8 +135,12 @@ def _in(categories: Sequence[str], wanted: Iterable[str]) -> bool:
 class FakeArxiv:
     """Threaded http.server playing rss.arxiv.org, export.arxiv.org/api and oaipmh.arxiv.org."""
 
-    def __init__(self, papers: list[dict[str, Any]] | None = None, *, feed_date: dt.date = FEED_DATE) -> None:
+    def __init__(
+        self, papers: list[dict[str, Any]] | None = None, *, feed_date: dt.date = FEED_DATE, recorded_api: bool = False
+    ) -> None:
         self.papers = papers if papers is not None else load_sample()
+        # Real entries recorded from export.arxiv.org, answered by id (any version) after `papers`.
+        self.recorded: dict[str, bytes] = recorded_entries() if recorded_api else {}
         self.feed_date = feed_date
         self.feed_empty = False
         self.feed_undated = False  # an empty feed with no <updated>/<pubDate>: nothing dates it
@@ -354,14 +381,16 @@ class FakeArxiv:
                 return 400, self._api_error(f"incorrect id format for {raw}")
         if ids:
             by_id = {p["id"]: p for p in [*self.api_extra, *self.papers]}
-            matches = []
+            matches: list[dict[str, Any] | bytes] = []
             for raw in ids:
                 bare, _, version = raw.partition("v")
                 paper = None if bare in self.api_hidden else by_id.get(bare)
                 if paper is not None and (not version or int(version) == paper["version"]):
                     matches.append(paper)
+                elif paper is None and bare in self.recorded and bare not in self.api_hidden:
+                    matches.append(self.recorded[bare])
         else:
-            matches = self._search(query.get("search_query", ""))
+            matches = list(self._search(query.get("search_query", "")))
         total = len(matches)
         page = matches[start : start + size]
         if fault is not None and fault.empty:
@@ -398,9 +427,12 @@ class FakeArxiv:
         ).encode()
 
     @staticmethod
-    def _api_feed(papers: Sequence[dict[str, Any]], total: int, start: int, size: int) -> bytes:
+    def _api_feed(papers: Sequence[dict[str, Any] | bytes], total: int, start: int, size: int) -> bytes:
         entries = []
         for p in papers:
+            if isinstance(p, bytes):
+                entries.append(p.decode("utf-8"))  # a recorded real entry, as arXiv sent it
+                continue
             authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in p["authors"])
             cats = "".join(
                 f'<category term={quoteattr(c)} scheme="http://arxiv.org/schemas/atom"/>' for c in p["categories"]

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from fakes.reference import reference_paper, reference_rows, reference_summary
 from paperbrief.models import Digest, DigestEntry, DigestStats
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "reference" / "sample-2026-02-04.json"
 SAMPLE_DATE = dt.date(2026, 2, 4)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fakes.llm_server import FakeLLM
@@ -12,7 +11,6 @@ from paperbrief.store import Store
 from paperbrief.summarize.llm import LLMSummarizer
 
 FAKE_KEY = "sk-PBTEST-do-not-leak-0123456789abcdef"
-REFERENCE = Path(__file__).parent.parent / "data" / "reference" / "sample-2026-02-04.json"
 
 
 def reference_papers(n: int | None = None) -> list[Paper]:

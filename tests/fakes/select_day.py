@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from fakes.reference import reference_paper, reference_rows
 from paperbrief.models import AnnounceType, Paper
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-SAMPLE = DATA / "reference" / "sample-2026-02-04.json"
 DAY = dt.date(2026, 2, 5)
 
 
