@@ -50,7 +50,7 @@ __all__ = [
 # arXiv subject classes (cs.AI, hep-th, math-ph, q-bio.BM); ACM (I.2.6) and MSC (68T05) codes do not match.
 _CATEGORY_RE = re.compile(r"^[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?$")
 # A character reference (`&#0;`, `&#x1F;`) may name a character XML 1.0 forbids as well as a raw byte can.
-_SUSPECT_BYTES_RE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]|&#")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 _CHAR_REF_RE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 _DESCRIPTION_RE = re.compile(
     r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:)?(?P<abstract>.*)$", re.DOTALL
@@ -113,8 +113,11 @@ def sanitize_body(body: bytes, url: str = "") -> tuple[bytes, list[str]]:
     after every retry (issue 11); the text is cleaned here, at the edge, with `paperbrief.text.clean_text`.
     A body that is not UTF-8 is returned as it is (arXiv's endpoints all answer in UTF-8).
     """
-    if _SUSPECT_BYTES_RE.search(body) is None:
-        return body, []  # the common case: nothing to look at
+    # The common case has nothing to look at: two substring scans and a C-speed byte deletion
+    # (a regex over a 3 MB feed costs ~30-50 ms, these ~3 ms).
+    clean_bytes = len(body.translate(None, _CONTROL_BYTES)) == len(body)
+    if clean_bytes and b"&#" not in body and b"\xef\xbf" not in body:
+        return body, []
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
