@@ -189,3 +189,15 @@ def test_classify_requested_dates() -> None:
         "2026-12-01 is in the future (today is 2026-11-29 in America/New_York)"
     )
     assert date_problem(dt.date(2000, 1, 3), today=today) is None
+
+
+def test_cli_fetch_refuses_dates_outside_what_arxiv_can_serve(fake: FakeArxiv, tmp_path: Path) -> None:
+    """`fetch --date` before 1991-08-14 or `backfill --from` before it: exit 2 naming the earliest date, no request."""
+    result = _cli(tmp_path, fake, "fetch", "--date", "1989-06-01")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        "Error: 1989-06-01 is before 1991-08-14, the earliest date arXiv can serve (arXiv opened on 14 August 1991)"
+    )
+    result = _cli(tmp_path, fake, "backfill", "--from", "1991-08-01", "--to", "1991-09-01", "--source", "api")
+    assert result.exit_code == 2 and "before 1991-08-14" in result.stderr
+    assert fake.requests() == []

@@ -948,7 +948,7 @@ def test_future_date_is_refused_even_when_the_feed_is_dateless(fake: FakeArxiv, 
         source.fetch_window(CATS, dt.date(2099, 1, 5))
     assert fake.requests() == []
     result = _invoke(["fetch", "--date", "2099-01-05"], _env(fake, tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (issue 9), found before any request
     assert "2099-01-05 is in the future (today is " in result.stderr
     assert fake.requests() == []
 

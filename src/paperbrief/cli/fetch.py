@@ -10,7 +10,7 @@ import click
 from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_app
 from paperbrief.factories import source_from_settings
 from paperbrief.models import Paper
-from paperbrief.sources.arxiv import ArxivError
+from paperbrief.sources.arxiv import EARLIEST_DATE, ArxivError, date_problem
 from paperbrief.sources.arxiv.fetch import (
     BackfillMethod,
     DayMethod,
@@ -64,6 +64,8 @@ def fetch_command(
 ) -> None:
     """Fetch one announcement day (or --ids) from arXiv, print the papers and store them."""
     date = parse_date(date_text)
+    if date is not None and (problem := date_problem(date)) is not None:
+        fail(problem, code=ExitCode.USAGE)  # in the future, or before arXiv existed (issue 9)
     settings, _ = app.settings()
     cats = _split(categories) or list(settings.arxiv_categories)
     store = app.store(settings)
@@ -117,6 +119,8 @@ def backfill_command(app: AppContext, from_text: str, to_text: str, categories: 
     assert start is not None and end is not None
     if end < start:
         fail("--to is before --from", code=ExitCode.USAGE)
+    if start < EARLIEST_DATE:
+        fail(date_problem(start) or f"--from is before {EARLIEST_DATE}", code=ExitCode.USAGE)
     settings, _ = app.settings()
     cats = _split(categories) or list(settings.arxiv_categories)
     store = app.store(settings)
