@@ -100,3 +100,24 @@ def test_lock_file_keeps_the_last_request_time_and_a_retry_after_hold(tmp_path: 
     lock.write_bytes(b"\x00not json")  # a damaged file costs one spacing hint, never an error
     with Throttle(3.0, lock_path=lock, clock=lambda: now[0], sleep=sleep).slot():
         pass
+
+
+def test_unusable_lock_file_falls_back_to_in_process_spacing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A home where the lock file cannot be created (here: its parent is a file) warns once and keeps spacing."""
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("", encoding="utf-8")
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    throttle = Throttle(3.0, lock_path=blocker / "arxiv-throttle.lock", clock=lambda: now[0], sleep=sleep)
+    with caplog.at_level("WARNING", logger="paperbrief.sources.arxiv"):
+        for _ in range(3):
+            with throttle.slot():
+                pass
+    assert slept == [3.0, 3.0]
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "spaced within this process only" in warnings[0]

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+_log = logging.getLogger("paperbrief.sources.arxiv")
 
 
 class Slot:
@@ -66,6 +69,7 @@ class Throttle:
         self._last_start: float | None = None
         self._last_end: float | None = None
         self._not_before: float | None = None
+        self._lock_failed = False
 
     @contextmanager
     def slot(self) -> Iterator[Slot]:
@@ -90,11 +94,18 @@ class Throttle:
 
     @contextmanager
     def _machine_lock(self) -> Iterator[int | None]:
-        if self.lock_path is None:
+        if self.lock_path is None or self._lock_failed:
             yield None
             return
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            # A read-only home must not stop a run: space requests within this process, say so once.
+            self._lock_failed = True
+            _log.warning("cannot use %s (%s): arXiv requests are spaced within this process only", self.lock_path, exc)
+            yield None
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)  # released when closed, also if the process dies
             yield fd
