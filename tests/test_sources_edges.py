@@ -201,3 +201,13 @@ def test_cli_fetch_refuses_dates_outside_what_arxiv_can_serve(fake: FakeArxiv, t
     result = _cli(tmp_path, fake, "backfill", "--from", "1991-08-01", "--to", "1991-09-01", "--source", "api")
     assert result.exit_code == 2 and "before 1991-08-14" in result.stderr
     assert fake.requests() == []
+
+
+def test_run_with_a_nul_byte_in_the_feed_writes_the_day(fake: FakeArxiv, tmp_path: Path) -> None:
+    """`paperbrief run` on a feed holding a NUL: the digest is written at the first attempt, the text is clean."""
+    fake.papers[0]["abstract"] = "Before\x00after the NUL."
+    result = _cli(tmp_path, fake, "run", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert len(fake.requests("/atom")) == 1
+    text = (tmp_path / "out" / f"{FEED_DATE}.json").read_text(encoding="utf-8")
+    assert "\\u0000" not in text and "\x00" not in text
