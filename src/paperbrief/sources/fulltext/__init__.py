@@ -21,6 +21,7 @@ from paperbrief.sources.fulltext.html import parse_html
 from paperbrief.sources.fulltext.model import Figure, FigureRef, FullText, Section, SectionKind, TextSource
 from paperbrief.sources.fulltext.pdf import parse_pdf
 from paperbrief.sources.fulltext.sections import (
+    CUT_MARK,
     DEFAULT_TOKEN_CAP,
     Excerpt,
     choose_sections,
@@ -29,6 +30,7 @@ from paperbrief.sources.fulltext.sections import (
 )
 
 __all__ = [
+    "CUT_MARK",
     "DEFAULT_HTML_URL",
     "DEFAULT_PDF_URL",
     "DEFAULT_TOKEN_CAP",

@@ -18,6 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from paperbrief.sources.fulltext.errors import FigureError, Problem
 from paperbrief.sources.fulltext.model import Figure
+from paperbrief.text import one_line
 
 DEFAULT_MAX_WIDTH = 800
 DEFAULT_MAX_PIXELS = 40_000_000  # 40 MP: far above any real figure (a 6000×6000 plot is 36 MP)
@@ -63,8 +64,9 @@ def _decode(body: bytes, url: str, max_pixels: int) -> Image.Image:
             image.load()
     except FigureError:
         raise
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise FigureError(Problem.IMAGE_TOO_LARGE, "figure refused as a decompression bomb", url) from None
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        message = f"figure refused as a decompression bomb: {one_line(exc)}"
+        raise FigureError(Problem.IMAGE_TOO_LARGE, message, url) from None
     except UnidentifiedImageError:
         raise FigureError(Problem.NOT_IMAGE, "the figure is not an image", url) from None
     except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt data (Pillow raises all three)

@@ -26,7 +26,9 @@ _DROPPED = frozenset(
     {"script", "style", "iframe", "object", "embed", "noscript", "template", "form", "button", "svg", "canvas"}
 )
 _TOP_CLASSES = ("ltx_section", "ltx_appendix", "ltx_bibliography", "ltx_acknowledgements")
-_SPACE_RE = re.compile(r"[ \t\r\f\v]+")
+# An inline `data:` URI (LaTeXML's footer logo, or megabytes of base64 in a hostile page) is never read:
+# long ones are cut out of the bytes before parsing, so libxml2 never holds them as attribute values.
+_DATA_URI_RE = re.compile(rb"data:[^\"'\s>]{256,}", re.IGNORECASE)
 
 
 def _classes(element: lxml.html.HtmlElement) -> set[str]:
@@ -143,7 +145,11 @@ def parse_html(body: bytes, url: str = "", *, max_bytes: int = DEFAULT_MAX_HTML_
     """Parse a LaTeXML (arXiv HTML) page into a `FullText`; `FullTextError` if too large, unparseable or empty."""
     if len(body) > max_bytes:
         raise FullTextError(Problem.TOO_LARGE, f"HTML is {len(body):,} bytes, over the {max_bytes:,}-byte limit", url)
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, default_doctype=False)
+    body = _DATA_URI_RE.sub(b"data:,", body)
+    # huge_tree: a long paper's single text node may pass libxml2's 10 MB default; the byte limit above bounds it.
+    parser = lxml.html.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, default_doctype=False, huge_tree=True
+    )
     try:
         root = lxml.html.document_fromstring(body, parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:

@@ -37,11 +37,11 @@ _HEADING_RULES: tuple[tuple[SectionKind, re.Pattern[str]], ...] = (
     (SectionKind.RELATED_WORK, re.compile(r"related work|prior work|literature review|^background\b")),
     (SectionKind.LIMITATIONS, re.compile(r"limitation|threats to validity|broader impact|ethic")),
     (SectionKind.INTRODUCTION, re.compile(r"^introduction\b|^motivation\b|^overview\b")),
-    (SectionKind.CONCLUSION, re.compile(r"conclusion|concluding|summary|discussion|future work")),
     (
         SectionKind.EXPERIMENTS,
         re.compile(r"experiment|evaluation|results?\b|empirical|benchmark|ablation|analysis|setup|case stud"),
     ),
+    (SectionKind.CONCLUSION, re.compile(r"conclusion|concluding|summary|discussion|future work")),
     (
         SectionKind.METHOD,
         re.compile(r"method|approach|model\b|architecture|framework|algorithm|proposed|formulation|our "),
