@@ -11,6 +11,8 @@ DATA=tests/data/fulltext
 SRC="$DATA/src"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
+# Reproducible PDFs: pdfTeX takes its dates (and \today) from SOURCE_DATE_EPOCH (2026-01-01 UTC).
+export SOURCE_DATE_EPOCH=1767225600 FORCE_SOURCE_DATE=1
 
 # The teaser figure every paper includes: a small bar chart drawn with Pillow.
 "$PYTHON" - "$SRC/teaser.png" <<'PY'
