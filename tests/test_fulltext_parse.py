@@ -305,3 +305,33 @@ def test_a_paper_without_known_headings_sends_its_unknown_sections() -> None:
 def test_token_cap_must_be_positive() -> None:
     with pytest.raises(ValueError, match="token_cap"):
         choose_sections(_html("routing"), token_cap=0)
+
+
+def test_utf8_subsections_and_forbidden_characters() -> None:
+    page = """<html><body><article>
+<h1 class="ltx_title ltx_title_document">图神经网络 🚀 Graphs</h1>
+<section class="ltx_section"><h2 class="ltx_title"><span class="ltx_tag">1 </span>Introduction</h2>
+<p class="ltx_p">中文段落 with emoji 🎉 and a NUL\x00 byte.</p>
+<section class="ltx_subsection"><h3 class="ltx_title"><span class="ltx_tag">1.1 </span>Motivation</h3>
+<p class="ltx_p">Nested text.</p></section></section>
+</article></body></html>""".encode()
+    text = parse_html(page)
+    assert text.title == "图神经网络 🚀 Graphs"  # no charset declared: read as UTF-8, not Latin-1
+    assert [s.heading for s in text.sections] == ["Introduction"]
+    assert text.sections[0].text == "中文段落 with emoji 🎉 and a NUL byte.\nMotivation\nNested text."
+
+
+def test_report_class_chapters_are_top_level_sections() -> None:
+    page = b"""<html><body><article>
+<section class="ltx_chapter"><h2 class="ltx_title">Introduction</h2>
+<section class="ltx_section"><h3 class="ltx_title">Scope</h3><p class="ltx_p">Chapter text.</p></section></section>
+<section class="ltx_chapter"><h2 class="ltx_title">Experiments</h2><p class="ltx_p">Accuracy 91.2%.</p></section>
+</article></body></html>"""
+    text = parse_html(page)
+    assert _kinds(text) == [("Introduction", SectionKind.INTRODUCTION), ("Experiments", SectionKind.EXPERIMENTS)]
+    assert text.sections[0].text == "Scope\nChapter text."
+
+
+def test_invalid_utf8_byte_is_replaced_not_fatal() -> None:
+    page = b'<html><body><section class="ltx_section"><h2 class="ltx_title">Method</h2><p class="ltx_p">ok \xff ok</p>'
+    assert parse_html(page).sections[0].text == "ok \ufffd ok"

@@ -25,7 +25,7 @@ DEFAULT_MAX_HTML_BYTES = 20 * 1024 * 1024  # arXiv pages with inline MathML reac
 _DROPPED = frozenset(
     {"script", "style", "iframe", "object", "embed", "noscript", "template", "form", "button", "svg", "canvas"}
 )
-_TOP_CLASSES = ("ltx_section", "ltx_appendix", "ltx_bibliography", "ltx_acknowledgements")
+_TOP_CLASSES = ("ltx_chapter", "ltx_section", "ltx_appendix", "ltx_bibliography", "ltx_acknowledgements")
 # An inline `data:` URI (LaTeXML's footer logo, or megabytes of base64 in a hostile page) is never read:
 # long ones are cut out of the bytes before parsing, so libxml2 never holds them as attribute values.
 _DATA_URI_RE = re.compile(rb"data:[^\"'\s>]{256,}", re.IGNORECASE)
@@ -150,8 +150,11 @@ def parse_html(body: bytes, url: str = "", *, max_bytes: int = DEFAULT_MAX_HTML_
     parser = lxml.html.HTMLParser(
         remove_comments=True, remove_pis=True, no_network=True, default_doctype=False, huge_tree=True
     )
+    # LaTeXML writes UTF-8 (and arXiv serves it as such); decoding here means a page without a charset
+    # declaration is not read as Latin-1, and a stray invalid byte becomes U+FFFD instead of a parse error.
+    page = clean_text(body.decode("utf-8", errors="replace"))
     try:
-        root = lxml.html.document_fromstring(body, parser=parser)
+        root = lxml.html.document_fromstring(page, parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise FullTextError(Problem.UNREADABLE, f"unreadable HTML: {exc}", url) from None
     titles = root.xpath("//h1[contains(@class, 'ltx_title_document')]") or root.xpath("//title")
