@@ -241,7 +241,7 @@ def test_choose_sections_skips_references_appendix_related_and_acknowledgements(
         "Conclusion",
     ]
     assert excerpt.omitted == ("Related Work", "Acknowledgements", "References", "Proofs")
-    assert not excerpt.truncated
+    assert not excerpt.truncated and excerpt.cut_note is None
     assert excerpt.tokens == -(-len(excerpt.as_prompt_text()) // 3)
     assert "## Evaluation\nOn Cora the accuracy is 83.1%" in excerpt.as_prompt_text()
 
@@ -277,6 +277,7 @@ def test_paper_far_over_the_cap_is_cut_within_the_cap() -> None:
     assert abs(len(by_heading["Method"]) - len(by_heading["Experiments"])) < 200
     assert excerpt.tokens > 5800  # the budget is used, not wasted
     assert excerpt.omitted == ("A Long Proof",)
+    assert excerpt.cut_note == f"full text shortened to about {excerpt.tokens:,} tokens (Method, Experiments cut)"
 
 
 def test_unknown_sections_only_take_what_is_left() -> None:
@@ -335,3 +336,12 @@ def test_report_class_chapters_are_top_level_sections() -> None:
 def test_invalid_utf8_byte_is_replaced_not_fatal() -> None:
     page = b'<html><body><section class="ltx_section"><h2 class="ltx_title">Method</h2><p class="ltx_p">ok \xff ok</p>'
     assert parse_html(page).sections[0].text == "ok \ufffd ok"
+
+
+@pytest.mark.parametrize("name", ["routing", "graphs", "denoise"])
+def test_excerpt_never_exceeds_the_cap_and_leaves_out_stubs(name: str) -> None:
+    paper = _html(name)
+    for cap in range(1, 400, 7):
+        excerpt = choose_sections(paper, token_cap=cap)
+        assert excerpt.tokens <= cap, cap
+        assert all(s.text != CUT_MARK.strip() and s.text for s in excerpt.sections), cap

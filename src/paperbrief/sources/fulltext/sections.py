@@ -15,6 +15,7 @@ from paperbrief.sources.fulltext.model import FullText, Section, SectionKind, Te
 
 DEFAULT_TOKEN_CAP = 6000
 CUT_MARK = " […]"
+MIN_SECTION_TOKENS = 20  # a section cut to fewer tokens than this is left out rather than sent as a stub
 
 # The sections a summary needs, in the order they get the budget if it is short. OTHER (a heading we
 # cannot name, often the method under a custom title) comes last and only takes what is left.
@@ -77,6 +78,14 @@ class Excerpt:
     truncated: bool  # some chosen section was shortened to fit the cap
     omitted: tuple[str, ...]  # headings left out (references, appendices, related work, or no room)
 
+    @property
+    def cut_note(self) -> str | None:
+        """A one-line note for readers when the text sent was shortened to fit the cap, else None."""
+        if not self.truncated:
+            return None
+        cut = [s.heading for s in self.sections if s.text.endswith(CUT_MARK)]
+        return f"full text shortened to about {self.tokens:,} tokens ({', '.join(cut)} cut)"
+
     def as_prompt_text(self) -> str:
         """The sections as `## Heading` blocks, the text the prompt sends."""
         return "\n\n".join(f"## {s.heading}\n{s.text}" for s in self.sections)
@@ -136,7 +145,7 @@ def choose_sections(text: FullText, token_cap: int = DEFAULT_TOKEN_CAP) -> Excer
     truncated = False
     for i in sorted(granted):
         section = text.sections[i]
-        if granted[i] <= 0:
+        if granted[i] < MIN_SECTION_TOKENS and estimate_tokens(section.text) > granted[i]:
             continue
         body = _shorten(section.text, granted[i])
         truncated = truncated or body != section.text
