@@ -75,6 +75,13 @@ def _routes() -> dict[str, Reply]:
         "/pdf/2601.00014v1": pdf_reply("scanned"),
         "/pdf/2601.00015v1": Reply((hostile / "withdrawn.html").read_bytes(), "text/html"),
         # 2601.00016v1: neither HTML nor PDF.
+        # A page carrying 12 MB of inline base64 before its text.
+        "/html/2601.00018v1": Reply(
+            (DATA / "html" / "denoise" / "index.html")
+            .read_bytes()
+            .replace(b"<body>", b'<body><img src="data:image/png;base64,' + b"QUFB" * (3 * 1024 * 1024) + b'">', 1),
+            "text/html",
+        ),
         # A figure whose header announces 3.6 gigapixels.
         "/html/2601.00017v1": html_reply("denoise"),
         "/html/2601.00017v1/teaser.png": Reply(_bomb_png(), "image/png"),
@@ -281,3 +288,20 @@ def test_throttle_gaps_measured_at_the_server(fake: FakeArxivFullText) -> None:
     assert len(served) == 4
     gaps = [later.arrived - earlier.arrived for earlier, later in itertools.pairwise(served)]
     assert all(gap >= delay for gap in gaps), gaps
+
+
+def test_html_with_huge_inline_data_is_read_as_text(fake: FakeArxivFullText) -> None:
+    result = _fetch(fake, "2601.00018", with_figure=False)
+    assert result.source is TextSource.HTML and result.notes == ()
+    assert result.text is not None
+    assert result.text.sections[0].text.startswith("Speech recognisers degrade sharply")
+    assert all("QUFB" not in s.text for s in result.text.sections)
+
+
+def test_html_over_the_size_limit_falls_back_to_the_pdf(fake: FakeArxivFullText) -> None:
+    result = _fetch(fake, "2601.00001", limits=FullTextLimits(max_html_bytes=5_000))
+    assert fake.paths() == ["/html/2601.00001v1", "/pdf/2601.00001v1"]
+    assert result.source is TextSource.PDF
+    assert [n.problem for n in result.notes] == [Problem.TOO_LARGE]
+    size = len((DATA / "html" / "routing" / "index.html").read_bytes())
+    assert str(result.notes[0]).startswith(f"HTML not used: HTML is {size:,} bytes, over the 5,000-byte limit")
