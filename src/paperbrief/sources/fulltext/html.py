@@ -40,7 +40,7 @@ def _flat(text: str) -> str:
 
 
 def _inline_text(element: lxml.html.HtmlElement) -> str:
-    """Text of an element with math as `$alttext$` and dropped elements (scripts, tag numbers) skipped."""
+    """Text of an element with math as `$alttext$`; dropped elements (scripts, styles, iframes…) are skipped."""
     parts: list[str] = [element.text or ""]
     for child in element:
         if not isinstance(child.tag, str):  # comments and processing instructions
