@@ -21,6 +21,7 @@ from paperbrief.sources.arxiv._http import HttpClient
 from paperbrief.sources.fulltext import (
     DEFAULT_HTML_URL,
     DEFAULT_PDF_URL,
+    FigureRef,
     FullTextFetcher,
     FullTextLimits,
     FullTextResult,
@@ -82,6 +83,11 @@ def _routes() -> dict[str, Reply]:
             .replace(b"<body>", b'<body><img src="data:image/png;base64,' + b"QUFB" * (3 * 1024 * 1024) + b'">', 1),
             "text/html",
         ),
+        # arXiv's own form of the figure path: `src="{id}v{n}/x1.png"`, relative to `/html/`.
+        "/html/2601.00019v1": Reply(
+            html_reply("graphs").body.replace(b'src="teaser.png"', b'src="2601.00019v1/teaser.png"'), "text/html"
+        ),
+        "/html/2601.00019v1/teaser.png": png_reply(TEASER),
         # A figure whose header announces 3.6 gigapixels.
         "/html/2601.00017v1": html_reply("denoise"),
         "/html/2601.00017v1/teaser.png": Reply(_bomb_png(), "image/png"),
@@ -305,3 +311,36 @@ def test_html_over_the_size_limit_falls_back_to_the_pdf(fake: FakeArxivFullText)
     assert [n.problem for n in result.notes] == [Problem.TOO_LARGE]
     size = len((DATA / "html" / "routing" / "index.html").read_bytes())
     assert str(result.notes[0]).startswith(f"HTML not used: HTML is {size:,} bytes, over the 5,000-byte limit")
+
+
+def test_arxiv_figure_src_with_the_versioned_id_prefix(fake: FakeArxivFullText) -> None:
+    """arXiv pages live at `/html/{id}v{n}` and say `src="{id}v{n}/x1.png"` (relative to `/html/`).
+
+    https://github.com/arXiv/arxiv-browse/pull/782, https://github.com/huangkiki/dailypaper-skills/pull/7
+    """
+    result = _fetch(fake, "2601.00019")
+    assert fake.paths() == ["/html/2601.00019v1", "/html/2601.00019v1/teaser.png"]
+    assert result.source is TextSource.HTML and result.notes == ()
+    assert result.figure is not None and result.figure.source_url == f"{fake.html_url}/2601.00019v1/teaser.png"
+
+
+def test_figure_urls_stay_in_the_papers_directory() -> None:
+    client = _client()
+    try:
+        fetcher = FullTextFetcher(client, html_url="https://arxiv.org/html/")
+    finally:
+        client.close()
+    cases = {
+        "x1.png": "https://arxiv.org/html/2601.00001v2/x1.png",
+        "./figs/x1.png": "https://arxiv.org/html/2601.00001v2/figs/x1.png",
+        "2601.00001v2/x1.png": "https://arxiv.org/html/2601.00001v2/x1.png",
+        "2601.00001/x1.png": "https://arxiv.org/html/2601.00001/x1.png",
+        "../2601.99999v1/x1.png": None,
+        "/html/2601.99999v1/x1.png": None,
+        "https://evil.example/x1.png": None,
+        "//evil.example/x1.png": None,
+        "data:image/png;base64,AAAA": None,
+        "": None,
+    }
+    for src, expected in cases.items():
+        assert fetcher.figure_url("2601.00001", 2, FigureRef(src, "")) == expected, src

@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
-from urllib.parse import urljoin
 
 from paperbrief.sources.arxiv.errors import ArxivError, ArxivHTTPError
 from paperbrief.sources.fulltext.errors import FullTextError, Problem
@@ -148,7 +147,7 @@ class FullTextFetcher:
             text = self._from_pdf(arxiv_id, version, notes, html_missing=html_status == 404)
         figure = None
         if text is not None and text.source is TextSource.HTML and self.with_figure:
-            figure = self._figure(self.html_page_url(arxiv_id, version), text.figure, notes)
+            figure = self._figure(arxiv_id, version, text.figure, notes)
         return FullTextResult(arxiv_id, version, text, figure, tuple(notes))
 
     def _get(self, url: str) -> bytes:
@@ -196,14 +195,23 @@ class FullTextFetcher:
         notes.extend(Note(Problem.TOO_LARGE, n) for n in text.notes)
         return text
 
-    def figure_url(self, page_url: str, ref: FigureRef) -> str | None:
-        """The absolute URL of a figure, or None unless it lies under the paper's HTML directory."""
-        base = page_url.rstrip("/") + "/"  # arXiv serves the page at `…v1/`; figures sit beside it
-        url = urljoin(base, ref.src)
-        return url if is_safe_relative_src(ref.src) and url.startswith(base) else None
+    def figure_url(self, arxiv_id: str, version: int, ref: FigureRef) -> str | None:
+        """The absolute URL of a figure under the paper's HTML directory, or None for any other `src`.
 
-    def _figure(self, page_url: str, ref: FigureRef | None, notes: list[Note]) -> Figure | None:
-        url = self.figure_url(page_url, ref) if ref is not None else None
+        arXiv serves the page at `{html_url}/{id}v{n}` (no trailing slash) with `src="{id}v{n}/x1.png"`,
+        relative to `{html_url}/`; LaTeXML itself writes `src="x1.png"`, relative to the paper's directory
+        (https://github.com/arXiv/arxiv-browse/pull/782, https://github.com/huangkiki/dailypaper-skills/pull/7).
+        Both forms resolve to `{html_url}/{id}v{n}/x1.png`.
+        """
+        if not is_safe_relative_src(ref.src):
+            return None
+        src = ref.src[2:] if ref.src.startswith("./") else ref.src
+        if src.startswith((f"{arxiv_id}v{version}/", f"{arxiv_id}/")):
+            return f"{self.html_url}/{src}"
+        return f"{self.html_url}/{arxiv_id}v{version}/{src}"
+
+    def _figure(self, arxiv_id: str, version: int, ref: FigureRef | None, notes: list[Note]) -> Figure | None:
+        url = self.figure_url(arxiv_id, version, ref) if ref is not None else None
         if ref is None or url is None:
             notes.append(Note(Problem.NO_FIGURE, "no figure in the paper's HTML"))
             return None
