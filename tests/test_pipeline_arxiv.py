@@ -89,7 +89,8 @@ def test_papers_missing_after_retries_give_a_partial_digest_and_exit_3(tmp_path:
 
 @pytest.mark.parametrize(
     ("day", "reason"),
-    [("2026-11-28", "weekend"), ("2026-11-29", "weekend"), ("2026-12-25", "holiday")],
+    # Past days only: a future day (even a holiday) is a usage error, exit 2.
+    [("2026-11-28", "weekend"), ("2026-11-29", "weekend"), ("2026-01-19", "holiday")],
 )
 def test_weekend_and_holiday_give_an_explicit_empty_digest(
     tmp_path: Path, fake: FakeArxiv, day: str, reason: str
@@ -172,7 +173,7 @@ def test_quirk_empty_api_window_makes_run_partial(tmp_path: Path, fake: FakeArxi
     assert "may be incomplete" in result.output
     data = json.loads((tmp_path / "out" / "2026-02-04.json").read_text(encoding="utf-8"))
     assert data["no_announcement"] is False
-    assert any("may be incomplete" in w for w in data["warnings"])
+    assert any("当天的论文可能不完整" in w for w in data["warnings"])  # a zh report warns in Chinese
 
 
 def _replacement_days(tmp_path: Path, *extra: str) -> tuple[dict[str, int], Store]:

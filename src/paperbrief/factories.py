@@ -50,12 +50,7 @@ def source_from_settings(settings: Settings, throttle: Throttle | None = None) -
 
 def summarizer_from_settings(settings: Settings, store: Store | None, run_id: int | None) -> LLMSummarizer:
     """The LLM summarizer of the `[llm]` settings (raises `LLMConfigError` when no model is set)."""
-    from paperbrief.summarize.base import Summarizer
     from paperbrief.summarize.llm import LLMSummarizer
-
-
-class LLMNotConfiguredError(ValueError):
-    """`--summarizer llm` was asked for but the settings lack what an LLM needs (a usage error)."""
 
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else None
     prices = {model: (float(pair[0]), float(pair[1])) for model, pair in settings.llm_prices.items() if len(pair) >= 2}

@@ -46,9 +46,7 @@ def mask_url(url: str) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(k, MASK if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="*/:,"
-        )
+        query = urlencode([(k, MASK if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="*/:,")
     # Built by hand: urlunsplit would turn `sqlite:////abs/path` into `sqlite://abs/path`.
     return f"{parts.scheme}://{host}{parts.path}" + (f"?{query}" if query else "")
 

@@ -196,28 +196,32 @@ def find_config(explicit: Path | None) -> Path | None:
     return local if local.exists() else None
 
 
+def _read_config(path: Path) -> dict[str, Any]:
+    """The flattened settings of a TOML file; every problem is a one-line `SettingsError`."""
+    try:
+        values = flatten_toml(tomllib.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise SettingsError(f"config file not found: {path}") from exc
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"config file {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from exc
+    except IsADirectoryError as exc:
+        raise SettingsError(f"config file {path} is a directory") from exc
+    except OSError as exc:
+        raise SettingsError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
+    unknown = sorted(k for k in values if k not in Settings.model_fields)
+    if unknown:
+        raise SettingsError(f"config file {path} has unknown settings: {', '.join(unknown)}")
+    return values
+
+
 def load_settings(
     config: Path | None = None, overrides: dict[str, Any] | None = None
 ) -> tuple[Settings, dict[str, str]]:
     """Settings and, for each, where its value came from (default, file, env, or flag)."""
     path = find_config(config)
-    file_values: dict[str, Any] = {}
-    if path is not None:
-        try:
-            file_values = flatten_toml(tomllib.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError as exc:
-            raise SettingsError(f"config file not found: {path}") from exc
-        except UnicodeDecodeError as exc:
-            raise SettingsError(f"config file {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from exc
-        except IsADirectoryError as exc:
-            raise SettingsError(f"config file {path} is a directory") from exc
-        except OSError as exc:
-            raise SettingsError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
-        unknown = sorted(k for k in file_values if k not in Settings.model_fields)
-        if unknown:
-            raise SettingsError(f"config file {path} has unknown settings: {', '.join(unknown)}")
+    file_values = _read_config(path) if path is not None else {}
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     sources: dict[str, str] = {}
     for name in Settings.model_fields:

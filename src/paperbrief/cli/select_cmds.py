@@ -10,6 +10,8 @@ import click
 from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_app
 from paperbrief.factories import select_options_from_settings, source_from_settings
 from paperbrief.models import Digest, Summary, split_arxiv_id
+from paperbrief.publish import NothingStoredError, given_or_latest
+from paperbrief.select.candidates import select_candidates
 from paperbrief.select.filters import FilterSyntaxError
 from paperbrief.select.modes import Selection, SelectMode, SelectOptions, replay_score_cut, select_papers
 from paperbrief.select.profile import ReadingListError, ReadingListFormat, import_reading_list
@@ -39,18 +41,24 @@ def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> No
     except ValueError:
         fail(f"not an arXiv id: {paper_id!r}", code=ExitCode.USAGE)
     store = app.store(settings)
-    date = parse_date(date_text)
-    if date is None:
-        days = store.announced_days()
-        if not days:
-            fail("no announcement is stored yet: run `paperbrief run` first")
-        date = days[0]
+    try:
+        date = given_or_latest(
+            parse_date(date_text), store.announced_days(), "no announcement is stored yet: run `paperbrief run` first"
+        )
+    except NothingStoredError as exc:
+        fail(str(exc))
     papers = store.announced_papers(date)
     paper = next((p for p in papers if p.arxiv_id == arxiv_id), None)
     if paper is None:
         fail(f"{arxiv_id} is not in the stored announcement of {date} ({len(papers)} papers)")
     options = options_from_settings(settings)
-    selection = select_papers(papers, options, store.reading_items())
+    # The same candidates `paperbrief run` takes: papers an earlier digest carried are left out first.
+    candidates = select_candidates(store, date, papers, include_replacements=settings.arxiv_include_replacements)
+    selection = select_papers(candidates.papers, options, store.reading_items())
+    if arxiv_id in candidates.already_digested:
+        day = candidates.already_digested[arxiv_id]
+        where = f"the digest of {day.isoformat()}" if day is not None else "an earlier digest"
+        selection.decisions[arxiv_id] = f"not selected: already in {where} (papers are not repeated)"
     digest = store.load_digest(date, prefer_language=settings.language)
     if selection.mode is SelectMode.SCORE:
         # The final cut is by LLM score: replay it with the scores the day's run stored.
@@ -58,7 +66,7 @@ def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> No
     reason = selection.reasons.get(arxiv_id)
     click.echo(f"{arxiv_id}v{paper.version}  {paper.title}")
     click.echo(f"day {date}: {len(papers)} papers, {selection.candidates} candidates, mode {selection.mode.value}")
-    click.echo(f"decision: {selection.decisions[arxiv_id]}")
+    click.echo(f"decision: {selection.decisions.get(arxiv_id, 'not a candidate (announce type not digested)')}")
     if reason is not None:
         if reason.matched_terms:
             click.echo("matched terms: " + ", ".join(reason.matched_terms))

@@ -10,6 +10,7 @@ built from settings by `paperbrief.factories.configure_channels`; this package n
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 from paperbrief.deliver.base import (
     Channel,
     ChannelKind,
