@@ -13,6 +13,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from paperbrief.cli.common import AppContext, ExitCode, echo_line, fail, parse_date, pass_app
@@ -154,7 +155,8 @@ def _print_outcome(app: AppContext, outcome: RunOutcome) -> None:
     for path in outcome.files:
         click.echo(f"wrote {path}")
     if outcome.published is not None:
-        print_publish_report(outcome.published, digest.date, app.console)
+        # On stdout after the files: one stream keeps the summary, files, site and channels in order.
+        print_publish_report(outcome.published, digest.date, Console(soft_wrap=True))
 
 
 @dataclass
