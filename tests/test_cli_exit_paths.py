@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from fakes.llm_server import Fault, FakeLLM, serve_fake_llm
+from fakes.llm_server import FakeLLM, Fault, serve_fake_llm
 from fakes.llm_support import FAKE_KEY
 from fakes.publish_servers import free_port
 from paperbrief.cli import main
