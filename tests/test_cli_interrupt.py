@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fakes.llm_server import Fault, FakeLLM, serve_fake_llm
+from fakes.llm_server import FakeLLM, Fault, serve_fake_llm
 from paperbrief.cli import main
 
 
