@@ -147,6 +147,14 @@ def test_config_json_masks_a_password_given_as_a_query_parameter(tmp_path: Path)
     assert "Qpass-77" not in result.output
 
 
+def test_a_database_error_masks_a_password_given_as_a_query_parameter(tmp_path: Path) -> None:
+    url = f"postgresql+psycopg://127.0.0.1:{free_port()}/pb?user=u&password=Qpass-78&connect_timeout=2"
+    result = _invoke(tmp_path, "logs", env={"PAPERBRIEF_DATABASE_URL": url})
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: cannot open database")
+    assert "password=****" in result.stderr and "Qpass-78" not in result.output
+
+
 def test_a_config_file_that_is_not_utf8_is_a_one_line_usage_error(tmp_path: Path) -> None:
     config = tmp_path / "paperbrief.toml"
     config.write_bytes('language = "zh"\n# caf\xe9\n'.encode("latin-1"))

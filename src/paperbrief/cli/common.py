@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 
 from paperbrief.outcome import ExitCode as ExitCode
+from paperbrief.redact import mask_text
 from paperbrief.settings import Settings, SettingsError, load_settings
 from paperbrief.store import Store, StoreError
 
@@ -51,8 +52,8 @@ class AppContext:
 
 
 def fail(message: str, code: int = ExitCode.FAILURE) -> NoReturn:
-    """Print a one-line error and exit with `code` (no traceback)."""
-    echo_line(f"Error: {message}")
+    """Print a one-line error (secrets masked) and exit with `code` (no traceback)."""
+    echo_line(f"Error: {mask_text(message)}")
     raise SystemExit(code)
 
 
