@@ -20,7 +20,8 @@ the future, or before 1991-08-14, arXiv's first announcement; `--summarizer llm`
 configured); 3 partial (papers missing after retries, an incomplete day, or a delivery channel or
 the site failed: the digest is written and kept); 130 interrupted by Ctrl-C or SIGTERM (summaries
 already received are kept; rerun to finish). `--config FILE` is accepted before or after the
-command. `--no-deliver` skips e-mail and chat; the site is still rebuilt unless `--no-site`. `paperbrief deliver` exits 3 when a channel failed and 2
+command. `--no-deliver` skips e-mail and chat; the site is still rebuilt unless `--no-site`.
+`paperbrief deliver` exits 3 when a channel failed and 2
 when none is configured; `paperbrief fetch` exits 3 when announced papers are missing;
 `paperbrief profile import` exits 3 when some entries were skipped and 1 when nothing was imported.
 """

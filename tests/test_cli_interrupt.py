@@ -1,4 +1,4 @@
-"""Ctrl-C or SIGTERM in the middle of `paperbrief run`: exit 130, the store consistent, a rerun pays only for the rest."""
+"""Ctrl-C or SIGTERM in the middle of `paperbrief run`: exit 130, the store consistent, a rerun pays the rest."""
 
 from __future__ import annotations
 
