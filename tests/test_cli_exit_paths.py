@@ -16,6 +16,8 @@ from fakes.publish_servers import free_port
 from paperbrief.cli import main
 from paperbrief.factories import llm_key_warning
 from paperbrief.settings import Settings
+from paperbrief.store import Store
+from paperbrief.store.db import sqlite_url
 
 
 @pytest.fixture(autouse=True)
@@ -84,6 +86,9 @@ def test_summarizer_llm_without_an_llm_is_a_usage_error_naming_the_settings(tmp_
     assert message.startswith("Error: --summarizer llm needs an LLM: set PAPERBRIEF_LLM_MODEL")
     assert "PAPERBRIEF_LLM_BASE_URL or PAPERBRIEF_LLM_API_KEY" in message
     assert not (tmp_path / "out" / "2026-02-04.md").exists()
+    store = Store(sqlite_url(tmp_path / "home" / "paperbrief.db"))
+    assert store.list_runs() == []  # a usage error: no run began
+    store.close()
 
 
 def test_auto_falls_back_to_extractive_and_says_so_on_stderr(tmp_path: Path) -> None:

@@ -124,6 +124,12 @@ def llm_key_warning(settings: Settings) -> str | None:
     )
 
 
+def llm_not_configured(settings: Settings) -> LLMNotConfiguredError:
+    """The usage error for `summarizer = "llm"` without an LLM, naming the settings still missing."""
+    missing = " and ".join(missing_llm_settings(settings))
+    return LLMNotConfiguredError(f"--summarizer llm needs an LLM: set {missing} (see docs/llm.md)")
+
+
 def choose_summarizer(settings: Settings, store: Store | None, run_id: int | None) -> tuple[Summarizer, str | None]:
     """The summarizer a run uses and, when `auto` fell back to extractive, a note saying so.
 
@@ -134,9 +140,7 @@ def choose_summarizer(settings: Settings, store: Store | None, run_id: int | Non
     if kind in ("llm", "auto") and settings.llm_configured:
         return summarizer_from_settings(settings, store, run_id), None
     if kind == "llm":
-        raise LLMNotConfiguredError(
-            "--summarizer llm needs an LLM: set " + " and ".join(missing_llm_settings(settings)) + " (see docs/llm.md)"
-        )
+        raise llm_not_configured(settings)
     note = None
     if kind == "auto":
         partly = settings.llm_model is None and bool(settings.llm_base_url or settings.llm_api_key)

@@ -20,7 +20,7 @@ from paperbrief.factories import (
     LLMNotConfiguredError,
     choose_summarizer,
     configure_channels,
-    llm_key_warning,
+    llm_not_configured,
     select_options_from_settings,
     site_options_from_settings,
     source_from_settings,
@@ -128,6 +128,9 @@ def run_day(
     Raises `RunUsageError` before any work for a day no source serves or an unconfigured LLM.
     """
     check_run_date(request.date)
+    if settings.summarizer == "llm" and not settings.llm_configured:
+        # A usage error before the run row exists (`choose_summarizer` would raise the same, later).
+        raise RunUsageError(str(llm_not_configured(settings)))
     started = time.perf_counter()
     run_id = store.start_run(
         request.date or today_in_arxiv_tz(), source=_source_name(request), summarizer=settings.summarizer
@@ -175,7 +178,7 @@ def _context(
         summarizer, fallback = choose_summarizer(settings, store, run_id)
     except LLMNotConfiguredError as exc:
         raise RunUsageError(str(exc)) from exc
-    notes = tuple(n for n in (fallback, llm_key_warning(settings)) if n)
+    notes = (fallback,) if fallback else ()
     channels, problems = configure_channels(settings)
     offline = request.sample or request.day_file is not None
     # One arXiv source per run: its throttle spaces every request of the run (feed, enrichment,

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from paperbrief.cli.common import AppContext, ExitCode, echo_line, fail, parse_date, pass_app
+from paperbrief.factories import llm_key_warning
 from paperbrief.text import one_line
 
 if TYPE_CHECKING:
@@ -104,6 +105,9 @@ def run_command(
         "llm_max_tokens": max_tokens,
     }
     settings, _ = app.settings(**overrides)
+    warning = llm_key_warning(settings) if settings.summarizer != "extractive" else None
+    if warning:
+        echo_line(f"warning: {warning}")  # once, before any request that would be refused
     _check_writable(settings.out_dir)
     store = app.store(settings)
     request = RunRequest(
