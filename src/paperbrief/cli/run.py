@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from paperbrief.cli.common import AppContext, ExitCode, echo_line, fail, parse_date, pass_app
@@ -137,7 +138,7 @@ def _print_outcome(app: AppContext, outcome: RunOutcome) -> None:
     from paperbrief.cli.publish import print_publish_report
 
     for note in outcome.messages:
-        app.console.print(f"[yellow]note:[/] {note}", highlight=False, markup=True, soft_wrap=True)
+        app.console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, markup=True, soft_wrap=True)
     digest = outcome.digest
     if digest.no_announcement:
         click.echo(f"No arXiv announcement for {digest.date} ({digest.no_announcement_reason or 'no new papers'}).")
