@@ -216,12 +216,9 @@ def _stages(ctx: RunContext, timings: dict[str, float]) -> _Made:
     with _timed(timings, "fetch"):
         acquired = acquire(ctx)
     if acquired.announcement.no_announcement:
+        # A weekend or holiday: the digest says so; nothing to select, summarize or deliver.
         digest = no_announcement_digest(ctx, acquired)
-        ctx.store.save_digest(digest)
-        from paperbrief.render.files import write_digest_files
-
-        files = write_digest_files(digest, ctx.out_dir)
-        return _Made(digest, files, judge(acquired, digest, None))
+        return _Made(digest, write(ctx, digest), judge(acquired, digest, None))
     candidates = select_candidates(
         ctx.store, acquired.date, acquired.announcement.papers, include_replacements=ctx.include_replacements
     )
