@@ -130,6 +130,14 @@ def test_config_after_the_subcommand_works_like_before_it(tmp_path: Path) -> Non
     assert json.loads((tmp_path / "out" / "2026-02-04.json").read_text(encoding="utf-8"))["language"] == "en"
 
 
+def test_config_after_a_group_subcommand_works_too(tmp_path: Path) -> None:
+    config = tmp_path / "custom.toml"
+    config.write_text('[select]\nmode = "latest"\n', encoding="utf-8")
+    result = _invoke(tmp_path, "profile", "show", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "mode: latest"
+
+
 def test_config_table_goes_to_stdout_full_width_and_names_the_file(tmp_path: Path) -> None:
     folder = tmp_path / ("a-rather-long-folder-name-" * 4)
     folder.mkdir()
