@@ -204,3 +204,14 @@ def test_text_loaded_from_json_is_cleaned_and_the_report_says_so(tmp_path: Path)
     assert data["entries"][0]["paper"]["title"] == "A title with a NUL byte"
     assert data["entries"][0]["paper"]["authors"] == ["Ann Author"]
     assert "1 papers held control characters that cannot be stored; they were removed" in data["warnings"]
+
+
+def test_the_write_probe_never_touches_another_process_probe(tmp_path: Path) -> None:
+    """Two runs on one --out: each probes writability under its own name (the old fixed name collided)."""
+    out = tmp_path / "out"
+    other = out / ".paperbrief-write-test"  # what another run's probe was called
+    other.mkdir(parents=True)  # held by "another process" (a directory: overwriting it would fail loudly)
+    result = _invoke(tmp_path, "run", "--sample", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert other.is_dir()
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".paperbrief-write-test")) == [other.name]
