@@ -60,7 +60,7 @@ def make_day_file(size: int, path: Path) -> None:
 
 def run_child(size: int, workdir: Path) -> dict[str, Any]:
     """Run the offline pipeline once on `size` papers (inside the measuring subprocess)."""
-    from paperbrief.pipeline import RunOptions, run_day
+    from paperbrief.pipeline import RunRequest, run_day
     from paperbrief.settings import Settings
     from paperbrief.store import Store
 
@@ -80,14 +80,7 @@ def run_child(size: int, workdir: Path) -> dict[str, Any]:
     outcome = run_day(
         settings,
         store,
-        RunOptions(
-            day_file=day_file,
-            out_dir=settings.out_dir,
-            summarizer="extractive",
-            max_papers=size,
-            select_mode="latest",
-            deliver=False,
-        ),
+        RunRequest(day_file=day_file, deliver=False, site=False),
     )
     elapsed = time.perf_counter() - started
     store.close()

@@ -15,9 +15,13 @@ Generated from `--help` by `python scripts/gen_cli_docs.py`; `tests/test_cli_doc
 
 Exit codes of `paperbrief run` (cron can act on them): 0 success (also a weekend/holiday with
 no announcement, and a run where only some summaries failed); 1 failure (nothing usable, or
-every summary failed); 2 usage error; 3 partial (papers missing after retries, or a delivery
-channel failed: the digest is written and kept); 130 interrupted by Ctrl-C (summaries already
-received are kept; rerun to finish). `paperbrief deliver` exits 3 when a channel failed and 2
+every summary failed); 2 usage error (a bad flag, settings file or date: not a calendar date, in
+the future, or before 1991-08-14, arXiv's first announcement; `--summarizer llm` with no LLM
+configured); 3 partial (papers missing after retries, an incomplete day, or a delivery channel or
+the site failed: the digest is written and kept); 130 interrupted by Ctrl-C or SIGTERM (summaries
+already received are kept; rerun to finish). `--config FILE` is accepted before or after the
+command. `--no-deliver` skips e-mail and chat; the site is still rebuilt unless `--no-site`.
+`paperbrief deliver` exits 3 when a channel failed and 2
 when none is configured; `paperbrief fetch` exits 3 when announced papers are missing;
 `paperbrief profile import` exits 3 when some entries were skipped and 1 when nothing was imported.
 """

@@ -1,4 +1,4 @@
-"""`paperbrief deliver`, `site`, `serve` and `publish_after_run`, with settings from the environment."""
+"""`paperbrief deliver`, `site`, `serve` and the library's `publish_digest`, with settings from the environment."""
 
 from __future__ import annotations
 
@@ -12,18 +12,17 @@ import sys
 import urllib.request
 from collections.abc import Iterator
 from email.policy import default as default_policy
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rich.console import Console
 
 from fakes.digests import SAMPLE_DATE, sample_digest
 from fakes.publish_servers import free_port, smtp_server, webhook_server
 from paperbrief.cli import main
 from paperbrief.cli.common import ExitCode
-from paperbrief.cli.publish import publish_after_run
+from paperbrief.factories import configure_channels, site_options_from_settings
+from paperbrief.publish import PublishReport, publish_digest
 from paperbrief.settings import Settings
 from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url
@@ -160,22 +159,27 @@ def test_serve_builds_and_serves_the_site_until_interrupted(home: Path, tmp_path
             proc.wait()
 
 
-def test_publish_after_run_builds_site_and_delivers_when_configured(home: Path, tmp_path: Path) -> None:
+def _publish(store: Store, settings: Settings, out: Path) -> PublishReport:
+    channels, problems = configure_channels(settings)
+    site = site_options_from_settings(settings)
+    return publish_digest(sample_digest(), store, out, site=site, channels=channels, problems=problems)
+
+
+def test_publish_digest_builds_site_and_delivers_when_configured(home: Path, tmp_path: Path) -> None:
     store = Store(sqlite_url(home / "paperbrief.db"))
     out = tmp_path / "digests"
-    buffer = StringIO()
-    console = Console(file=buffer, width=200)
-    digest = sample_digest()
-    assert publish_after_run(digest, store, Settings(home=home), out, console) is None
+    quiet = _publish(store, Settings(home=home), out)
+    assert quiet.deliveries is None and quiet.failed == []
+    assert quiet.site is not None and quiet.site.index == out / "site" / "index.html"
     assert (out / "site" / "2026-02-04.html").exists()
     with webhook_server() as (hook_port, posts):
         settings = Settings(home=home, notify_urls=[f"json://127.0.0.1:{hook_port}/{HOOK_SECRET}", "bogus://x"])
-        report = publish_after_run(digest, store, settings, out, console)
-        assert report is not None
+        report = _publish(store, settings, out)
+        assert report.deliveries is not None
         assert len(posts) == 1
-        assert len(report.sent) == 1
+        assert len(report.deliveries.sent) == 1
         assert [name.split("://")[0] for name in report.failed] == ["chat:bogus"]
-        again = publish_after_run(digest, store, settings, out, console)
-    assert again is not None and again.sent == [] and len(posts) == 1
-    assert HOOK_SECRET not in buffer.getvalue()
+        again = _publish(store, settings, out)
+    assert again.deliveries is not None and again.deliveries.sent == [] and len(posts) == 1
+    assert HOOK_SECRET not in repr(report) + repr(again)
     store.close()

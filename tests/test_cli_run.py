@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 import pytest
@@ -121,11 +123,33 @@ def test_markup_in_titles_and_abstracts_stays_text(tmp_path: Path) -> None:
     assert data["entries"][0]["paper"]["title"] == paper["title"]  # JSON keeps the data exact
 
 
-@pytest.mark.parametrize("bad", ["2026-13-01", "yesterday", "2026/02/04", "20260204", "2026-2-4"])
+@pytest.mark.parametrize("bad", ["yesterday", "2026/02/04", "20260204", "2026-2-4"])
 def test_invalid_date_is_a_one_line_usage_error(tmp_path: Path, bad: str) -> None:
     result = _run(tmp_path, "--sample", "--date", bad)
     assert result.exit_code == 2
     assert result.output.strip() == f"Error: invalid date {bad!r}: expected YYYY-MM-DD"
+
+
+@pytest.mark.parametrize("bad", ["2026-02-30", "2026-13-01", "2025-02-29"])
+def test_a_date_not_on_the_calendar_is_named_as_such(tmp_path: Path, bad: str) -> None:
+    result = _run(tmp_path, "--sample", "--date", bad)
+    assert result.exit_code == 2
+    assert result.output.strip() == f"Error: {bad} is not a calendar date"
+
+
+def test_a_future_date_is_a_usage_error_and_writes_nothing(tmp_path: Path) -> None:
+    tomorrow = (dt.datetime.now(ZoneInfo("America/New_York")).date() + dt.timedelta(days=2)).isoformat()
+    result = _run(tmp_path, "--date", tomorrow, "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {tomorrow} is in the future")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_date_before_arxiv_existed_names_the_earliest_date_and_writes_no_digest(tmp_path: Path) -> None:
+    result = _run(tmp_path, "--date", "1991-08-13", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.output.strip().endswith("the earliest supported date is 1991-08-14")
+    assert not (tmp_path / "out").exists()  # no empty digest, no site
 
 
 def test_sample_with_another_date_is_refused(tmp_path: Path) -> None:

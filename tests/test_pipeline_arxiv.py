@@ -89,7 +89,8 @@ def test_papers_missing_after_retries_give_a_partial_digest_and_exit_3(tmp_path:
 
 @pytest.mark.parametrize(
     ("day", "reason"),
-    [("2026-11-28", "weekend"), ("2026-11-29", "weekend"), ("2026-12-25", "holiday")],
+    # Past days only: a future day (even a holiday) is a usage error, exit 2.
+    [("2026-11-28", "weekend"), ("2026-11-29", "weekend"), ("2026-01-19", "holiday")],
 )
 def test_weekend_and_holiday_give_an_explicit_empty_digest(
     tmp_path: Path, fake: FakeArxiv, day: str, reason: str
@@ -121,10 +122,26 @@ def test_a_paper_of_an_earlier_digest_is_not_repeated(tmp_path: Path) -> None:
     with FakeArxiv(papers[15:], feed_date=dt.date(2026, 2, 6)) as second:
         result = _run(tmp_path, second)
     assert result.exit_code == 0, result.output
-    assert "already in an earlier digest" in result.output
+    # how many, and on which day: printed, in the report (in its language) and in the run's stats
+    assert "5 papers were already in an earlier digest and are not repeated (digest of 2026-02-05)" in result.output
+    assert ", 5 already digested)" in result.output
     data = json.loads((tmp_path / "out" / "2026-02-06.json").read_text(encoding="utf-8"))
     ids = {e["paper"]["arxiv_id"] for e in data["entries"]}
     assert ids == {p["id"] for p in papers[20:]}
+    assert "5 篇论文已收录于此前的日报，本期不再重复（5 篇见 2026-02-05 的日报）" in data["warnings"]
+    store = Store(sqlite_url(tmp_path / "home" / "paperbrief.db"))
+    stats = store.list_runs(1)[0]["stats"]
+    stats = json.loads(stats) if isinstance(stats, str) else stats
+    assert stats["already_digested"] == dict.fromkeys(sorted(p["id"] for p in papers[15:20]), "2026-02-05")
+    store.close()
+    # `explain` agrees with what `run` did
+    repeated = papers[17]["id"]
+    explained = CliRunner().invoke(
+        main, ["--home", str(tmp_path / "home"), "explain", repeated, "--date", "2026-02-06"], env=_env(second)
+    )
+    assert explained.exit_code == 0, explained.output
+    assert "decision: not selected: already in the digest of 2026-02-05" in explained.output
+    assert "stored digest of 2026-02-06: absent" in explained.output
 
 
 def test_unreachable_arxiv_is_a_one_line_error(tmp_path: Path) -> None:
@@ -172,7 +189,7 @@ def test_quirk_empty_api_window_makes_run_partial(tmp_path: Path, fake: FakeArxi
     assert "may be incomplete" in result.output
     data = json.loads((tmp_path / "out" / "2026-02-04.json").read_text(encoding="utf-8"))
     assert data["no_announcement"] is False
-    assert any("may be incomplete" in w for w in data["warnings"])
+    assert any("当天的论文可能不完整" in w for w in data["warnings"])  # a zh report warns in Chinese
 
 
 def _replacement_days(tmp_path: Path, *extra: str) -> tuple[dict[str, int], Store]:

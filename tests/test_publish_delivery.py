@@ -22,13 +22,12 @@ from paperbrief.deliver import (
     EmailConfigError,
     EmailSender,
     Outcome,
-    channels_from_settings,
-    configure_channels,
     deliver_digest,
     mask_url,
 )
 from paperbrief.deliver.chat import chat_message, scrub_url
 from paperbrief.deliver.email import build_email
+from paperbrief.factories import channels_from_settings, configure_channels
 from paperbrief.models import DeliveryStatus, Digest, SummaryStatus
 from paperbrief.settings import Settings
 from paperbrief.store import Store

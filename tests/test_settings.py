@@ -119,7 +119,7 @@ def test_config_command_shows_sources_and_masks_secrets(monkeypatch: pytest.Monk
     data = json.loads(result.output)
     assert data["llm_api_key"]["source"] == "env PAPERBRIEF_LLM_API_KEY"
     assert data["language"] == {"value": "zh", "source": "default"}
-    assert data["llm_base_url"]["value"] == "http://****@127.0.0.1:9/v1?****"
+    assert data["llm_base_url"]["value"] == "http://u:****@127.0.0.1:9/v1?key=****"
     assert data["smtp_password"]["value"] == "****"  # passwords show nothing, not even a tail
     for secret in (key, "SECRET-abcdefgh", "hunter2", "TOKENSECRET", "dbpass", "basepass", "querykey"):
         assert secret not in result.output

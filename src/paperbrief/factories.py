@@ -6,18 +6,29 @@ pipeline and the CLI build them here. Each factory maps one `[section]` of `pape
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from paperbrief.redact import mask_url
 from paperbrief.settings import Settings
 
 THROTTLE_FILE = "arxiv-throttle.lock"
 """The lock file in the paperbrief home that spaces arXiv requests across processes (docs/sources.md)."""
 
 if TYPE_CHECKING:
+    from paperbrief.deliver import Channel, ChannelKind, ChannelProblem
+    from paperbrief.publish import SiteOptions
     from paperbrief.select import SelectOptions
     from paperbrief.sources.arxiv import ArxivSource, Throttle
     from paperbrief.store import Store
+    from paperbrief.summarize.base import Summarizer
     from paperbrief.summarize.llm import LLMSummarizer
+
+
+class LLMNotConfiguredError(ValueError):
+    """`--summarizer llm` was asked for but the settings lack what an LLM needs (a usage error)."""
 
 
 def source_from_settings(settings: Settings, throttle: Throttle | None = None) -> ArxivSource:
@@ -93,3 +104,122 @@ def select_options_from_settings(
         embedding_model=settings.select_embedding_model,
         language=settings.language,
     )
+
+
+def missing_llm_settings(settings: Settings) -> list[str]:
+    """The environment variables still needed before an LLM can be called (empty when configured)."""
+    missing = [] if settings.llm_model else ["PAPERBRIEF_LLM_MODEL"]
+    if not (settings.llm_base_url or settings.llm_api_key):
+        missing.append("PAPERBRIEF_LLM_BASE_URL or PAPERBRIEF_LLM_API_KEY")
+    return missing
+
+
+def llm_key_warning(settings: Settings) -> str | None:
+    """A warning when the LLM endpoint is not on this machine yet no API key is set (once per run)."""
+    if not settings.llm_configured or settings.llm_api_key is not None or not settings.llm_base_url:
+        return None
+    host = urlsplit(settings.llm_base_url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return (
+        f"the LLM at {mask_url(settings.llm_base_url)} is not on this machine but no API key is set "
+        "(PAPERBRIEF_LLM_API_KEY): its answers will probably be HTTP 401"
+    )
+
+
+def llm_not_configured(settings: Settings) -> LLMNotConfiguredError:
+    """The usage error for `summarizer = "llm"` without an LLM, naming the settings still missing."""
+    missing = " and ".join(missing_llm_settings(settings))
+    return LLMNotConfiguredError(f"--summarizer llm needs an LLM: set {missing} (see docs/llm.md)")
+
+
+def choose_summarizer(settings: Settings, store: Store | None, run_id: int | None) -> tuple[Summarizer, str | None]:
+    """The summarizer a run uses and, when `auto` fell back to extractive, a note saying so.
+
+    `summarizer = "llm"` without an LLM configured raises `LLMNotConfiguredError` naming the missing
+    settings; only `auto` falls back.
+    """
+    kind = settings.summarizer
+    if kind in ("llm", "auto") and settings.llm_configured:
+        return summarizer_from_settings(settings, store, run_id), None
+    if kind == "llm":
+        raise llm_not_configured(settings)
+    note = None
+    if kind == "auto":
+        partly = settings.llm_model is None and bool(settings.llm_base_url or settings.llm_api_key)
+        note = (
+            "no LLM configured (set PAPERBRIEF_LLM_MODEL and PAPERBRIEF_LLM_BASE_URL or an API key): "
+            "falling back to the extractive summarizer"
+            if partly
+            else "no LLM configured: using the extractive summarizer (no scores)"
+        )
+    return extractive_from_settings(settings), note
+
+
+def extractive_from_settings(settings: Settings) -> Summarizer:
+    """The offline extractive summarizer in the settings' language."""
+    from paperbrief.summarize.extractive import ExtractiveSummarizer
+
+    return ExtractiveSummarizer(language=settings.language)
+
+
+def site_options_from_settings(settings: Settings) -> SiteOptions:
+    """How the site is built, from the `[site]` settings and the report language."""
+    from paperbrief.publish import SiteOptions
+
+    return SiteOptions(language=settings.language, base_url=settings.site_base_url, feed_days=settings.site_feed_days)
+
+
+def channels_from_settings(settings: Settings, kinds: Iterable[ChannelKind | str] | None = None) -> list[Channel]:
+    """The channels the settings configure (e-mail when an SMTP host is set, one per notify URL).
+
+    Raises `EmailConfigError` or `ValueError` (with a secret-free message) for a half-configured channel.
+    """
+    channels, problems = configure_channels(settings, kinds)
+    if problems:
+        raise problems[0].error
+    return channels
+
+
+def configure_channels(
+    settings: Settings, kinds: Iterable[ChannelKind | str] | None = None
+) -> tuple[list[Channel], list[ChannelProblem]]:
+    """`channels_from_settings` without raising: the channels built, and one problem per channel that cannot be.
+
+    Used where a bad channel must not stop the good ones (`paperbrief run`). Duplicate notify URLs
+    count once.
+    """
+    from paperbrief.deliver import ChannelKind, ChannelProblem, ChatChannel, EmailChannel, EmailConfigError, EmailSender
+    from paperbrief.deliver import mask_url as chat_mask_url
+
+    wanted = {ChannelKind(k) for k in kinds} if kinds is not None else set(ChannelKind)
+    channels: list[Channel] = []
+    problems: list[ChannelProblem] = []
+    if ChannelKind.EMAIL in wanted and settings.smtp_host:
+        try:
+            sender = EmailSender(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_security,
+                settings.smtp_user,
+                settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+                sender=settings.email_from or "",
+                recipients=settings.email_to,
+                timeout=settings.smtp_timeout_seconds,
+            )
+        except EmailConfigError as exc:
+            problems.append(ChannelProblem(ChannelKind.EMAIL.value, exc))
+        else:
+            channels.append(EmailChannel(sender, settings.site_base_url))
+    if ChannelKind.CHAT in wanted:
+        for url in dict.fromkeys(settings.notify_urls):
+            try:
+                channels.append(ChatChannel(url, settings.site_base_url))
+            except ValueError as exc:  # the message shows the URL masked
+                problems.append(ChannelProblem(f"chat:{chat_mask_url(url)}", exc))
+    return channels, problems

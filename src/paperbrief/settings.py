@@ -11,15 +11,13 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import SettingsError as _SourceError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
+from paperbrief.redact import mask_notify_url, mask_url
 from paperbrief.store.db import sqlite_url
 
 # Lists come from the environment as "a,b" (or space-separated URLs), not JSON.
@@ -198,22 +196,32 @@ def find_config(explicit: Path | None) -> Path | None:
     return local if local.exists() else None
 
 
+def _read_config(path: Path) -> dict[str, Any]:
+    """The flattened settings of a TOML file; every problem is a one-line `SettingsError`."""
+    try:
+        values = flatten_toml(tomllib.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise SettingsError(f"config file not found: {path}") from exc
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"config file {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from exc
+    except IsADirectoryError as exc:
+        raise SettingsError(f"config file {path} is a directory") from exc
+    except OSError as exc:
+        raise SettingsError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
+    unknown = sorted(k for k in values if k not in Settings.model_fields)
+    if unknown:
+        raise SettingsError(f"config file {path} has unknown settings: {', '.join(unknown)}")
+    return values
+
+
 def load_settings(
     config: Path | None = None, overrides: dict[str, Any] | None = None
 ) -> tuple[Settings, dict[str, str]]:
     """Settings and, for each, where its value came from (default, file, env, or flag)."""
     path = find_config(config)
-    file_values: dict[str, Any] = {}
-    if path is not None:
-        try:
-            file_values = flatten_toml(tomllib.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError as exc:
-            raise SettingsError(f"config file not found: {path}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
-        unknown = sorted(k for k in file_values if k not in Settings.model_fields)
-        if unknown:
-            raise SettingsError(f"config file {path} has unknown settings: {', '.join(unknown)}")
+    file_values = _read_config(path) if path is not None else {}
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     sources: dict[str, str] = {}
     for name in Settings.model_fields:
@@ -250,35 +258,9 @@ def describe_settings(settings: Settings, sources: dict[str, str]) -> list[tuple
             shown = "(unset)"
         else:
             shown = str(value)
-        if name == "llm_base_url" and value:
-            shown = _mask_base_url(str(value))
-        if name == "database_url" and value:
-            shown = _mask_database_url(str(value))
+        if name in ("llm_base_url", "database_url") and value:
+            shown = mask_url(str(value))
         if name == "notify_urls" and value:
-            shown = ", ".join(_mask_url(u) for u in value)
+            shown = ", ".join(mask_notify_url(u) for u in value)
         rows.append((name, shown, sources.get(name, "default")))
     return rows
-
-
-def _mask_url(url: str) -> str:
-    # Notification URLs carry tokens even in the "host" part (tgram://BOT_TOKEN/…): show the scheme only.
-    scheme = url.split("://", 1)[0] if "://" in url else "url"
-    return f"{scheme}://****"
-
-
-def _mask_base_url(url: str) -> str:
-    # An endpoint URL can carry credentials (user:password@) or a key in its query string.
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    if parts.username or parts.password:
-        host = f"****@{host}"
-    return urlunsplit((parts.scheme, host, parts.path, "****" if parts.query else "", ""))
-
-
-def _mask_database_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "****"

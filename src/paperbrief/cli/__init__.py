@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from paperbrief import __version__
-from paperbrief.cli.common import AppContext
+from paperbrief.cli.common import AppContext, config_option
 
 # Command name -> "module:attribute". Modules are imported when their command runs (or for
 # --help), so `paperbrief run` does not pay for importing apprise or the openai SDK up front.
@@ -40,8 +40,18 @@ class LazyGroup(click.Group):
         if cmd_name in COMMANDS and cmd_name not in self.commands:
             module_name, attribute = COMMANDS[cmd_name].split(":")
             command = getattr(importlib.import_module(module_name), attribute)
+            _accept_config(command)
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
+
+
+def _accept_config(command: click.Command) -> None:
+    """Give a command (and a group's subcommands) `--config FILE`, so it works after the subcommand too."""
+    if not any(p.name == "config" for p in command.params):
+        command.params.append(config_option())
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_config(sub)
 
 
 @click.group(

@@ -11,7 +11,8 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
-from paperbrief.pipeline import ExitCode as ExitCode
+from paperbrief.outcome import ExitCode as ExitCode
+from paperbrief.redact import mask_text
 from paperbrief.settings import Settings, SettingsError, load_settings
 from paperbrief.store import Store, StoreError
 
@@ -22,7 +23,8 @@ class AppContext:
 
     config: Path | None = None
     home: Path | None = None
-    console: Console = field(default_factory=lambda: Console(stderr=True))
+    # soft_wrap: messages are never hard-wrapped at 80 columns when stderr is a pipe or a log file.
+    console: Console = field(default_factory=lambda: Console(stderr=True, soft_wrap=True))
     _store: Store | None = None
 
     def settings(self, **overrides: Any) -> tuple[Settings, dict[str, str]]:
@@ -50,22 +52,45 @@ class AppContext:
 
 
 def fail(message: str, code: int = ExitCode.FAILURE) -> NoReturn:
-    """Print a one-line error and exit with `code` (no traceback)."""
-    click.echo(f"Error: {message}", err=True)
+    """Print a one-line error (secrets masked) and exit with `code` (no traceback)."""
+    echo_line(f"Error: {mask_text(message)}")
     raise SystemExit(code)
+
+
+def echo_line(message: str) -> None:
+    """One message on stderr, as one line (no wrapping, whatever the terminal width)."""
+    click.echo(message, err=True)
+
+
+def set_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """Callback of `--config` on every subcommand: `paperbrief run --config FILE` = `paperbrief --config FILE run`."""
+    if value is not None:
+        ctx.ensure_object(AppContext).config = value
+    return value
+
+
+def config_option() -> click.Option:
+    """The `--config FILE` option every subcommand accepts as well as the group."""
+    return click.Option(
+        ["--config"],
+        type=click.Path(dir_okay=False, path_type=Path),
+        expose_value=False,
+        callback=set_config,
+        help="Settings file (also accepted before the command).",
+    )
 
 
 def parse_date(value: str | None) -> dt.date | None:
     """Parse `YYYY-MM-DD` (or None) into a date, failing with a one-line message."""
     if value is None:
         return None
+    # Python 3.11's fromisoformat also takes 20260204; scripts should get one spelling only.
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        fail(f"invalid date {value!r}: expected YYYY-MM-DD", code=ExitCode.USAGE)
     try:
-        # Python 3.11's fromisoformat also takes 20260204; scripts should get one spelling only.
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
-        fail(f"invalid date {value!r}: expected YYYY-MM-DD", code=ExitCode.USAGE)
+        fail(f"{value} is not a calendar date", code=ExitCode.USAGE)
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from pydantic import SecretStr
+from rich.console import Console
 from rich.table import Table
 
 from paperbrief.cli.common import AppContext, fail, pass_app
@@ -68,7 +69,12 @@ def config_command(app: AppContext, as_json: bool) -> None:
     table = Table("setting", "value", "source")
     for name, shown, source in rows:
         table.add_row(name, shown, source)
-    app.console.print(table)
+    # On stdout; piped, as wide as the longest row (nothing cut or ellipsized), else the terminal's width.
+    out = Console()
+    if not out.is_terminal:
+        widest = sum(max(len(row[i]) for row in rows) for i in range(3)) + 10  # + borders and padding
+        out = Console(width=max(widest, 80), soft_wrap=True)
+    out.print(table, overflow="fold", crop=False)
 
 
 def render_config_template() -> str:

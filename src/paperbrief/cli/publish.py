@@ -5,9 +5,9 @@ See docs/publishing.md for the channels, the delivery log and the environment va
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import http.server
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -15,50 +15,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_app
-from paperbrief.deliver import (
-    Channel,
-    ChannelKind,
-    ChannelResult,
-    DeliveryReport,
-    EmailConfigError,
-    Outcome,
-    channels_from_settings,
-    configure_channels,
-    deliver_digest,
-)
-from paperbrief.models import Digest
-from paperbrief.render.site import SITE_DIRNAME, SiteError, build_site
-from paperbrief.settings import Settings
-from paperbrief.store import Store
+from paperbrief.deliver import ChannelKind, ChannelResult, DeliveryReport, EmailConfigError, Outcome
+from paperbrief.factories import channels_from_settings, site_options_from_settings
+from paperbrief.publish import NothingStoredError, PublishReport, load_stored_digest, publish_digest, rebuild_site
+from paperbrief.render.site import SITE_DIRNAME, SiteError
 
 _CHANNEL_CHOICES = ("email", "chat", "all")
-
-
-def load_all_digests(store: Store, language: str | None = None) -> list[Digest]:
-    """Every stored digest, newest first (in `language` when stored in it, else any language)."""
-    found: list[Digest] = []
-    for date in store.digest_dates():
-        digest = store.load_digest(date, prefer_language=language)
-        if digest is not None:
-            found.append(digest)
-    return found
-
-
-def rebuild_site(store: Store, settings: Settings, out_dir: Path, extra: Digest | None = None) -> list[Path]:
-    """Rebuild `out_dir/site` from every stored digest (plus `extra`, which wins for its date)."""
-    digests = load_all_digests(store, settings.language)
-    if extra is not None:
-        digests = [d for d in digests if d.date != extra.date] + [extra]
-    return build_site(digests, out_dir, base_url=settings.site_base_url, feed_days=settings.site_feed_days)
-
-
-def _channels(settings: Settings, kinds: Sequence[str] | None = None) -> list[Channel]:
-    try:
-        return channels_from_settings(settings, kinds)
-    except EmailConfigError as exc:
-        fail(f"e-mail is not configured correctly: {exc}", code=ExitCode.USAGE)
-    except ValueError as exc:
-        fail(str(exc), code=ExitCode.USAGE)
 
 
 def print_report(report: DeliveryReport, console: Console) -> None:
@@ -80,36 +42,19 @@ def print_report(report: DeliveryReport, console: Console) -> None:
         console.print(f"{line} {escape(detail)}".rstrip(), highlight=False, soft_wrap=True)
 
 
-def publish_after_run(
-    digest: Digest, store: Store, settings: Settings, out_dir: Path, console: Console
-) -> DeliveryReport | None:
-    """After `paperbrief run`: rebuild the site from the stored digests, then deliver if channels are set.
-
-    Never raises for a publishing problem: a site that cannot be written (channel `site`) or a
-    half-configured channel is reported as a failed result, so the run exits PARTIAL with its
-    digest kept. Returns None when the site was written and no channel is configured.
-    """
-    problems: list[ChannelResult] = []
-    try:
-        written = rebuild_site(store, settings, out_dir, extra=digest)
-    except SiteError as exc:
-        problems.append(ChannelResult("site", Outcome.FAILED, str(exc)))
-    else:
-        index = out_dir / SITE_DIRNAME / "index.html"
-        console.print(f"site: {escape(str(index))} ({len(written)} files)", highlight=False)
-    channels, bad = configure_channels(settings)
-    problems += [ChannelResult(p.channel, Outcome.FAILED, str(p.error)) for p in bad]
-    if not channels and not problems:
-        return None
-    report = deliver_digest(digest, store, channels)
-    report.results[:0] = problems
-    print_report(report, console)
-    return report
-
-
-def _app_settings(app: AppContext) -> tuple[Settings, Store]:
-    settings, _ = app.settings()
-    return settings, app.store(settings)
+def print_publish_report(report: PublishReport, date: dt.date, console: Console) -> None:
+    """After `paperbrief run`: the site line, then one line per channel (failed ones say why)."""
+    if report.site is not None:
+        console.print(
+            f"site: {escape(str(report.site.index))} ({len(report.site.files)} files)", highlight=False, soft_wrap=True
+        )
+    deliveries = DeliveryReport(date=date, results=list(report.problems))
+    if report.site_error is not None:
+        deliveries.results.insert(0, ChannelResult("site", Outcome.FAILED, report.site_error))
+    if report.deliveries is not None:
+        deliveries.results += report.deliveries.results
+    if deliveries.results:
+        print_report(deliveries, console)
 
 
 @click.command("deliver")
@@ -130,27 +75,30 @@ def deliver_command(app: AppContext, date_text: str | None, channel_kinds: tuple
     PAPERBRIEF_EMAIL_TO …) for e-mail and PAPERBRIEF_NOTIFY_URLS (Apprise URLs) for chat.
     Exit code 3 when a channel failed; it is retried on the next call.
     """
-    settings, store = _app_settings(app)
+    settings, _ = app.settings()
     date = parse_date(date_text)
-    if date is None:
-        dates = store.digest_dates()
-        if not dates:
-            fail("no digest is stored yet: run `paperbrief run` first")
-        date = dates[0]
-    digest = store.load_digest(date, prefer_language=settings.language)
-    if digest is None:
-        fail(f"no stored digest for {date.isoformat()}: run `paperbrief run --date {date.isoformat()}` first")
+    store = app.store(settings)
+    try:
+        digest = load_stored_digest(store, date, settings.language)
+    except NothingStoredError as exc:
+        fail(str(exc))
     kinds = None if not channel_kinds or "all" in channel_kinds else [ChannelKind(k) for k in channel_kinds]
-    channels = _channels(settings, kinds)
+    try:
+        channels = channels_from_settings(settings, kinds)
+    except EmailConfigError as exc:
+        fail(f"e-mail is not configured correctly: {exc}", code=ExitCode.USAGE)
+    except ValueError as exc:
+        fail(str(exc), code=ExitCode.USAGE)
     if not channels:
         fail(
             "no delivery channel is configured: set PAPERBRIEF_SMTP_HOST, PAPERBRIEF_EMAIL_FROM and "
             "PAPERBRIEF_EMAIL_TO for e-mail, or PAPERBRIEF_NOTIFY_URLS for chat (see docs/publishing.md)",
             code=ExitCode.USAGE,
         )
-    report = deliver_digest(digest, store, channels, resend=resend)
-    print_report(report, app.console)
-    if not report.ok:
+    report = publish_digest(digest, store, settings.out_dir, site=None, channels=channels, resend=resend)
+    assert report.deliveries is not None
+    print_report(report.deliveries, app.console)
+    if report.failed:
         raise SystemExit(ExitCode.PARTIAL)
 
 
@@ -159,13 +107,12 @@ def deliver_command(app: AppContext, date_text: str | None, channel_kinds: tuple
 @pass_app
 def site_command(app: AppContext, out_dir: Path | None) -> None:
     """Rebuild the HTML site and Atom feed (OUT/site/) from every stored digest."""
-    settings, store = _app_settings(app)
-    target = out_dir or settings.out_dir
+    settings, _ = app.settings(out_dir=out_dir)
     try:
-        written = rebuild_site(store, settings, target)
+        site = rebuild_site(app.store(settings), settings.out_dir, site_options_from_settings(settings))
     except SiteError as exc:
         fail(str(exc))
-    click.echo(f"{target / SITE_DIRNAME / 'index.html'} ({len(written)} files)")
+    click.echo(f"{site.index} ({len(site.files)} files)")
 
 
 @click.command("serve")
@@ -175,12 +122,11 @@ def site_command(app: AppContext, out_dir: Path | None) -> None:
 @pass_app
 def serve_command(app: AppContext, port: int, host: str, out_dir: Path | None) -> None:
     """Serve OUT/site/ over HTTP for a local preview (builds it first if missing). Ctrl-C stops."""
-    settings, _ = app.settings()
-    target = out_dir or settings.out_dir
-    site_dir = target / SITE_DIRNAME
+    settings, _ = app.settings(out_dir=out_dir)
+    site_dir = settings.out_dir / SITE_DIRNAME
     if not (site_dir / "index.html").exists():
         try:
-            rebuild_site(app.store(settings), settings, target)
+            rebuild_site(app.store(settings), settings.out_dir, site_options_from_settings(settings))
         except SiteError as exc:
             fail(str(exc))
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))

@@ -1,15 +1,28 @@
-"""`paperbrief run`: the whole pipeline for one day."""
+"""`paperbrief run`: the whole pipeline for one day (flags → settings overrides → `pipeline.run_day`)."""
 
 from __future__ import annotations
 
 import os
+import signal
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import click
+from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_app
+from paperbrief.cli.common import AppContext, ExitCode, echo_line, fail, parse_date, pass_app
+from paperbrief.factories import llm_key_warning
+from paperbrief.text import one_line
+
+if TYPE_CHECKING:
+    from paperbrief.pipeline import RunOutcome
 
 
 @click.command("run")
@@ -40,7 +53,10 @@ from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_a
 @click.option("--refresh", is_flag=True, help="Ignore cached summaries and ask the LLM again.")
 @click.option("--max-cost", type=click.FloatRange(min=0), help="Stop LLM calls once this many USD are spent.")
 @click.option("--max-tokens", type=click.IntRange(min=0), help="Stop LLM calls once this many tokens are used.")
-@click.option("--no-deliver", is_flag=True, help="Write files only: no site rebuild, e-mail or chat.")
+@click.option(
+    "--no-deliver", is_flag=True, help="Skip e-mail and chat (the digest files and the site are still written)."
+)
+@click.option("--no-site", is_flag=True, help="Do not rebuild OUT/site/ (the HTML site and Atom feed).")
 @pass_app
 def run_command(
     app: AppContext,
@@ -58,19 +74,26 @@ def run_command(
     max_cost: float | None,
     max_tokens: int | None,
     no_deliver: bool,
+    no_site: bool,
 ) -> None:
     """Fetch, select, summarize and publish one announcement day.
 
-    Writes DIR/YYYY-MM-DD.md and DIR/YYYY-MM-DD.json (and DIR/site/ when publishing), prints
-    where they are, and exits 0 on success, 1 on failure, 3 when papers are missing or a
-    delivery failed (the partial digest is kept), 130 on Ctrl-C (summaries received are kept).
+    Writes DIR/YYYY-MM-DD.md, DIR/YYYY-MM-DD.json and DIR/site/, sends e-mail and chat when
+    configured, prints where everything is, and exits 0 on success, 1 on failure, 2 for a bad
+    flag or date, 3 when papers are missing or a delivery failed (the partial digest is kept),
+    130 on Ctrl-C or SIGTERM (summaries received are kept).
     """
-    from paperbrief.pipeline import PipelineError, RunOptions, run_day
+    from paperbrief.pipeline import PipelineError, RunRequest, RunUsageError, check_run_date, run_day
     from paperbrief.render.files import OutputError
 
     date = parse_date(date_text)
     if sample and day_file:
         fail("--sample and --from-json exclude each other", code=ExitCode.USAGE)
+    try:
+        check_run_date(date)
+    except RunUsageError as exc:
+        fail(str(exc), code=ExitCode.USAGE)
+    # One channel for settings: every flag that is a setting becomes a settings override.
     overrides: dict[str, Any] = {
         "out_dir": out_dir,
         "language": language,
@@ -78,86 +101,136 @@ def run_command(
         "max_papers": max_papers,
         "select_mode": select_mode,
         "arxiv_categories": categories,
+        "arxiv_include_cross": include_cross,
         "llm_max_cost": max_cost,
         "llm_max_tokens": max_tokens,
     }
     settings, _ = app.settings(**overrides)
-    target = settings.out_dir
-    _check_writable(target)
+    warning = llm_key_warning(settings) if settings.summarizer != "extractive" else None
+    if warning:
+        echo_line(f"warning: {warning}")  # once, before any request that would be refused
+    _check_writable(settings.out_dir)
     store = app.store(settings)
-    options = RunOptions(
-        date=date,
-        sample=sample,
-        day_file=day_file,
-        out_dir=target,
-        summarizer=summarizer,
-        language=language,
-        max_papers=max_papers,
-        select_mode=select_mode,
-        include_cross=include_cross,
-        refresh=refresh,
-        deliver=not no_deliver,
+    request = RunRequest(
+        date=date, sample=sample, day_file=day_file, refresh=refresh, deliver=not no_deliver, site=not no_site
     )
-    console = app.console
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as bar:
-        tasks: dict[str, Any] = {}
+    progress = _Progress()
+    try:
+        with _sigterm_as_interrupt(), progress.bar(app) as on_progress:
+            outcome = run_day(settings, store, request, progress=on_progress)
+    except KeyboardInterrupt:
+        echo_line(progress.interrupted_message())
+        raise SystemExit(ExitCode.INTERRUPTED) from None
+    except RunUsageError as exc:
+        fail(str(exc), code=ExitCode.USAGE)
+    except (PipelineError, OutputError) as exc:
+        fail(str(exc))
+    except Exception as exc:
+        if os.environ.get("PAPERBRIEF_DEBUG"):
+            raise
+        fail(_describe(exc))
+    _print_outcome(app, outcome)
+    raise SystemExit(outcome.exit_code)
 
-        def on_progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
 
-        try:
-            outcome = run_day(settings, store, options, progress=on_progress, console=console)
-        except KeyboardInterrupt:
-            bar.stop()
-            kept = store.count_summaries()
-            click.echo(
-                f"Interrupted: every summary already received is kept ({kept} in the store); "
-                "run the same command again to finish.",
-                err=True,
-            )
-            raise SystemExit(ExitCode.INTERRUPTED) from None
-        except (PipelineError, OutputError) as exc:
-            fail(str(exc))
-        except Exception as exc:
-            if os.environ.get("PAPERBRIEF_DEBUG"):
-                raise
-            fail(_describe(exc))
+def _print_outcome(app: AppContext, outcome: RunOutcome) -> None:
+    """Notes on stderr; on stdout the summary line, the files, the site, then each channel."""
+    from paperbrief.cli.publish import print_publish_report
+
     for note in outcome.messages:
-        console.print(f"[yellow]note:[/] {note}", highlight=False, markup=True)
+        app.console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, markup=True, soft_wrap=True)
     digest = outcome.digest
     if digest.no_announcement:
         click.echo(f"No arXiv announcement for {digest.date} ({digest.no_announcement_reason or 'no new papers'}).")
     else:
         stats = digest.stats
-        unpriced = not outcome.run_priced
         # An unknown price is not a zero cost: say so instead of printing $0.
-        cost = f"n/a (no price for {stats.model} in [llm] prices)" if unpriced else f"${outcome.run_cost:.4f}"
+        cost = (
+            f"n/a (no price for {stats.model} in [llm] prices)"
+            if not outcome.run_priced
+            else f"${outcome.run_cost:.4f}"
+        )
+        left_out = f", {len(outcome.already_digested)} already digested" if outcome.already_digested else ""
         click.echo(
             f"{digest.date}: {stats.selected} papers in the digest "
-            f"({stats.summarized} summarized, {stats.failed} failed, {stats.skipped} skipped) "
+            f"({stats.summarized} summarized, {stats.failed} failed, {stats.skipped} skipped{left_out}) "
             f"by {stats.backend}/{stats.model}; LLM calls this run: {outcome.llm_calls}, "
             f"tokens: {outcome.run_tokens}, cost: {cost}"
         )
     for path in outcome.files:
         click.echo(f"wrote {path}")
-    raise SystemExit(outcome.exit_code)
+    if outcome.published is not None:
+        # On stdout after the files: one stream keeps the summary, files, site and channels in order.
+        print_publish_report(outcome.published, digest.date, Console(soft_wrap=True))
+
+
+@dataclass
+class _Progress:
+    """The run's progress bar and how far summarizing got (for the Ctrl-C message)."""
+
+    done: int = 0
+    total: int | None = None
+
+    @contextmanager
+    def bar(self, app: AppContext) -> Iterator[Any]:
+        console = app.console
+        with Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as bar:
+            tasks: dict[str, Any] = {}
+
+            def on_progress(stage: str, done: int, total: int) -> None:
+                if stage == "summarize":
+                    self.done, self.total = done, total
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            try:
+                yield on_progress
+            except KeyboardInterrupt:
+                bar.stop()
+                raise
+
+    def interrupted_message(self) -> str:
+        if self.total is None:
+            return "Interrupted before any summary was asked for; run the same command again to start over."
+        return (
+            f"Interrupted: received {self.done} of {self.total} summaries, all kept; "
+            "run the same command again to finish."
+        )
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (systemd, CI, `kill`) ends the run like Ctrl-C: answers in flight kept, run marked interrupted."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (an embedding application): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _check_writable(folder: Path) -> None:
     """Fail before any network or LLM work when the output folder cannot be written."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".paperbrief-write-test"
+        # A unique name: two processes writing to the same folder must not remove each other's probe.
+        probe = folder / f".paperbrief-write-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         probe.write_text("ok", encoding="utf-8")
         probe.unlink()
     except OSError as exc:
@@ -165,7 +238,7 @@ def _check_writable(folder: Path) -> None:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    if text and type(exc).__module__.startswith("paperbrief."):
-        return text[0]  # our own errors are written as one-line messages for the user
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    text = one_line(exc)
+    if type(exc).__module__.startswith("paperbrief.") or text == type(exc).__name__:
+        return text  # our own errors are written as one-line messages for the user
+    return f"{type(exc).__name__}: {text}"

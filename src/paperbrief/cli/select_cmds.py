@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 
@@ -9,7 +10,9 @@ import click
 
 from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_app
 from paperbrief.factories import select_options_from_settings, source_from_settings
-from paperbrief.models import Digest, Summary, split_arxiv_id
+from paperbrief.models import Digest, Paper, SelectionReason, Summary, split_arxiv_id
+from paperbrief.publish import NothingStoredError, given_or_latest
+from paperbrief.select.candidates import select_candidates
 from paperbrief.select.filters import FilterSyntaxError
 from paperbrief.select.modes import Selection, SelectMode, SelectOptions, replay_score_cut, select_papers
 from paperbrief.select.profile import ReadingListError, ReadingListFormat, import_reading_list
@@ -31,7 +34,7 @@ def options_from_settings(settings: Settings, max_papers: int | None = None, mod
 @click.argument("paper_id", metavar="ID")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Announcement day (default: the latest stored).")
 @pass_app
-def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> None:  # noqa: C901 — issue 10 splits this function; the exemption goes with it
+def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> None:
     """Show why paper ID was or was not selected on a stored day, with the current settings."""
     settings, _ = app.settings()
     try:
@@ -39,41 +42,58 @@ def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> No
     except ValueError:
         fail(f"not an arXiv id: {paper_id!r}", code=ExitCode.USAGE)
     store = app.store(settings)
-    date = parse_date(date_text)
-    if date is None:
-        days = store.announced_days()
-        if not days:
-            fail("no announcement is stored yet: run `paperbrief run` first")
-        date = days[0]
+    try:
+        date = given_or_latest(
+            parse_date(date_text), store.announced_days(), "no announcement is stored yet: run `paperbrief run` first"
+        )
+    except NothingStoredError as exc:
+        fail(str(exc))
     papers = store.announced_papers(date)
     paper = next((p for p in papers if p.arxiv_id == arxiv_id), None)
     if paper is None:
         fail(f"{arxiv_id} is not in the stored announcement of {date} ({len(papers)} papers)")
-    options = options_from_settings(settings)
-    selection = select_papers(papers, options, store.reading_items())
     digest = store.load_digest(date, prefer_language=settings.language)
-    if selection.mode is SelectMode.SCORE:
-        # The final cut is by LLM score: replay it with the scores the day's run stored.
-        replay_score_cut(selection, _stored_summaries(store, settings, selection, digest), options.max_papers)
-    reason = selection.reasons.get(arxiv_id)
+    selection = _replay_selection(store, settings, date, papers, digest)
     click.echo(f"{arxiv_id}v{paper.version}  {paper.title}")
     click.echo(f"day {date}: {len(papers)} papers, {selection.candidates} candidates, mode {selection.mode.value}")
-    click.echo(f"decision: {selection.decisions[arxiv_id]}")
+    click.echo(f"decision: {selection.decisions.get(arxiv_id, 'not a candidate (announce type not digested)')}")
+    reason = selection.reasons.get(arxiv_id)
     if reason is not None:
-        if reason.matched_terms:
-            click.echo("matched terms: " + ", ".join(reason.matched_terms))
-        if reason.matched_authors:
-            click.echo("watched authors: " + ", ".join(reason.matched_authors))
-        if reason.matched_profile:
-            click.echo("profile matches: " + "; ".join(reason.matched_profile))
-        if reason.rank_score is not None:
-            click.echo(f"rank score: {reason.rank_score:.3f}")
+        _echo_reason(reason)
     if digest is not None:
         stored = next((e for e in digest.entries if e.paper.arxiv_id == arxiv_id), None)
         where = f"#{stored.number}" if stored is not None else "absent"
         click.echo(f"stored digest of {date}: {where} (it may have been made with other settings)")
     for note in selection.notes:
         click.echo(f"note: {note}")
+
+
+def _replay_selection(
+    store: Store, settings: Settings, date: dt.date, papers: list[Paper], digest: Digest | None
+) -> Selection:
+    """The selection `paperbrief run` makes of the day, from the same candidates, with the current settings."""
+    options = options_from_settings(settings)
+    # The same candidates `paperbrief run` takes: papers an earlier digest carried are left out first.
+    candidates = select_candidates(store, date, papers, include_replacements=settings.arxiv_include_replacements)
+    selection = select_papers(candidates.papers, options, store.reading_items())
+    for arxiv_id, day in candidates.already_digested.items():
+        where = f"the digest of {day.isoformat()}" if day is not None else "an earlier digest"
+        selection.decisions[arxiv_id] = f"not selected: already in {where} (papers are not repeated)"
+    if selection.mode is SelectMode.SCORE:
+        # The final cut is by LLM score: replay it with the scores the day's run stored.
+        replay_score_cut(selection, _stored_summaries(store, settings, selection, digest), options.max_papers)
+    return selection
+
+
+def _echo_reason(reason: SelectionReason) -> None:
+    if reason.matched_terms:
+        click.echo("matched terms: " + ", ".join(reason.matched_terms))
+    if reason.matched_authors:
+        click.echo("watched authors: " + ", ".join(reason.matched_authors))
+    if reason.matched_profile:
+        click.echo("profile matches: " + "; ".join(reason.matched_profile))
+    if reason.rank_score is not None:
+        click.echo(f"rank score: {reason.rank_score:.3f}")
 
 
 def _stored_summaries(

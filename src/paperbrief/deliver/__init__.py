@@ -3,13 +3,13 @@
 The store's `deliveries` table is the log: a channel already `sent` for a date is skipped, a
 `failed` one is tried again on the next call, and `resend=True` sends regardless. Channels are
 independent: one failing never stops the others. Delivery is at-least-once: a crash between a
-successful send and its log row means that channel sends again on the next run.
+successful send and its log row means that channel sends again on the next run. Channels are
+built from settings by `paperbrief.factories.configure_channels`; this package never reads settings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 from paperbrief.deliver.base import (
     Channel,
@@ -25,9 +25,6 @@ from paperbrief.deliver.email import EmailChannel, EmailConfigError, EmailSender
 from paperbrief.models import DeliveryStatus, Digest
 from paperbrief.store import Store
 
-if TYPE_CHECKING:
-    from paperbrief.settings import Settings
-
 __all__ = [
     "Channel",
     "ChannelKind",
@@ -41,8 +38,6 @@ __all__ = [
     "EmailSender",
     "Outcome",
     "SmtpSecurity",
-    "channels_from_settings",
-    "configure_channels",
     "deliver_digest",
     "mask_url",
 ]
@@ -73,50 +68,3 @@ def deliver_digest(digest: Digest, store: Store, channels: Sequence[Channel], re
         store.record_delivery(digest.date, name, DeliveryStatus.FAILED, error)
         report.results.append(ChannelResult(name, Outcome.FAILED, error))
     return report
-
-
-def channels_from_settings(settings: Settings, kinds: Iterable[ChannelKind | str] | None = None) -> list[Channel]:
-    """The channels the settings configure (e-mail when an SMTP host is set, one per notify URL).
-
-    Raises `EmailConfigError` or `ValueError` (with a secret-free message) for a half-configured channel.
-    """
-    channels, problems = configure_channels(settings, kinds)
-    if problems:
-        raise problems[0].error
-    return channels
-
-
-def configure_channels(
-    settings: Settings, kinds: Iterable[ChannelKind | str] | None = None
-) -> tuple[list[Channel], list[ChannelProblem]]:
-    """`channels_from_settings` without raising: the channels built, and one problem per channel that cannot be.
-
-    Used where a bad channel must not stop the good ones (`paperbrief run`). Duplicate notify URLs
-    count once.
-    """
-    wanted = {ChannelKind(k) for k in kinds} if kinds is not None else set(ChannelKind)
-    channels: list[Channel] = []
-    problems: list[ChannelProblem] = []
-    if ChannelKind.EMAIL in wanted and settings.smtp_host:
-        try:
-            sender = EmailSender(
-                settings.smtp_host,
-                settings.smtp_port,
-                settings.smtp_security,
-                settings.smtp_user,
-                settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-                sender=settings.email_from or "",
-                recipients=settings.email_to,
-                timeout=settings.smtp_timeout_seconds,
-            )
-        except EmailConfigError as exc:
-            problems.append(ChannelProblem(ChannelKind.EMAIL.value, exc))
-        else:
-            channels.append(EmailChannel(sender, settings.site_base_url))
-    if ChannelKind.CHAT in wanted:
-        for url in dict.fromkeys(settings.notify_urls):
-            try:
-                channels.append(ChatChannel(url, settings.site_base_url))
-            except ValueError as exc:  # the message shows the URL masked
-                problems.append(ChannelProblem(f"chat:{mask_url(url)}", exc))
-    return channels, problems
