@@ -183,7 +183,7 @@ def test_classify_requested_dates() -> None:
     assert classify_date(dt.date(1991, 8, 14), today=today) is DateCheck.SERVABLE
     assert classify_date(dt.date(1991, 8, 13), today=today) is DateCheck.BEFORE_EARLIEST
     assert date_problem(dt.date(1990, 1, 2), today=today) == (
-        "1990-01-02 is before 1991-08-14, the earliest date arXiv can serve (arXiv opened on 14 August 1991)"
+        "1990-01-02 is before arXiv's first announcement (14 August 1991): the earliest supported date is 1991-08-14"
     )
     assert date_problem(dt.date(2026, 12, 1), today=today) == (
         "2026-12-01 is in the future (today is 2026-11-29 in America/New_York)"
@@ -196,10 +196,10 @@ def test_cli_fetch_refuses_dates_outside_what_arxiv_can_serve(fake: FakeArxiv, t
     result = _cli(tmp_path, fake, "fetch", "--date", "1989-06-01")
     assert result.exit_code == 2, result.output
     assert result.stderr.strip() == (
-        "Error: 1989-06-01 is before 1991-08-14, the earliest date arXiv can serve (arXiv opened on 14 August 1991)"
+        "Error: 1989-06-01 is before arXiv's first announcement (14 August 1991): the earliest supported date is 1991-08-14"
     )
     result = _cli(tmp_path, fake, "backfill", "--from", "1991-08-01", "--to", "1991-09-01", "--source", "api")
-    assert result.exit_code == 2 and "before 1991-08-14" in result.stderr
+    assert result.exit_code == 2 and "the earliest supported date is 1991-08-14" in result.stderr
     assert fake.requests() == []
 
 

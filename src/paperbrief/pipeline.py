@@ -29,6 +29,7 @@ from paperbrief.models import Digest, DigestEntry, Paper, RunStatus, Summary
 from paperbrief.outcome import ExitCode
 from paperbrief.select.candidates import Candidates, select_candidates
 from paperbrief.settings import Settings
+from paperbrief.sources.arxiv import EARLIEST_DATE, HolidayFileError, date_problem
 from paperbrief.stages import (
     Picked,
     PipelineError,
@@ -68,9 +69,6 @@ __all__ = [
     "summarize_entries",
 ]
 
-EARLIEST_DATE = dt.date(1991, 8, 14)
-"""arXiv's first announcement: hep-th/9108001 (https://arxiv.org/abs/hep-th/9108001), 14 August 1991."""
-
 
 @dataclass(frozen=True)
 class RunOutcome:
@@ -107,14 +105,9 @@ def check_run_date(date: dt.date | None, today: dt.date | None = None) -> None:
     """Refuse a day no source can serve: before arXiv's first announcement, or after today (US Eastern)."""
     if date is None:
         return
-    today = today or today_in_arxiv_tz()
-    if date < EARLIEST_DATE:
-        raise RunUsageError(
-            f"{date.isoformat()} is before arXiv's first announcement: the earliest supported date is "
-            f"{EARLIEST_DATE.isoformat()}"
-        )
-    if date > today:
-        raise RunUsageError(f"{date.isoformat()} is in the future (today is {today.isoformat()} in America/New_York)")
+    problem = date_problem(date, today=today or today_in_arxiv_tz())
+    if problem is not None:
+        raise RunUsageError(problem)
 
 
 def run_day(
@@ -183,7 +176,10 @@ def _context(
     offline = request.sample or request.day_file is not None
     # One arXiv source per run: its throttle spaces every request of the run (feed, enrichment,
     # reading-list ids) one `arxiv_delay_seconds` apart, as arXiv's ToU asks.
-    source = None if offline else source_from_settings(settings)
+    try:
+        source = None if offline else source_from_settings(settings)
+    except HolidayFileError as exc:  # the user's holidays file is unreadable: a setting to fix
+        raise RunUsageError(_one_line(exc)) from exc
     ctx = RunContext(
         store=store,
         run_id=run_id,

@@ -13,6 +13,20 @@ def incomplete_day(language: str, why: str) -> str:
     return f"the day may be incomplete: {why}"
 
 
+def feed_only(language: str, why: str) -> str:
+    """The report's warning that the API enrichment failed and the papers carry the feed's data only."""
+    if language == "zh":
+        return f"arXiv API 补全失败，本期论文仅含 RSS 信息（无评论、期刊等字段）：{why}"
+    return f"the arXiv API enrichment failed; the papers carry the feed's data only (no comments): {why}"
+
+
+def source_note(language: str, note: str) -> str:
+    """A repair the source made while reading the day (e.g. a NUL byte removed), in the report's language."""
+    if language == "zh":
+        return f"读取 arXiv 数据时已修复：{note}"
+    return f"repaired while reading arXiv's data: {note}"
+
+
 def missing_papers(language: str, missing: Sequence[str]) -> str:
     """The report's warning that some announced papers could not be fetched (first 20 listed)."""
     shown = ", ".join(missing[:20]) + (" …" if len(missing) > 20 else "")

@@ -246,10 +246,13 @@ def no_announcement_digest(ctx: RunContext, acquired: Acquired) -> Digest:
 def _warnings(language: str, acquired: Acquired, candidates: Candidates) -> list[str]:
     announcement = acquired.announcement
     warnings = []
-    if announcement.partial:
+    if announcement.enrichment_error:
+        warnings.append(run_text.feed_only(language, announcement.enrichment_error))
+    elif announcement.partial:
         warnings.append(run_text.incomplete_day(language, announcement.partial))
     if announcement.missing:
         warnings.append(run_text.missing_papers(language, announcement.missing))
+    warnings.extend(run_text.source_note(language, note) for note in announcement.notes)
     if acquired.cleaned:
         warnings.append(run_text.cleaned_text(language, acquired.cleaned))
     if candidates.already_digested:

@@ -222,7 +222,7 @@ def date_problem(date: dt.date, *, today: dt.date | None = None) -> str | None:
         return f"{date.isoformat()} is in the future (today is {now.isoformat()} in America/New_York)"
     if check is DateCheck.BEFORE_EARLIEST:
         return (
-            f"{date.isoformat()} is before {EARLIEST_DATE.isoformat()}, "
-            "the earliest date arXiv can serve (arXiv opened on 14 August 1991)"
+            f"{date.isoformat()} is before arXiv's first announcement (14 August 1991): "
+            f"the earliest supported date is {EARLIEST_DATE.isoformat()}"
         )
     return None
