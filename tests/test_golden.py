@@ -245,7 +245,7 @@ def test_english_labels() -> None:
         "## 📑 Contents",
         "- [cs.LG](#cslg) (1 paper)",
         "### 📄 Abstract",
-        "### 🤖 AI summary",
+        "### 📝 Extractive summary",  # the summary is extractive: no "AI" heading over it
         "**TL;DR**: ",
         "**Motivation**: ",
         "**Method**: ",

@@ -27,7 +27,7 @@ from paperbrief.deliver import (
     deliver_digest,
 )
 from paperbrief.models import Digest
-from paperbrief.render.site import SITE_DIRNAME, SiteError, build_site
+from paperbrief.render.site import SITE_DIRNAME, SiteBuild, SiteError, build_site
 from paperbrief.settings import Settings
 from paperbrief.store import Store
 
@@ -44,8 +44,11 @@ def load_all_digests(store: Store, language: str | None = None) -> list[Digest]:
     return found
 
 
-def rebuild_site(store: Store, settings: Settings, out_dir: Path, extra: Digest | None = None) -> list[Path]:
-    """Rebuild `out_dir/site` from every stored digest (plus `extra`, which wins for its date)."""
+def rebuild_site(store: Store, settings: Settings, out_dir: Path, extra: Digest | None = None) -> SiteBuild:
+    """Rebuild `out_dir/site` from every stored digest (plus `extra`, which wins for its date).
+
+    The result's `notes` name the records left out because they could not be rendered.
+    """
     digests = load_all_digests(store, settings.language)
     if extra is not None:
         digests = [d for d in digests if d.date != extra.date] + [extra]
@@ -91,12 +94,14 @@ def publish_after_run(
     """
     problems: list[ChannelResult] = []
     try:
-        written = rebuild_site(store, settings, out_dir, extra=digest)
+        built = rebuild_site(store, settings, out_dir, extra=digest)
     except SiteError as exc:
         problems.append(ChannelResult("site", Outcome.FAILED, str(exc)))
     else:
         index = out_dir / SITE_DIRNAME / "index.html"
-        console.print(f"site: {escape(str(index))} ({len(written)} files)", highlight=False)
+        console.print(f"site: {escape(str(index))} ({len(built.files)} files)", highlight=False)
+        for note in built.notes:
+            click.echo(f"note: {note}", err=True)
     channels, bad = configure_channels(settings)
     problems += [ChannelResult(p.channel, Outcome.FAILED, str(p.error)) for p in bad]
     if not channels and not problems:
@@ -162,10 +167,12 @@ def site_command(app: AppContext, out_dir: Path | None) -> None:
     settings, store = _app_settings(app)
     target = out_dir or settings.out_dir
     try:
-        written = rebuild_site(store, settings, target)
+        built = rebuild_site(store, settings, target)
     except SiteError as exc:
         fail(str(exc))
-    click.echo(f"{target / SITE_DIRNAME / 'index.html'} ({len(written)} files)")
+    for note in built.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"{target / SITE_DIRNAME / 'index.html'} ({len(built.files)} files)")
 
 
 @click.command("serve")
