@@ -66,7 +66,7 @@ def build_email(digest: Digest, sender: str, recipients: Sequence[str], base_url
         "count_text": labels.papers.format(n=len(digest.entries)),
         "page_url_for": lambda arxiv_id: site_text.day_page_url(base_url, digest.date, arxiv_id),
         "made_by": site_text.summary_source(digest, labels),
-        "reason": no_announcement_reason_text(digest.no_announcement_reason, digest.language),
+        "reason": no_announcement_reason_text(digest.no_announcement_reason, digest.language, short=True),
         "highlights_html": highlights_html(
             digest.highlights, targets, list_style="margin:0;padding-left:20px;", link_style="color:#1a55b3;"
         ),

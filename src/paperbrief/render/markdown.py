@@ -351,6 +351,16 @@ def _enrichment(entry: DigestEntry, labels: dict[str, str]) -> str | None:
     return labels["sep"].join(parts) or None
 
 
+def _writer(summary: Summary, labels: dict[str, str]) -> str:
+    if summary.status == SummaryStatus.EXTRACTIVE and summary.backend == "extractive":
+        return labels["footer_writer_extractive"]  # no backend id in the reader's language
+    return labels["footer_writer"].format(
+        backend=escape_markdown(summary.backend),
+        model=escape_markdown(summary.model),
+        prompt=escape_markdown(summary.prompt_version),
+    )
+
+
 def _footer(digest: Digest, labels: dict[str, str]) -> list[str]:
     lines: list[str] = []
     if not digest.no_announcement:
@@ -359,11 +369,7 @@ def _footer(digest: Digest, labels: dict[str, str]) -> list[str]:
             s = entry.summary
             if s is None or s.status == SummaryStatus.SKIPPED_BUDGET:
                 continue
-            writer = labels["footer_writer"].format(
-                backend=escape_markdown(s.backend),
-                model=escape_markdown(s.model),
-                prompt=escape_markdown(s.prompt_version),
-            )
+            writer = _writer(s, labels)
             if writer not in writers:
                 writers.append(writer)
         if writers:

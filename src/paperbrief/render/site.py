@@ -86,7 +86,7 @@ def _day_context(digest: Digest) -> dict[str, Any]:
         "sections": _day_sections(digest, labels),
         "footer": site_text.footer_text(digest, labels),
         "made_by": site_text.summary_source(digest, labels),
-        "reason": no_announcement_reason_text(digest.no_announcement_reason, digest.language),
+        "reason": no_announcement_reason_text(digest.no_announcement_reason, digest.language, short=True),
         "highlights": highlights_html(digest.highlights, targets) if digest.highlights else None,
         "count_text": labels.papers.format(n=len(digest.entries)),
         "has_scores": any(site_text.score_of(e) is not None for e in digest.entries),

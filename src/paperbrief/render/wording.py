@@ -11,18 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-_REASONS: dict[str, dict[str, str]] = {
+# code → language → (sentence for the Markdown report, short form for the site and e-mail,
+# whose line already says that arXiv did not announce).
+_REASONS: dict[str, dict[str, tuple[str, str]]] = {
     "weekend": {
-        "zh": "周末（arXiv 周六、周日不发布新论文）",
-        "en": "weekend (arXiv does not announce new papers on Saturdays and Sundays)",
+        "zh": ("周末（arXiv 周六、周日不发布新论文）", "周末"),
+        "en": ("weekend (arXiv does not announce new papers on Saturdays and Sundays)", "weekend"),
     },
     "holiday": {
-        "zh": "arXiv 节假日（当天不发布新论文）",
-        "en": "arXiv holiday (no announcement on this day)",
+        "zh": ("arXiv 节假日（当天不发布新论文）", "arXiv 节假日"),
+        "en": ("arXiv holiday (no announcement on this day)", "arXiv holiday"),
     },
     "empty feed": {
-        "zh": "arXiv 当天的订阅源为空（可能是未列出的节假日）",
-        "en": "arXiv's feed for this day was empty (perhaps an unlisted holiday)",
+        "zh": ("arXiv 当天的订阅源为空（可能是未列出的节假日）", "订阅源为空"),
+        "en": ("arXiv's feed for this day was empty (perhaps an unlisted holiday)", "empty feed"),
     },
 }
 
@@ -31,11 +33,14 @@ def _lang(language: str) -> str:
     return "en" if language == "en" else "zh"
 
 
-def no_announcement_reason_text(reason: str | None, language: str) -> str:
-    """The reason a day has no announcement, in `language` (a reason code, or free text kept as is)."""
+def no_announcement_reason_text(reason: str | None, language: str, *, short: bool = False) -> str:
+    """The reason a day has no announcement, in `language` (a reason code, or free text kept as is).
+
+    `short` gives the few words the site and e-mail put in brackets after their own sentence.
+    """
     text = (reason or "").strip()
     known = _REASONS.get(text.lower())
-    return known[_lang(language)] if known else text
+    return known[_lang(language)][1 if short else 0] if known else text
 
 
 def _feed_full(m: re.Match[str]) -> str:
