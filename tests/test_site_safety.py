@@ -40,7 +40,7 @@ HIGHLIGHTS = (
 )
 CITED = {"[25]": "2602.04837", "[1]": "2602.04883", "[2]": "2602.04870"}
 MARKDOWN_MARKERS = ("**", "](#", "](http")
-FORBIDDEN = "\x00\x01\x0b\x1f\ufffe\uffff"
+FORBIDDEN = "\x00\x01\x08\x0b\x0c\x1f\ufffe\uffff"
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 

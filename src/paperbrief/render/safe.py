@@ -20,6 +20,12 @@ from paperbrief.text import clean_text, has_forbidden_chars
 # Explicit embeddings and overrides (LRE, RLE, PDF, LRO, RLO) and isolates (LRI, RLI, FSI, PDI).
 _BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
+# In JSON the C0 controls are escapes, `\b`, `\f` or `\u00XX`, after an even run of backslashes (a
+# false alarm only costs the full walk); U+FFFE/U+FFFF and the bidi controls appear as themselves.
+_JSON_SUSPECT_RE = re.compile(
+    r"(?<!\\)(?:\\\\)*\\(?:[bf]|u00(?:0[0-8bcef]|1[0-9a-f]))|[\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+)
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -46,7 +52,18 @@ def clean_model(model: M, *, bidi: bool = True) -> M:
     Forbidden characters are always removed; with `bidi` (every output meant to be read) the bidi
     controls too. Returns `model` itself when nothing needs cleaning, else a copy of what changed.
     """
+    if not _may_need_cleaning(model):
+        return model
     return cast(M, _clean_value(model, bidi))
+
+
+def _may_need_cleaning(model: BaseModel) -> bool:
+    """A fast look over the model as JSON (serialized in Rust): False only when nothing can need cleaning."""
+    try:
+        dumped = model.model_dump_json(warnings=False)
+    except Exception:  # e.g. a lone surrogate: let the walk decide
+        return True
+    return _JSON_SUSPECT_RE.search(dumped) is not None
 
 
 def _clean_str(text: str, bidi: bool) -> str:
@@ -54,12 +71,13 @@ def _clean_str(text: str, bidi: bool) -> str:
 
 
 def _clean_value(value: Any, bidi: bool) -> Any:
+    if value is None or isinstance(value, int | float | bool):
+        return value
     if isinstance(value, str):
         return _clean_str(value, bidi)
     if isinstance(value, BaseModel):
         updates = {}
-        for name in type(value).model_fields:
-            old = getattr(value, name)
+        for name, old in value.__dict__.items():  # pydantic keeps a model's field values in __dict__
             new = _clean_value(old, bidi)
             if new is not old:
                 updates[name] = new
