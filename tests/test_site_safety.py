@@ -25,6 +25,7 @@ from paperbrief.models import Digest, DigestEntry, Enrichment, Paper
 from paperbrief.render.feed import build_feed_checked
 from paperbrief.render.json_out import render_json
 from paperbrief.render.markdown import render_markdown
+from paperbrief.render.safe import clean_model
 from paperbrief.render.site import build_site
 from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url
@@ -259,3 +260,14 @@ def test_site_command_builds_the_site_from_a_store_holding_a_nul_title(
     assert not feed.bozo and len(feed.entries) == 60
     assert "Group-Evolving Agents" in [e.title for e in feed.entries]
     assert "Group-Evolving Agents" in (site / "2026-02-04.html").read_text(encoding="utf-8")
+
+
+def test_clean_model_copies_only_what_changes() -> None:
+    digest = sample_digest()
+    assert clean_model(digest) is digest  # nothing to clean: no copy at all
+    digest.entries[3].paper.abstract = "An\x00 abstract \u202ewith tricks."
+    cleaned = clean_model(digest)
+    assert cleaned is not digest and cleaned.entries[3].paper.abstract == "An abstract with tricks."
+    assert cleaned.entries[2] is digest.entries[2] and cleaned.entries[3].summary is digest.entries[3].summary
+    assert digest.entries[3].paper.abstract.startswith("An\x00")  # the input is not changed
+    assert clean_model(digest, bidi=False).entries[3].paper.abstract == "An abstract \u202ewith tricks."

@@ -18,9 +18,10 @@ from markupsafe import Markup, escape
 from paperbrief.render.safe import display_text
 
 _BULLETS = ("- ", "* ", "• ")
-# `**bold**`, `[text](url)` (one level of nested brackets, e.g. `[[3]](#x)`) and `[n]` citations.
+# `**bold**` (not opened by `** ` nor closed by ` **`, as in CommonMark), `[text](url)` (one level of
+# nested brackets, e.g. `[[3]](#x)`) and `[n]` citations.
 _INLINE_RE = re.compile(
-    r"\*\*(?P<bold>.+?)\*\*"
+    r"\*\*(?P<bold>(?!\s).+?(?<!\s))\*\*"
     r"|\[(?P<link>(?:[^\[\]]|\[[^\[\]]*\])*)\]\((?P<url>[^()\s]*)\)"
     r"|\[(?P<cite>\d{1,4})\]"
 )
