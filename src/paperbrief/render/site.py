@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,19 +157,34 @@ def build_site(digests: Sequence[Digest], out_dir: Path, base_url: str | None = 
         site_dir.mkdir(parents=True, exist_ok=True)
         sweep_stale_temp_files(site_dir)
         shown, written = _write_day_pages(env, common, days, site_dir, notes)
-        index_path = site_dir / "index.html"
-        write_bytes_atomic(index_path, _index_html(env, common, shown, notes), sweep=False)
-        written.append(index_path)
-        feed = build_feed_checked(shown, base_url=base_url, feed_days=feed_days)
-        notes += feed.notes
-        feed_path = site_dir / FEED_FILENAME
-        write_bytes_atomic(feed_path, feed.data, sweep=False)
-        written.append(feed_path)
+        index = _rendered_or_noted(lambda: _index_html(env, common, shown, notes), "the index", notes)
+        if index is not None:
+            write_bytes_atomic(site_dir / "index.html", index, sweep=False)
+            written.append(site_dir / "index.html")
+        feed = _rendered_or_noted(lambda: _feed_data(shown, base_url, feed_days, notes), "the feed", notes)
+        if feed is not None:
+            write_bytes_atomic(site_dir / FEED_FILENAME, feed, sweep=False)
+            written.append(site_dir / FEED_FILENAME)
     except OutputError as exc:  # already one line, naming the file
         raise SiteError(str(exc)) from exc
     except OSError as exc:
         raise SiteError(f"cannot write the site under {site_dir}: {exc.strerror or exc}") from exc
     return SiteBuild(written, notes)
+
+
+def _rendered_or_noted(render: Callable[[], bytes], what: str, notes: list[str]) -> bytes | None:
+    """`render()`, or None with a note when it fails for a reason no single record explains (the old file stays)."""
+    try:
+        return render()
+    except Exception as exc:
+        notes.append(f"site: {what} was not rebuilt: {one_line(exc)}")
+        return None
+
+
+def _feed_data(days: list[Digest], base_url: str | None, feed_days: int, notes: list[str]) -> bytes:
+    feed = build_feed_checked(days, base_url=base_url, feed_days=feed_days)
+    notes += feed.notes
+    return feed.data
 
 
 def _write_day_pages(
