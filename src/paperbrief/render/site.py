@@ -25,7 +25,7 @@ from paperbrief.render.feed import build_feed_checked
 from paperbrief.render.files import OutputError, sweep_stale_temp_files, write_bytes_atomic
 from paperbrief.render.highlights import highlights_html
 from paperbrief.render.jinja_env import template_environment
-from paperbrief.render.layout import ordered_entries, ordered_sections
+from paperbrief.render.layout import Section, ordered_sections
 from paperbrief.render.safe import clean_model
 from paperbrief.render.site_text import Labels, labels_for
 from paperbrief.render.wording import no_announcement_reason_text
@@ -51,7 +51,7 @@ def _search_text(entry: DigestEntry) -> str:
     return site_text.one_line(" ".join(parts)).lower()
 
 
-def _day_sections(digest: Digest, labels: Labels) -> list[dict[str, Any]]:
+def _day_sections(sections: list[Section], labels: Labels) -> list[dict[str, Any]]:
     """The report's sections for the day page: same order, numbers and GitHub anchors as the Markdown.
 
     Each category gets `id=<anchor>` on the page, so the Markdown TOC's `#cslg` resolves here too;
@@ -59,7 +59,7 @@ def _day_sections(digest: Digest, labels: Labels) -> list[dict[str, Any]]:
     """
     views: list[dict[str, Any]] = []
     index = 0
-    for section in ordered_sections(digest):
+    for section in sections:
         items = []
         for entry in section.entries:
             items.append({"index": index, "entry": entry, "search": _search_text(entry)})
@@ -78,12 +78,13 @@ def _day_sections(digest: Digest, labels: Labels) -> list[dict[str, Any]]:
 
 def _day_context(digest: Digest) -> dict[str, Any]:
     labels = labels_for(digest.language)
+    sections = ordered_sections(digest)
     # `[n]` in the highlights is paper n of the report: link it to that paper's card.
-    targets = {entry.number: f"#{entry.paper.arxiv_id}" for entry in ordered_entries(digest)}
+    targets = {entry.number: f"#{entry.paper.arxiv_id}" for section in sections for entry in section.entries}
     return {
         "digest": digest,
         "labels": labels,
-        "sections": _day_sections(digest, labels),
+        "sections": _day_sections(sections, labels),
         "footer": site_text.footer_text(digest, labels),
         "made_by": site_text.summary_source(digest, labels),
         "reason": no_announcement_reason_text(digest.no_announcement_reason, digest.language, short=True),
@@ -105,7 +106,8 @@ def _index_rows(digests: Sequence[Digest]) -> list[dict[str, Any]]:
     rows = []
     for digest in digests:
         labels = labels_for(digest.language)
-        entries = ordered_entries(digest)  # report order: the day page's first card is "the first paper"
+        sections = ordered_sections(digest)
+        entries = [e for section in sections for e in section.entries]  # report order, as on the day page
         top = site_text.top_entry(entries)
         scored = top is not None and site_text.score_of(top) is not None
         rows.append(
@@ -113,7 +115,7 @@ def _index_rows(digests: Sequence[Digest]) -> list[dict[str, Any]]:
                 "digest": digest,
                 "page": site_text.day_page_name(digest.date),
                 "count_text": labels.papers.format(n=len(digest.entries)),
-                "sections": [(s.category, s.count, s.anchor) for s in ordered_sections(digest)],
+                "sections": [(s.category, s.count, s.anchor) for s in sections],
                 "top": top,
                 # With no score at all the "top" paper is just the first one: say so, and show no badge.
                 "top_label": labels.top_paper if scored else labels.first_paper,
