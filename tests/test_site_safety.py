@@ -271,3 +271,38 @@ def test_clean_model_copies_only_what_changes() -> None:
     assert cleaned.entries[2] is digest.entries[2] and cleaned.entries[3].summary is digest.entries[3].summary
     assert digest.entries[3].paper.abstract.startswith("An\x00")  # the input is not changed
     assert clean_model(digest, bidi=False).entries[3].paper.abstract == "An abstract \u202ewith tricks."
+
+
+def _day_file(path: Path, date: str, arxiv_id: str, title: str, authors: list[str]) -> Path:
+    paper = {
+        "id": arxiv_id,
+        "version": 1,
+        "title": title,
+        "authors": authors,
+        "categories": ["cs.CL"],
+        "published": f"{date}T10:00:00Z",
+        "abstract": "We study things. Results hold.",
+    }
+    path.write_text(json.dumps({"announced": date, "papers": [paper]}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_runs_after_a_nul_title_still_succeed_and_publish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11: after one NUL in a title, every later `run` of any day exited 1 (the feed build crashed)."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    bad = _day_file(tmp_path / "bad.json", "2026-02-04", "2602.99998", "Bad\x00 title", ["\u202eEve Adams", "Bob"])
+    good = _day_file(tmp_path / "good.json", "2026-02-05", "2602.99999", "Good title", ["Ann"])
+    for day in (bad, good):
+        result = CliRunner().invoke(
+            main, ["--home", str(tmp_path / "home"), "run", "--from-json", str(day), "--out", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        assert "Traceback" not in result.output
+    feed = feedparser.parse((out / "site" / "feed.xml").read_bytes())
+    assert not feed.bozo
+    assert sorted(e.title for e in feed.entries) == ["Bad title", "Good title"]
+    page = (out / "site" / "2026-02-04.html").read_text(encoding="utf-8")
+    assert "Bad title" in page and "\u202e" not in page and "<bdi>Eve Adams</bdi>" in page
+    markdown = (out / "2026-02-04.md").read_text(encoding="utf-8")
+    assert "Bad title" in markdown and "\x00" not in markdown and "\u202e" not in markdown
