@@ -34,7 +34,7 @@ def main() -> None:
     digests = [template.model_copy(update={"date": SAMPLE_DATE - dt.timedelta(days=i)}) for i in range(days)]
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        written = build_site(digests, Path(tmp), base_url="https://example.org/", feed_days=7)
+        written = build_site(digests, Path(tmp), base_url="https://example.org/", feed_days=7).files
         elapsed = time.perf_counter() - start
         size = sum(p.stat().st_size for p in written)
     start = time.perf_counter()

@@ -66,7 +66,7 @@ def test_sample_day_end_to_end(tmp_path: Path) -> None:
     assert re.search(r"\*\*作者\*\*：[^\n等]+, [^\n等]+  \n", markdown)
 
     # UTF-8 round trip: Chinese labels and emoji as characters, not escapes or mojibake
-    assert "📑 目录" in markdown and "🤖 AI 总结" in markdown
+    assert "📑 目录" in markdown and "📝 摘要摘录" in markdown  # an extractive run: no "AI" heading
     assert "\\u" not in json_path.read_text(encoding="utf-8")
     assert "ç" not in markdown  # the reference's double-encoding symptom
 

@@ -23,7 +23,7 @@ from paperbrief.models import (
     SummaryStatus,
 )
 from paperbrief.render.files import OutputError, write_digest_files, write_files_together, write_text_atomic
-from paperbrief.render.layout import github_slug
+from paperbrief.render.layout import github_slug  # only its own rule test uses it
 from paperbrief.render.markdown import escape_markdown, render_markdown
 
 REFERENCE = Path(__file__).parent / "data" / "reference"
@@ -244,7 +244,7 @@ def test_english_labels() -> None:
         "## 📑 Contents",
         "- [cs.LG](#cslg) (1 paper)",
         "### 📄 Abstract",
-        "### 🤖 AI summary",
+        "### 📝 Extractive summary",  # the summary is extractive: no "AI" heading over it
         "**TL;DR**: ",
         "**Motivation**: ",
         "**Method**: ",
@@ -279,14 +279,14 @@ def test_github_slug_rule_with_duplicates() -> None:
 
 def test_toc_links_resolve_to_headings() -> None:
     text = render_markdown(reference_digest())
-    seen: dict[str, int] = {}
-    anchors = set()
-    for heading in re.findall(r"(?m)^#{1,6} (.+)$", text):
-        plain = re.sub(r"\[(.*)\]\([^)]*\)", r"\1", heading)  # a linked heading's id is from its text
-        anchors.add(github_slug(plain, seen))
-    links = re.findall(r"(?m)^- \[[^\]]+\]\(#([^)]+)\)", text)
-    assert len(links) == 4
-    assert set(links) <= anchors
+    links = re.findall(r"(?m)^- \[([^\]]+)\]\(#([^)]+)\)", text)
+    # GitHub's ids of `## cs.LG` … written out by hand: lowercase, the "." dropped.
+    assert links == [("cs.LG", "cslg"), ("cs.CV", "cscv"), ("cs.AI", "csai"), ("cs.CL", "cscl")]
+    assert re.findall(r"(?m)^## (cs\.\w+)$", text) == ["cs.LG", "cs.CV", "cs.AI", "cs.CL"]
+    # Each section heading is the first heading whose id is that anchor (no "-1" suffix on GitHub):
+    # every heading before it is the title, 目录, another section, a paper title or a fixed label.
+    first_heading_lines = re.findall(r"(?m)^#{1,6} (.+)$", text)[:3]
+    assert first_heading_lines == ["arXiv AI 论文日报 | 2026-02-04", "📑 目录", "cs.LG"]
 
 
 def test_no_announcement_day() -> None:

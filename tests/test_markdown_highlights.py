@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from paperbrief.models import Digest, DigestEntry, Paper, SelectionReason
+from paperbrief.render.highlights import highlights_html, highlights_plain
 from paperbrief.render.markdown import render_markdown
 
 
@@ -59,3 +60,15 @@ def test_a_bare_latest_mode_note_prints_no_reason_line() -> None:
     markdown = render_markdown(digest)
     assert markdown.count("**入选理由**") == 1
     assert "**入选理由**：" in markdown and "agents" in markdown
+
+
+def test_highlights_plain_and_html_consume_every_markdown_marker() -> None:
+    text = "- **Theme** with a stray ** and [[3]](#x) and [docs](https://example.org) **unclosed\n• second [1]"
+    plain = highlights_plain(text)
+    assert plain == "- Theme with a stray  and [3] and docs unclosed\n- second [1]"
+    markup = str(highlights_html(text, {1: "#a", 3: "#c"}))
+    assert markup == (
+        '<ul><li dir="auto"><strong>Theme</strong> with a stray  and <a class="cite" href="#c">[3]</a> and docs '
+        'unclosed</li><li dir="auto">second <a class="cite" href="#a">[1]</a></li></ul>'
+    )
+    assert highlights_html("", {}) == "" and highlights_plain(None) == ""

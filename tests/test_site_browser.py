@@ -13,7 +13,6 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from fakes.digests import SAMPLE_DATE, empty_digest, sample_digest
 from fakes.publish_servers import serve_directory
 from paperbrief.models import Digest
-from paperbrief.render.layout import github_slug, ordered_entries
 from paperbrief.render.markdown import render_markdown
 from paperbrief.render.site import build_site
 
@@ -30,7 +29,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 EVIL = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> '
 EVIL_INDEX = 29  # 2602.04757, a cs.LG paper scored 62
 DAY_PAGE = f"{SAMPLE_DATE.isoformat()}.html"
@@ -43,9 +41,17 @@ def _digest() -> Digest:
     return digest
 
 
-def _report_ids(digest: Digest) -> list[str]:
-    """Paper ids in the Markdown report's order (sections by size, numbered through), the page's order."""
-    return [e.paper.arxiv_id for e in ordered_entries(digest)]
+# The sample day in report order, written out from the reference report by hand: sections by size
+# (cs.LG 17, cs.CV 7, then the 3–3 tie by name, cs.AI before cs.CL), each in the reference's order.
+REPORT_ORDER = [
+    *("2602.04883", "2602.04870", "2602.04868", "2602.04863", "2602.04861", "2602.04852", "2602.04821"),
+    *("2602.04809", "2602.04807", "2602.04795", "2602.04785", "2602.04780", "2602.04775", "2602.04770"),
+    *("2602.04768", "2602.04763", "2602.04757"),  # cs.LG
+    *("2602.04877", "2602.04876", "2602.04838", "2602.04820", "2602.04819", "2602.04814", "2602.04789"),  # cs.CV
+    *("2602.04837", "2602.04836", "2602.04813"),  # cs.AI
+    *("2602.04856", "2602.04853", "2602.04811"),  # cs.CL
+]
+TOC = [("cs.LG", "cslg"), ("cs.CV", "cscv"), ("cs.AI", "csai"), ("cs.CL", "cscl")]  # GitHub's ids, by hand
 
 
 def _haystack(digest: Digest, index: int) -> str:
@@ -171,7 +177,7 @@ def test_search_matches_title_authors_and_keywords(page: Page, base_url: str) ->
     page.goto(base_url + DAY_PAGE)
     page.fill("#q", "agent")
     matching = {e.paper.arxiv_id for i, e in enumerate(digest.entries) if "agent" in _haystack(digest, i)}
-    expected = [arxiv_id for arxiv_id in _report_ids(digest) if arxiv_id in matching]
+    expected = [arxiv_id for arxiv_id in REPORT_ORDER if arxiv_id in matching]
     assert 1 < len(expected) < 30
     assert _visible_ids(page) == expected
     page.fill("#q", "Xin Eric Wang")  # an author
@@ -200,7 +206,7 @@ def test_sort_by_score_and_by_id(page: Page, base_url: str) -> None:
     assert ids == sorted(ids, reverse=True)
     page.select_option("#sort", "report")
     ids = page.eval_on_selector_all("article.card", "cs => cs.map(c => c.id)")
-    assert ids == _report_ids(sample_digest())
+    assert ids == REPORT_ORDER
     # Back in report order each category heading sits right before its cards again.
     order = page.eval_on_selector_all("#cards > *", "es => es.map(e => e.id)")
     assert [order.index(h) for h in ("cslg", "cscv", "csai", "cscl")] == [0, 18, 26, 30]
@@ -277,7 +283,7 @@ def test_category_anchor_selects_the_category_and_scrolls_to_it(page: Page, base
 def test_markdown_toc_anchors_are_ids_on_the_day_page(page: Page, base_url: str, language: str, day: dt.date) -> None:
     markdown = render_markdown(sample_digest(language, day))
     toc = _toc_anchors(markdown)
-    assert toc == [(c, github_slug(c)) for c in ("cs.LG", "cs.CV", "cs.AI", "cs.CL")]
+    assert toc == TOC
     page.goto(base_url + f"{day.isoformat()}.html")
     for category, anchor in toc:
         target = page.locator(f'[id="{anchor}"]')
@@ -301,7 +307,7 @@ def test_index_names_the_first_paper_when_no_paper_is_scored(browser: Browser, t
     build_site([*digests, sample_digest("zh", dt.date(2026, 2, 2))], tmp_path)
     page = browser.new_page()
     page.goto((tmp_path / "site" / "index.html").as_uri())
-    first = _report_ids(digests[0])[0]
+    first = REPORT_ORDER[0]
     for name, label in (("2026-02-04", "首篇:"), ("2026-02-03", "First paper:")):
         row = page.locator(f"#d{name}")
         assert row.locator(".top-label").inner_text() == label
@@ -394,14 +400,16 @@ def test_english_digest_has_english_labels(page: Page, base_url: str) -> None:
     assert page.locator("#count").inner_text().startswith("Showing ")
 
 
-def test_themes_and_phone_layout_screenshots(browser: Browser, base_url: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
+def test_themes_and_phone_layout_screenshots(browser: Browser, base_url: str, tmp_path: Path) -> None:
+    """Screenshots go to the test's temporary folder (pytest keeps the last runs' under its basetemp)."""
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
     light = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
     page = light.new_page()
     page.goto(base_url + DAY_PAGE)
     page.locator("#\\32 602\\.04837 details").first.evaluate("d => d.open = true")
     bg_light = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
-    page.screenshot(path=str(ARTIFACTS / "site-day.png"))
+    page.screenshot(path=str(artifacts / "site-day.png"))
     page.click("#theme-toggle")
     assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
     assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") != bg_light
@@ -412,7 +420,7 @@ def test_themes_and_phone_layout_screenshots(browser: Browser, base_url: str) ->
     page.goto(base_url + DAY_PAGE)
     bg_dark = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
     assert bg_dark != bg_light
-    page.screenshot(path=str(ARTIFACTS / "site-day-dark.png"))
+    page.screenshot(path=str(artifacts / "site-day-dark.png"))
     dark.close()
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
@@ -420,8 +428,37 @@ def test_themes_and_phone_layout_screenshots(browser: Browser, base_url: str) ->
     page.goto(base_url + DAY_PAGE)
     # Readable on a phone: nothing wider than the screen.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=str(ARTIFACTS / "site-day-phone.png"))
+    page.screenshot(path=str(artifacts / "site-day-phone.png"))
     page.goto(base_url)
-    page.screenshot(path=str(ARTIFACTS / "site-index-phone.png"))
+    page.screenshot(path=str(artifacts / "site-index-phone.png"))
     phone.close()
-    assert (ARTIFACTS / "site-day.png").stat().st_size > 10_000
+    assert (artifacts / "site-day.png").stat().st_size > 10_000
+
+
+def test_highlight_citation_jumps_to_its_card_and_an_rtl_override_reverses_nothing(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """Issues 9 and 11: `[25]` in the highlights opens card 25; U+202E in an author name stays contained."""
+    digest = sample_digest()
+    first = digest.entries[0]  # 2602.04837, report number 25 (cs.AI comes after cs.LG and cs.CV)
+    first.paper.authors = ["\u202eEve Adams", "Bob Brown", "Carol Chen"]
+    digest.highlights = "- **智能体\u202e进化**：群体经验共享 [25]，蛋白质 [1]。"
+    build_site([digest], tmp_path)
+    page = browser.new_page()
+    page.goto((tmp_path / "site" / DAY_PAGE).as_uri())
+    box = page.locator("section.highlights")
+    assert box.locator("li").inner_text() == "智能体进化：群体经验共享 [25]，蛋白质 [1]。"
+    assert box.locator("strong").inner_text() == "智能体进化"
+    page.select_option("#cat", "cs.CV")  # the cited card is hidden by a filter: the link still reaches it
+    box.locator("a", has_text="[25]").click()
+    page.wait_for_function("() => !document.getElementById('2602.04837').hidden")
+    top = page.evaluate("() => document.getElementById('2602.04837').getBoundingClientRect().top")
+    assert 0 <= top < 900
+    # The authors read left to right in the order given: each name starts right of the previous one.
+    lefts = page.locator("#\\32 602\\.04837 .authors bdi").evaluate_all(
+        "bs => bs.map(b => b.getBoundingClientRect().left)"
+    )
+    texts = page.locator("#\\32 602\\.04837 .authors bdi").all_inner_texts()
+    assert texts == ["Eve Adams", "Bob Brown", "Carol Chen"]
+    assert lefts == sorted(lefts) and len(set(lefts)) == 3
+    page.close()

@@ -74,7 +74,9 @@ def test_site_files_and_escaping(tmp_path: Path) -> None:
     assert unscored is not None
     unscored.score = None
     digest.entries[3].enrichment = Enrichment(code_urls=["https://github.com/example/repo", "javascript:alert(1)"])
-    written = build_site([digest, empty_digest(dt.date(2026, 2, 6))], tmp_path, base_url=SITE)
+    built = build_site([digest, empty_digest(dt.date(2026, 2, 6))], tmp_path, base_url=SITE)
+    assert built.notes == []
+    written = built.files
     names = sorted(p.name for p in written)
     assert names == ["2026-02-04.html", "2026-02-06.html", "feed.xml", "index.html"]
     assert not [p for p in (tmp_path / "site").iterdir() if p.name.startswith(".")]  # no temp files left
@@ -121,11 +123,11 @@ def _age(*paths: Path) -> dict[Path, tuple[int, int]]:
 def test_site_rebuild_leaves_unchanged_pages_untouched(tmp_path: Path) -> None:
     """A daily rebuild must not rewrite (and fsync) every day page of the history."""
     older, newer = sample_digest(date=dt.date(2026, 2, 2)), sample_digest()
-    written = build_site([older, newer], tmp_path, base_url=SITE)
+    written = build_site([older, newer], tmp_path, base_url=SITE).files
     old_page, new_page = (tmp_path / "site" / "2026-02-02.html", tmp_path / "site" / "2026-02-04.html")
     assert old_page in written and new_page in written
     before = _age(*written)
-    again = build_site([older, newer], tmp_path, base_url=SITE)
+    again = build_site([older, newer], tmp_path, base_url=SITE).files
     assert again == written  # the site's files are still all reported
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in written} == before
     newer.entries[0].paper.title = "A changed title"

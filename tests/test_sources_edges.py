@@ -196,7 +196,8 @@ def test_cli_fetch_refuses_dates_outside_what_arxiv_can_serve(fake: FakeArxiv, t
     result = _cli(tmp_path, fake, "fetch", "--date", "1989-06-01")
     assert result.exit_code == 2, result.output
     assert result.stderr.strip() == (
-        "Error: 1989-06-01 is before arXiv's first announcement (14 August 1991): the earliest supported date is 1991-08-14"
+        "Error: 1989-06-01 is before arXiv's first announcement (14 August 1991): "
+        "the earliest supported date is 1991-08-14"
     )
     result = _cli(tmp_path, fake, "backfill", "--from", "1991-08-01", "--to", "1991-09-01", "--source", "api")
     assert result.exit_code == 2 and "the earliest supported date is 1991-08-14" in result.stderr

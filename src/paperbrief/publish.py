@@ -48,6 +48,7 @@ class SiteReport:
 
     index: Path
     files: list[Path]
+    notes: list[str] = field(default_factory=list)  # records left out because they could not be rendered
 
 
 @dataclass
@@ -104,8 +105,8 @@ def rebuild_site(store: Store, out_dir: Path, options: SiteOptions, extra: Diges
     digests = load_all_digests(store, options.language)
     if extra is not None:
         digests = [d for d in digests if d.date != extra.date] + [extra]
-    files = build_site(digests, out_dir, base_url=options.base_url, feed_days=options.feed_days)
-    return SiteReport(out_dir / SITE_DIRNAME / "index.html", files)
+    built = build_site(digests, out_dir, base_url=options.base_url, feed_days=options.feed_days)
+    return SiteReport(out_dir / SITE_DIRNAME / "index.html", built.files, built.notes)
 
 
 def publish_digest(

@@ -48,6 +48,8 @@ def print_publish_report(report: PublishReport, date: dt.date, console: Console)
         console.print(
             f"site: {escape(str(report.site.index))} ({len(report.site.files)} files)", highlight=False, soft_wrap=True
         )
+        for note in report.site.notes:
+            click.echo(f"note: {note}", err=True)
     deliveries = DeliveryReport(date=date, results=list(report.problems))
     if report.site_error is not None:
         deliveries.results.insert(0, ChannelResult("site", Outcome.FAILED, report.site_error))
@@ -112,6 +114,8 @@ def site_command(app: AppContext, out_dir: Path | None) -> None:
         site = rebuild_site(app.store(settings), settings.out_dir, site_options_from_settings(settings))
     except SiteError as exc:
         fail(str(exc))
+    for note in site.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"{site.index} ({len(site.files)} files)")
 
 

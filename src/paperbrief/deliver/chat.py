@@ -17,6 +17,8 @@ import apprise
 from paperbrief.deliver.base import ChannelKind, DeliveryError
 from paperbrief.models import Digest
 from paperbrief.render import site_text
+from paperbrief.render.highlights import highlights_plain
+from paperbrief.render.safe import clean_model
 from paperbrief.render.site_text import labels_for
 
 # Schemes whose host is a server name rather than a token: showing it helps and leaks nothing.
@@ -49,15 +51,19 @@ def scrub_url(text: str, url: str) -> str:
 
 
 def chat_message(digest: Digest, base_url: str | None = None, top_n: int = 5) -> tuple[str, str]:
-    """(title, body) of the chat push: the highlights, or the top papers with their tldrs, and a link."""
+    """(title, body) of the chat push: the highlights, or the top papers with their tldrs, and a link.
+
+    Plain text: no forbidden character, no bidi control (`render.safe`), highlights without Markdown.
+    """
+    digest = clean_model(digest)
     labels = labels_for(digest.language)
     title = site_text.subject_line(digest)
     lines: list[str] = []
     if digest.no_announcement:
         lines.append(labels.no_announcement)
-    elif digest.highlights and digest.highlights.strip():
+    elif digest.highlights and highlights_plain(digest.highlights):
         lines.append(f"{labels.highlights}:")
-        text = digest.highlights.strip()
+        text = highlights_plain(digest.highlights)
         lines.append(text if len(text) <= 1500 else text[:1499].rstrip() + "…")
     else:
         for rank, entry in enumerate(site_text.ranked_entries(digest)[:top_n], start=1):

@@ -21,8 +21,12 @@ from enum import StrEnum
 from paperbrief.deliver.base import ChannelKind, DeliveryError
 from paperbrief.models import Digest
 from paperbrief.render import site_text
+from paperbrief.render.highlights import highlights_html, highlights_plain
 from paperbrief.render.jinja_env import template_environment
+from paperbrief.render.layout import ordered_entries
+from paperbrief.render.safe import clean_model
 from paperbrief.render.site_text import labels_for
+from paperbrief.render.wording import no_announcement_reason_text
 
 
 class SmtpSecurity(StrEnum):
@@ -38,9 +42,19 @@ class EmailConfigError(ValueError):
 
 
 def build_email(digest: Digest, sender: str, recipients: Sequence[str], base_url: str | None = None) -> EmailMessage:
-    """The digest as a multipart/alternative message: plain text first, HTML preferred."""
+    """The digest as a multipart/alternative message: plain text first, HTML preferred.
+
+    Text is cleaned first (no forbidden character, no bidi control: `render.safe`); untrusted
+    text sits in `<bdi>` in the HTML part. Highlights are HTML (citations link to the papers'
+    cards on the site, or to arXiv without a site) and plain text in the text part, never Markdown.
+    """
+    digest = clean_model(digest)
     labels = labels_for(digest.language)
     env = template_environment(autoescape=True)
+    targets = {
+        e.number: site_text.day_page_url(base_url, digest.date, e.paper.arxiv_id) or e.paper.abs_url
+        for e in ordered_entries(digest)
+    }
     context = {
         "digest": digest,
         "labels": labels,
@@ -51,6 +65,12 @@ def build_email(digest: Digest, sender: str, recipients: Sequence[str], base_url
         "footer": site_text.footer_text(digest, labels),
         "count_text": labels.papers.format(n=len(digest.entries)),
         "page_url_for": lambda arxiv_id: site_text.day_page_url(base_url, digest.date, arxiv_id),
+        "made_by": site_text.summary_source(digest, labels),
+        "reason": no_announcement_reason_text(digest.no_announcement_reason, digest.language, short=True),
+        "highlights_html": highlights_html(
+            digest.highlights, targets, list_style="margin:0;padding-left:20px;", link_style="color:#1a55b3;"
+        ),
+        "highlights_text": highlights_plain(digest.highlights),
     }
     text = env.get_template("email/digest.txt").render(**context)
     html = env.get_template("email/digest.html").render(**context)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -14,7 +15,9 @@ from markupsafe import Markup
 
 from paperbrief.models import Digest, DigestEntry
 from paperbrief.render import site_text
+from paperbrief.render.safe import clean_model
 from paperbrief.render.site_text import Labels, labels_for
+from paperbrief.text import one_line
 
 FEED_ID = "urn:paperbrief:feed"
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -52,9 +55,50 @@ def _entry_html(entry: DigestEntry, labels: Labels, page_url: str | None) -> str
     return str(Markup("\n").join(parts))
 
 
+@dataclass(frozen=True)
+class FeedBuild:
+    """The Atom XML, and one note per paper left out because it could not be rendered."""
+
+    data: bytes
+    notes: list[str] = field(default_factory=list)
+
+
 def build_feed(digests: Sequence[Digest], base_url: str | None = None, feed_days: int = 7) -> bytes:
-    """The Atom XML of the newest `feed_days` digests, one entry per paper, newest day first."""
-    days = sorted(digests, key=lambda d: d.date, reverse=True)[: max(feed_days, 0)]
+    """The Atom XML of the newest `feed_days` digests, one entry per paper, newest day first.
+
+    An entry that cannot be rendered is left out (see `build_feed_checked` for the notes).
+    """
+    return build_feed_checked(digests, base_url, feed_days).data
+
+
+def build_feed_checked(digests: Sequence[Digest], base_url: str | None = None, feed_days: int = 7) -> FeedBuild:
+    """`build_feed` with the notes: text is cleaned first, and a paper that still fails is skipped.
+
+    On a failure each entry is tried alone to find the bad ones, then the feed is built without them.
+    """
+    days = [clean_model(d) for d in sorted(digests, key=lambda d: d.date, reverse=True)[: max(feed_days, 0)]]
+    items = [(digest, entry) for digest in days for entry in digest.entries]
+    try:
+        return FeedBuild(_feed_xml(days, items, base_url))
+    except Exception:  # find the entries at fault below
+        pass
+    kept: list[tuple[Digest, DigestEntry]] = []
+    notes: list[str] = []
+    for item in items:
+        try:
+            _feed_xml(days, [item], base_url)
+        except Exception as exc:
+            digest, entry = item
+            notes.append(
+                f"feed: {entry.paper.arxiv_id} of {digest.date.isoformat()} left out, "
+                f"it cannot be rendered: {one_line(exc)}"
+            )
+        else:
+            kept.append(item)
+    return FeedBuild(_feed_xml(days, kept, base_url), notes)
+
+
+def _feed_xml(days: list[Digest], items: Sequence[tuple[Digest, DigestEntry]], base_url: str | None) -> bytes:
     labels = labels_for(days[0].language if days else "zh")
     site = base_url.rstrip("/") + "/" if base_url else None
     feed = FeedGenerator()
@@ -68,37 +112,38 @@ def build_feed(digests: Sequence[Digest], base_url: str | None = None, feed_days
         feed.link(href=f"{site}feed.xml", rel="self", type="application/atom+xml")
     else:
         feed.link(href="https://arxiv.org/", rel="alternate", type="text/html")
-    entry_links: list[list[dict[str, str]]] = []
     newest = max((_digest_time(d) for d in days), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     feed.updated(newest)
-    for digest in days:
-        day_labels = labels_for(digest.language)
-        when = _digest_time(digest)
-        for entry in digest.entries:
-            paper = entry.paper
-            page_url = site_text.day_page_url(base_url, digest.date, paper.arxiv_id)
-            item = feed.add_entry(order="append")
-            # One id per (day, paper version): the same version shown on another day is another entry.
-            item.id(f"urn:paperbrief:{digest.date.isoformat()}:{paper.versioned_id}")
-            item.title(site_text.one_line(paper.title))
-            links = [{"href": page_url or paper.abs_url, "rel": "alternate", "type": "text/html"}]
-            links.append({"href": paper.pdf_url, "rel": "related", "type": "application/pdf", "title": "PDF"})
-            if page_url:
-                links.append({"href": paper.abs_url, "rel": "related", "type": "text/html", "title": "arXiv"})
-            item.link(links)
-            entry_links.append(links)
-            for name in paper.authors[:20] or ["arXiv"]:
-                item.author({"name": name})
-            for category in paper.categories:
-                item.category(term=category)
-            item.updated(when)
-            if paper.published is not None:
-                item.published(paper.published if paper.published.tzinfo else paper.published.replace(tzinfo=dt.UTC))
-            tldr = entry.summary.tldr if entry.summary is not None and entry.summary.tldr else paper.abstract
-            item.summary(site_text.one_line(tldr, 600))
-            item.content(_entry_html(entry, day_labels, page_url), type="html")
+    entry_links = [_add_entry(feed, digest, entry, base_url) for digest, entry in items]
     data: bytes = feed.atom_str(pretty=True)
     return _restore_link_attributes(data, entry_links)
+
+
+def _add_entry(feed: FeedGenerator, digest: Digest, entry: DigestEntry, base_url: str | None) -> list[dict[str, str]]:
+    """Append one paper's entry to `feed`; returns its links (feedgen drops their attributes)."""
+    day_labels = labels_for(digest.language)
+    paper = entry.paper
+    page_url = site_text.day_page_url(base_url, digest.date, paper.arxiv_id)
+    item = feed.add_entry(order="append")
+    # One id per (day, paper version): the same version shown on another day is another entry.
+    item.id(f"urn:paperbrief:{digest.date.isoformat()}:{paper.versioned_id}")
+    item.title(site_text.one_line(paper.title))
+    links = [{"href": page_url or paper.abs_url, "rel": "alternate", "type": "text/html"}]
+    links.append({"href": paper.pdf_url, "rel": "related", "type": "application/pdf", "title": "PDF"})
+    if page_url:
+        links.append({"href": paper.abs_url, "rel": "related", "type": "text/html", "title": "arXiv"})
+    item.link(links)
+    for name in paper.authors[:20] or ["arXiv"]:
+        item.author({"name": name})
+    for category in paper.categories:
+        item.category(term=category)
+    item.updated(_digest_time(digest))
+    if paper.published is not None:
+        item.published(paper.published if paper.published.tzinfo else paper.published.replace(tzinfo=dt.UTC))
+    tldr = entry.summary.tldr if entry.summary is not None and entry.summary.tldr else paper.abstract
+    item.summary(site_text.one_line(tldr, 600))
+    item.content(_entry_html(entry, day_labels, page_url), type="html")
+    return links
 
 
 def _restore_link_attributes(data: bytes, entry_links: list[list[dict[str, str]]]) -> bytes:

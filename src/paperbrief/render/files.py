@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -18,6 +20,11 @@ from paperbrief.render.markdown import iter_markdown
 
 _MODE = 0o644  # mkstemp creates 0600; the files are meant to be shared and served
 _BLOCK = 1 << 16
+# Our temp and backup names: `.` + target name + `.` + mkstemp's 8 random characters + `.tmp`/`.bak`
+# (https://docs.python.org/3/library/tempfile.html#tempfile.mkstemp). Nothing else is ever swept.
+_OUR_TEMP_RE = re.compile(r"^\..+\.[a-z0-9_]{8}\.(?:tmp|bak)$")
+STALE_TEMP_SECONDS = 300.0
+"""A temp file untouched this long belongs to a killed run, not to a live writer (which keeps writing)."""
 
 
 class OutputError(Exception):
@@ -39,14 +46,45 @@ def write_chunks_atomic(path: Path, chunks: Iterable[str]) -> None:
     write_files_together([(path, chunks)])
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """`write_text_atomic` for bytes; an identical file is detected before any temp file is made."""
+def write_bytes_atomic(path: Path, data: bytes, *, sweep: bool = True) -> None:
+    """`write_text_atomic` for bytes; an identical file is detected before any temp file is made.
+
+    `sweep=False` skips `sweep_stale_temp_files` (a caller writing many files sweeps once itself).
+    """
     if _holds(path, len(data), io.BytesIO(data)):
         return
-    write_files_together([(path, [data])])
+    write_files_together([(path, [data])], sweep=sweep)
 
 
-def write_files_together(files: Sequence[tuple[Path, Iterable[str] | Iterable[bytes]]]) -> list[Path]:
+def sweep_stale_temp_files(directory: Path, max_age: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove our own temp/backup files (`.2026-03-02.md.k3x9_a2q.tmp`) left in `directory` by killed runs.
+
+    Only names of our pattern, only regular files, only when unmodified for `max_age` seconds (a
+    concurrent writer's temp file is fresh). Never raises: a file that cannot be removed stays.
+    Returns the files removed.
+    """
+    removed: list[Path] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not _OUR_TEMP_RE.match(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime >= max_age:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
+
+
+def write_files_together(
+    files: Sequence[tuple[Path, Iterable[str] | Iterable[bytes]]], *, sweep: bool = True
+) -> list[Path]:
     """Write several files (str chunks are encoded as UTF-8) as one unit: all are replaced, or none is.
 
     Every file is first rendered into a temp file beside its target; a target that already holds
@@ -57,8 +95,12 @@ def write_files_together(files: Sequence[tuple[Path, Iterable[str] | Iterable[by
     content back (kept as a hard link, or a copy where the file system has no links). On any
     failure the temp files are removed; an `OSError` becomes an `OutputError` with a one-line
     message, anything else (a rendering bug, Ctrl-C) is re-raised. Returns every target path,
-    unchanged ones included.
+    unchanged ones included. Temp names are unique (mkstemp), so two processes writing the same
+    targets never share one; with `sweep`, stale temp files of killed runs are removed first from
+    each target's directory (`sweep_stale_temp_files`).
     """
+    if sweep:
+        _sweep_parents([path for path, _chunks in files])
     pending: list[tuple[Path, Path]] = []  # (target, its new content in a temp file)
     backups: list[Path] = []
     replaced: list[tuple[Path, Path | None]] = []  # (target, its previous content or None if it was new)
@@ -95,6 +137,11 @@ def write_files_together(files: Sequence[tuple[Path, Iterable[str] | Iterable[by
         with contextlib.suppress(OSError):
             backup.unlink()
     return [path for path, _chunks in files]
+
+
+def _sweep_parents(paths: Sequence[Path]) -> None:
+    for directory in dict.fromkeys(path.parent for path in paths):
+        sweep_stale_temp_files(directory)
 
 
 def _write_temp(path: Path, chunks: Iterable[str] | Iterable[bytes]) -> Path | None:

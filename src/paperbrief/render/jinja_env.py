@@ -36,6 +36,7 @@ def template_environment(autoescape: bool) -> Environment:
             score_of=site_text.score_of,
             code_urls=site_text.code_urls,
             author_line=site_text.author_line,
+            author_names=site_text.author_names,
             entry_number=site_text.entry_number,
             day_page_name=site_text.day_page_name,
             one_line=site_text.one_line,

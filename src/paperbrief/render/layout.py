@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from paperbrief.models import Digest, DigestEntry
+from paperbrief.models import Digest, DigestEntry, SummaryStatus
 
 
 def github_slug(text: str, seen: dict[str, int] | None = None) -> str:
@@ -94,8 +94,15 @@ def heading_texts(digest: Digest, sections: list[Section]) -> list[tuple[str, Se
         for entry in section.entries:
             out.append((f"{entry.number}. {entry.paper.title}", None))
             out.append((f"📄 {labels['abstract']}", None))
-            out.append((f"🤖 {labels['ai_summary']}", None))
+            out.append((summary_heading(entry, labels), None))
     return out
+
+
+def summary_heading(entry: DigestEntry, labels: dict[str, str]) -> str:
+    """The heading over a paper's summary: `🤖 AI 总结`, or `📝 摘要摘录` when no model wrote it (extractive)."""
+    if entry.summary is not None and entry.summary.status == SummaryStatus.EXTRACTIVE:
+        return f"📝 {labels['extractive_summary']}"
+    return f"🤖 {labels['ai_summary']}"
 
 
 def _assign_anchors(digest: Digest, sections: list[Section]) -> None:
@@ -127,6 +134,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "abstract": "论文摘要",
         "no_abstract": "（无摘要）",
         "ai_summary": "AI 总结",
+        "extractive_summary": "摘要摘录",
         "tldr": "一句话总结",
         "motivation": "研究动机",
         "method": "核心方法",
@@ -145,6 +153,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "view": "查看原文",
         "pdf": "下载PDF",
         "no_announcement": "今日 arXiv 无新论文（周末/假日）",
+        "no_announcement_reason": "原因：{v}",
         "reason_terms": "匹配词 {v}",
         "reason_authors": "作者 {v}",
         "reason_profile": "兴趣 {v}",
@@ -157,6 +166,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "footer_title": "关于本报告",
         "footer_writers": "总结来源：{writers}；仅依据论文摘要，未阅读全文。",
         "footer_writer": "{backend} 后端（模型 {model}，提示版本 {prompt}）",
+        "footer_writer_extractive": "摘要原句抽取（未使用语言模型）",
         "footer_no_summaries": "本报告未生成总结。",
         "footer_usage": "用量：输入 {tin} tokens，输出 {tout} tokens{cost}",
         "footer_cost": "，费用 USD {cost}",
@@ -185,6 +195,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "abstract": "Abstract",
         "no_abstract": "(no abstract)",
         "ai_summary": "AI summary",
+        "extractive_summary": "Extractive summary",
         "tldr": "TL;DR",
         "motivation": "Motivation",
         "method": "Method",
@@ -203,6 +214,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "view": "Abstract page",
         "pdf": "PDF",
         "no_announcement": "No new arXiv papers today (weekend/holiday)",
+        "no_announcement_reason": "Reason: {v}",
         "reason_terms": "terms {v}",
         "reason_authors": "authors {v}",
         "reason_profile": "profile {v}",
@@ -215,6 +227,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "footer_title": "About this digest",
         "footer_writers": "Summaries written by {writers}; based on the abstract only, not the full text.",
         "footer_writer": "backend {backend} (model {model}, prompt version {prompt})",
+        "footer_writer_extractive": "sentences extracted from the abstract (no language model)",
         "footer_no_summaries": "No summaries were written for this digest.",
         "footer_usage": "Usage: {tin} input tokens, {tout} output tokens{cost}",
         "footer_cost": ", cost USD {cost}",

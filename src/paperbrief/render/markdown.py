@@ -15,7 +15,16 @@ from typing import Any
 
 from paperbrief.models import Digest, DigestEntry, Summary, SummaryStatus
 from paperbrief.render.jinja_env import template_environment
-from paperbrief.render.layout import Section, github_slug, heading_texts, labels_for, ordered_sections
+from paperbrief.render.layout import (
+    Section,
+    github_slug,
+    heading_texts,
+    labels_for,
+    ordered_sections,
+    summary_heading,
+)
+from paperbrief.render.safe import clean_model
+from paperbrief.render.wording import localize_warning, no_announcement_reason_text
 
 __all__ = ["escape_markdown", "github_slug", "iter_markdown", "render_markdown"]
 
@@ -138,16 +147,22 @@ def render_markdown(digest: Digest) -> str:
 
 
 def iter_markdown(digest: Digest) -> Iterator[str]:
-    """`render_markdown` in chunks, built lazily entry by entry (a 10,000-paper day never sits in memory twice)."""
+    """`render_markdown` in chunks, built lazily entry by entry (a 10,000-paper day never sits in memory twice).
+
+    The digest's text is cleaned first (`safe.clean_model`: no NUL or other forbidden character,
+    no bidi control), copying only the records that need it.
+    """
+    digest = clean_model(digest)
     labels = labels_for(digest.language)
     sections = ordered_sections(digest)
+    reason = no_announcement_reason_text(digest.no_announcement_reason, digest.language)
     context: dict[str, Any] = {
         "L": labels,
         "date": digest.date.isoformat(),
         "no_announcement": digest.no_announcement,
-        "no_announcement_reason": escape_markdown(digest.no_announcement_reason or "", block_start=True),
+        "no_announcement_reason": labels["no_announcement_reason"].format(v=escape_markdown(reason)) if reason else "",
         "count_line": _count_line(digest, labels),
-        "warnings": [escape_markdown(w) for w in digest.warnings if w.strip()],
+        "warnings": [escape_markdown(localize_warning(w, digest.language)) for w in digest.warnings if w.strip()],
         "highlights": _highlights(digest.highlights, _paper_anchors(digest, sections)),
         "sections": [
             {
@@ -231,6 +246,7 @@ def _entry_view(entry: DigestEntry, labels: dict[str, str]) -> dict[str, Any]:
         "enrichment": _enrichment(entry, labels),
         "published": _published(paper.published, labels),
         "abstract": escape_markdown(paper.abstract, block_start=True) or labels["no_abstract"],
+        "summary_heading": summary_heading(entry, labels),
     }
     view.update(_summary_view(entry.summary, labels))
     return view
@@ -335,6 +351,16 @@ def _enrichment(entry: DigestEntry, labels: dict[str, str]) -> str | None:
     return labels["sep"].join(parts) or None
 
 
+def _writer(summary: Summary, labels: dict[str, str]) -> str:
+    if summary.status == SummaryStatus.EXTRACTIVE and summary.backend == "extractive":
+        return labels["footer_writer_extractive"]  # no backend id in the reader's language
+    return labels["footer_writer"].format(
+        backend=escape_markdown(summary.backend),
+        model=escape_markdown(summary.model),
+        prompt=escape_markdown(summary.prompt_version),
+    )
+
+
 def _footer(digest: Digest, labels: dict[str, str]) -> list[str]:
     lines: list[str] = []
     if not digest.no_announcement:
@@ -343,11 +369,7 @@ def _footer(digest: Digest, labels: dict[str, str]) -> list[str]:
             s = entry.summary
             if s is None or s.status == SummaryStatus.SKIPPED_BUDGET:
                 continue
-            writer = labels["footer_writer"].format(
-                backend=escape_markdown(s.backend),
-                model=escape_markdown(s.model),
-                prompt=escape_markdown(s.prompt_version),
-            )
+            writer = _writer(s, labels)
             if writer not in writers:
                 writers.append(writer)
         if writers:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,15 @@ from markupsafe import Markup
 
 from paperbrief.models import Digest, DigestEntry
 from paperbrief.render import site_text
-from paperbrief.render.feed import build_feed
-from paperbrief.render.files import OutputError, write_bytes_atomic
+from paperbrief.render.feed import build_feed_checked
+from paperbrief.render.files import OutputError, sweep_stale_temp_files, write_bytes_atomic
+from paperbrief.render.highlights import highlights_html
 from paperbrief.render.jinja_env import template_environment
-from paperbrief.render.layout import ordered_entries, ordered_sections
+from paperbrief.render.layout import Section, ordered_sections
+from paperbrief.render.safe import clean_model
 from paperbrief.render.site_text import Labels, labels_for
+from paperbrief.render.wording import no_announcement_reason_text
+from paperbrief.text import one_line
 
 SITE_DIRNAME = "site"
 FEED_FILENAME = "feed.xml"
@@ -46,7 +51,7 @@ def _search_text(entry: DigestEntry) -> str:
     return site_text.one_line(" ".join(parts)).lower()
 
 
-def _day_sections(digest: Digest, labels: Labels) -> list[dict[str, Any]]:
+def _day_sections(sections: list[Section], labels: Labels) -> list[dict[str, Any]]:
     """The report's sections for the day page: same order, numbers and GitHub anchors as the Markdown.
 
     Each category gets `id=<anchor>` on the page, so the Markdown TOC's `#cslg` resolves here too;
@@ -54,7 +59,7 @@ def _day_sections(digest: Digest, labels: Labels) -> list[dict[str, Any]]:
     """
     views: list[dict[str, Any]] = []
     index = 0
-    for section in ordered_sections(digest):
+    for section in sections:
         items = []
         for entry in section.entries:
             items.append({"index": index, "entry": entry, "search": _search_text(entry)})
@@ -73,11 +78,17 @@ def _day_sections(digest: Digest, labels: Labels) -> list[dict[str, Any]]:
 
 def _day_context(digest: Digest) -> dict[str, Any]:
     labels = labels_for(digest.language)
+    sections = ordered_sections(digest)
+    # `[n]` in the highlights is paper n of the report: link it to that paper's card.
+    targets = {entry.number: f"#{entry.paper.arxiv_id}" for section in sections for entry in section.entries}
     return {
         "digest": digest,
         "labels": labels,
-        "sections": _day_sections(digest, labels),
+        "sections": _day_sections(sections, labels),
         "footer": site_text.footer_text(digest, labels),
+        "made_by": site_text.summary_source(digest, labels),
+        "reason": no_announcement_reason_text(digest.no_announcement_reason, digest.language, short=True),
+        "highlights": highlights_html(digest.highlights, targets) if digest.highlights else None,
         "count_text": labels.papers.format(n=len(digest.entries)),
         "has_scores": any(site_text.score_of(e) is not None for e in digest.entries),
     }
@@ -95,7 +106,8 @@ def _index_rows(digests: Sequence[Digest]) -> list[dict[str, Any]]:
     rows = []
     for digest in digests:
         labels = labels_for(digest.language)
-        entries = ordered_entries(digest)  # report order: the day page's first card is "the first paper"
+        sections = ordered_sections(digest)
+        entries = [e for section in sections for e in section.entries]  # report order, as on the day page
         top = site_text.top_entry(entries)
         scored = top is not None and site_text.score_of(top) is not None
         rows.append(
@@ -103,7 +115,7 @@ def _index_rows(digests: Sequence[Digest]) -> list[dict[str, Any]]:
                 "digest": digest,
                 "page": site_text.day_page_name(digest.date),
                 "count_text": labels.papers.format(n=len(digest.entries)),
-                "sections": [(s.category, s.count, s.anchor) for s in ordered_sections(digest)],
+                "sections": [(s.category, s.count, s.anchor) for s in sections],
                 "top": top,
                 # With no score at all the "top" paper is just the first one: say so, and show no badge.
                 "top_label": labels.top_paper if scored else labels.first_paper,
@@ -114,50 +126,124 @@ def _index_rows(digests: Sequence[Digest]) -> list[dict[str, Any]]:
     return rows
 
 
-def build_site(digests: Sequence[Digest], out_dir: Path, base_url: str | None = None, feed_days: int = 7) -> list[Path]:
-    """Write `out_dir/site/` (index, one page per day, Atom feed) and return its files.
+@dataclass(frozen=True)
+class SiteBuild:
+    """What `build_site` wrote, and one note per record it had to leave out (empty when all went well)."""
+
+    files: list[Path]
+    notes: list[str] = field(default_factory=list)
+
+
+def build_site(digests: Sequence[Digest], out_dir: Path, base_url: str | None = None, feed_days: int = 7) -> SiteBuild:
+    """Write `out_dir/site/` (index, one page per day, Atom feed) and return its files and notes.
 
     Each file is written atomically (`files.write_bytes_atomic`); a page whose bytes did not change
-    is left as it is, so a daily rebuild rewrites only the new day, the index and the feed.
+    is left as it is, so a daily rebuild rewrites only the new day, the index and the feed. Text is
+    cleaned at render time (`safe.clean_model`). A day, index row or feed entry that still cannot
+    be rendered is left out with a note (a day's previous page, if any, stays as it was): one bad
+    record never stops the other days. Raises `SiteError` only when files cannot be written.
     """
     site_dir = out_dir / SITE_DIRNAME
-    days = _unique_newest_first(digests)
+    days = [clean_model(d) for d in _unique_newest_first(digests)]
     env = template_environment(autoescape=True)
     script, script_hash = _script_and_hash(env)
-    style = Markup(env.get_template("site/site.css").render())
-    labels: Labels = labels_for(days[0].language if days else "zh")
     common = {
         "script": script,
         "script_hash": script_hash,
-        "style": style,
+        "style": Markup(env.get_template("site/site.css").render()),
         "base_url": base_url.rstrip("/") + "/" if base_url else None,
         "feed_name": FEED_FILENAME,
     }
-    written: list[Path] = []
+    notes: list[str] = []
     try:
         site_dir.mkdir(parents=True, exist_ok=True)
-        day_template = env.get_template("site/day.html")
-        for position, digest in enumerate(days):
-            newer = days[position - 1] if position > 0 else None
-            older = days[position + 1] if position + 1 < len(days) else None
-            html = day_template.render(
-                **common,
-                **_day_context(digest),
-                newer_page=site_text.day_page_name(newer.date) if newer else None,
-                older_page=site_text.day_page_name(older.date) if older else None,
-            )
-            path = site_dir / site_text.day_page_name(digest.date)
-            write_bytes_atomic(path, html.encode("utf-8"))
-            written.append(path)
-        index_html = env.get_template("site/index.html").render(**common, labels=labels, rows=_index_rows(days))
-        index_path = site_dir / "index.html"
-        write_bytes_atomic(index_path, index_html.encode("utf-8"))
-        written.append(index_path)
-        feed_path = site_dir / FEED_FILENAME
-        write_bytes_atomic(feed_path, build_feed(days, base_url=base_url, feed_days=feed_days))
-        written.append(feed_path)
+        sweep_stale_temp_files(site_dir)
+        shown, written = _write_day_pages(env, common, days, site_dir, notes)
+        index = _rendered_or_noted(lambda: _index_html(env, common, shown, notes), "the index", notes)
+        if index is not None:
+            write_bytes_atomic(site_dir / "index.html", index, sweep=False)
+            written.append(site_dir / "index.html")
+        feed = _rendered_or_noted(lambda: _feed_data(shown, base_url, feed_days, notes), "the feed", notes)
+        if feed is not None:
+            write_bytes_atomic(site_dir / FEED_FILENAME, feed, sweep=False)
+            written.append(site_dir / FEED_FILENAME)
     except OutputError as exc:  # already one line, naming the file
         raise SiteError(str(exc)) from exc
     except OSError as exc:
         raise SiteError(f"cannot write the site under {site_dir}: {exc.strerror or exc}") from exc
-    return written
+    return SiteBuild(written, notes)
+
+
+def _rendered_or_noted(render: Callable[[], bytes], what: str, notes: list[str]) -> bytes | None:
+    """`render()`, or None with a note when it fails for a reason no single record explains (the old file stays)."""
+    try:
+        return render()
+    except Exception as exc:
+        notes.append(f"site: {what} was not rebuilt: {one_line(exc)}")
+        return None
+
+
+def _feed_data(days: list[Digest], base_url: str | None, feed_days: int, notes: list[str]) -> bytes:
+    feed = build_feed_checked(days, base_url=base_url, feed_days=feed_days)
+    notes += feed.notes
+    return feed.data
+
+
+def _write_day_pages(
+    env: Environment, common: dict[str, Any], days: list[Digest], site_dir: Path, notes: list[str]
+) -> tuple[list[Digest], list[Path]]:
+    """Render and write every day page; returns the days shown (those that rendered) and the files.
+
+    A day that fails is noted and left out; its neighbours are rendered again so that their
+    previous/next links skip it.
+    """
+    template = env.get_template("site/day.html")
+
+    def render(digest: Digest, newer: Digest | None, older: Digest | None) -> bytes:
+        html = template.render(
+            **common,
+            **_day_context(digest),
+            newer_page=site_text.day_page_name(newer.date) if newer else None,
+            older_page=site_text.day_page_name(older.date) if older else None,
+        )
+        return html.encode("utf-8")
+
+    pages: dict[dt.date, tuple[bytes, Digest | None, Digest | None]] = {}
+    for position, digest in enumerate(days):
+        newer = days[position - 1] if position > 0 else None
+        older = days[position + 1] if position + 1 < len(days) else None
+        try:
+            pages[digest.date] = (render(digest, newer, older), newer, older)
+        except Exception as exc:  # one bad record must not stop the other days
+            notes.append(f"site: the page of {digest.date.isoformat()} was not rebuilt: {one_line(exc)}")
+    shown = [d for d in days if d.date in pages]
+    written: list[Path] = []
+    for position, digest in enumerate(shown):
+        data, newer, older = pages[digest.date]
+        newer_now = shown[position - 1] if position > 0 else None
+        older_now = shown[position + 1] if position + 1 < len(shown) else None
+        if newer_now is not newer or older_now is not older:  # a neighbour was left out
+            data = render(digest, newer_now, older_now)
+        path = site_dir / site_text.day_page_name(digest.date)
+        write_bytes_atomic(path, data, sweep=False)
+        written.append(path)
+    return shown, written
+
+
+def _index_html(env: Environment, common: dict[str, Any], days: list[Digest], notes: list[str]) -> bytes:
+    """The index page; a day whose row cannot be rendered is left out of it with a note."""
+    labels: Labels = labels_for(days[0].language if days else "zh")
+    template = env.get_template("site/index.html")
+    try:
+        return template.render(**common, labels=labels, rows=_index_rows(days)).encode("utf-8")
+    except Exception:  # find the row(s) at fault, then render without them
+        pass
+    kept: list[Digest] = []
+    for digest in days:
+        try:
+            template.render(**common, labels=labels, rows=_index_rows([digest]))
+        except Exception as exc:
+            notes.append(f"site: {digest.date.isoformat()} left out of the index: {one_line(exc)}")
+        else:
+            kept.append(digest)
+    return template.render(**common, labels=labels, rows=_index_rows(kept)).encode("utf-8")

@@ -61,6 +61,10 @@ class Labels:
     more_authors: str  # "{n}"
     footer: str  # "{model}", "{prompt}"
     footer_extractive: str
+    made_by: str  # "{model}": the header's line on how the summaries were made
+    made_extractive: str
+    reason_open: str  # brackets around a no-announcement reason: " (" … ")" or "（" … "）"
+    reason_close: str
     generated: str
     no_digests: str
     date: str
@@ -121,6 +125,10 @@ def labels_for(language: str) -> Labels:
                 "they may contain errors. Check the paper before citing it."
             ),
             footer_extractive="Summaries are sentences extracted from the abstracts (no language model).",
+            made_by="Summaries by {model}",
+            made_extractive="Extractive summaries: sentences taken from the abstracts (no language model)",
+            reason_open=" (",
+            reason_close=")",
             generated="Generated",
             no_digests="No digest has been stored yet: run `paperbrief run` first.",
             date="Date",
@@ -171,6 +179,10 @@ def labels_for(language: str) -> Labels:
         more_authors="等 {n} 位作者",
         footer="总结与评分由 {model}（提示词版本 {prompt}）仅根据论文摘要生成，可能有误，引用前请阅读原文。",
         footer_extractive="总结为从论文摘要中抽取的句子（未使用语言模型）。",
+        made_by="总结由 {model} 生成",
+        made_extractive="摘要摘录：总结为论文摘要中的原句（未使用语言模型）",
+        reason_open="（",
+        reason_close="）",
         generated="生成于",
         no_digests="还没有保存的日报：请先运行 `paperbrief run`。",
         date="日期",
@@ -271,6 +283,31 @@ def footer_text(digest: Digest, labels: Labels) -> str:
         return labels.footer_extractive
     model = stats.model if stats.model != "extractive" else ", ".join(sorted(models)) or stats.model
     return labels.footer.format(model=model, prompt=stats.prompt_version)
+
+
+def summary_source(digest: Digest, labels: Labels) -> str | None:
+    """The header's line on how the summaries were made: the model(s), or extractive; None without summaries."""
+    models: list[str] = []
+    extractive = False
+    for entry in digest.entries:
+        summary = entry.summary
+        if summary is None or summary.status == SummaryStatus.SKIPPED_BUDGET:
+            continue
+        if summary.status == SummaryStatus.EXTRACTIVE or summary.backend == "extractive":
+            extractive = True
+        elif summary.model not in models:
+            models.append(summary.model)
+    if models:
+        return labels.made_by.format(model=", ".join(models))
+    return labels.made_extractive if extractive else None
+
+
+def author_names(authors: Sequence[str], labels: Labels, limit: int = 8) -> tuple[list[str], str]:
+    """The names `author_line` shows and what follows them ("" or "+3 more"), for HTML that isolates each name."""
+    if len(authors) <= limit:
+        return list(authors), ""
+    n = len(authors) - limit if labels.lang == "en" else len(authors)
+    return list(authors[:limit]), labels.more_authors.format(n=n)
 
 
 def author_line(authors: Sequence[str], labels: Labels, limit: int = 8) -> str:
