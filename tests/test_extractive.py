@@ -33,7 +33,7 @@ def _papers() -> list[Paper]:
 @pytest.fixture(scope="module")
 def summaries() -> list[tuple[Paper, Summary]]:
     papers = _papers()
-    return list(zip(papers, ExtractiveSummarizer().summarize(papers), strict=True))
+    return list(zip(papers, ExtractiveSummarizer().summarize(papers).summaries, strict=True))
 
 
 def test_implements_summarizer_protocol() -> None:
@@ -43,7 +43,7 @@ def test_implements_summarizer_protocol() -> None:
 
 
 def test_deterministic(summaries: list[tuple[Paper, Summary]]) -> None:
-    again = ExtractiveSummarizer().summarize([p for p, _ in summaries])
+    again = ExtractiveSummarizer().summarize([p for p, _ in summaries]).summaries
     assert [s.model_dump() for s in again] == [s.model_dump() for _, s in summaries]
 
 
@@ -111,7 +111,7 @@ def test_sentence_splitting_keeps_abbreviations_and_decimals() -> None:
 def test_empty_abstract_of_withdrawn_paper() -> None:
     seen: list[Summary] = []
     paper = Paper(arxiv_id="2602.09999", version=2, title="Withdrawn", abstract="   ")
-    [summary] = ExtractiveSummarizer().summarize([paper], on_result=seen.append)
+    [summary] = ExtractiveSummarizer().summarize([paper], on_result=seen.append).summaries
     assert seen == [summary]
     assert summary.status == SummaryStatus.EXTRACTIVE
     assert all(getattr(summary, name) is None for name in FIELDS)
@@ -138,7 +138,7 @@ def test_keyword_count_is_configurable() -> None:
 def test_worker_processes_give_the_same_summaries_in_order() -> None:
     papers = [p.model_copy(update={"arxiv_id": f"2602.{20000 + i:05d}"}) for i in range(8) for p in _papers()]
     seen: list[str] = []
-    parallel = ExtractiveSummarizer(workers=2).summarize(papers, on_result=lambda s: seen.append(s.arxiv_id))
-    serial = ExtractiveSummarizer().summarize(papers)
+    parallel = ExtractiveSummarizer(workers=2).summarize(papers, on_result=lambda s: seen.append(s.arxiv_id)).summaries
+    serial = ExtractiveSummarizer().summarize(papers).summaries
     assert [s.model_dump() for s in parallel] == [s.model_dump() for s in serial]
     assert seen == [p.arxiv_id for p in papers]

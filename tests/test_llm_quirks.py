@@ -26,13 +26,13 @@ def test_deepseek_r1_think_block_before_json(fake: FakeLLM) -> None:
     https://github.com/deepseek-ai/DeepSeek-R1/issues/23
     """
     fake.push(Fault.THINK)
-    [summary] = make_summarizer(fake).summarize(synthetic_papers(1))
+    [summary] = make_summarizer(fake).summarize(synthetic_papers(1)).summaries
     assert summary.status is SummaryStatus.OK and fake.count() == 1
 
 
 def test_ollama_needs_no_api_key(fake: FakeLLM) -> None:
     """Ollama's OpenAI-compatible API ignores the key (https://github.com/ollama/ollama/blob/main/docs/openai.md)."""
-    [summary] = make_summarizer(fake, api_key=None).summarize(synthetic_papers(1))
+    [summary] = make_summarizer(fake, api_key=None).summarize(synthetic_papers(1)).summaries
     assert summary.status is SummaryStatus.OK
     assert fake.requests[0].authorization == "Bearer not-needed"
 
@@ -41,7 +41,7 @@ def test_usage_missing_from_response(fake: FakeLLM) -> None:
     """Some compatible servers omit `usage` (https://github.com/ggml-org/llama.cpp/issues/7917 style gaps):
     tokens are then 0, never guessed, and the answer still counts."""
     fake.push(Fault.NO_USAGE)
-    [summary] = make_summarizer(fake, prices={"fake-model": (1.0, 1.0)}).summarize(synthetic_papers(1))
+    [summary] = make_summarizer(fake, prices={"fake-model": (1.0, 1.0)}).summarize(synthetic_papers(1)).summaries
     assert summary.status is SummaryStatus.OK
     assert summary.tokens_in == 0 and summary.tokens_out == 0 and summary.cost == 0.0
 
@@ -52,7 +52,7 @@ def test_openai_retry_after_ms_header(fake: FakeLLM) -> None:
     fake.retry_after = "0"
     fake.retry_after_ms = "1000"  # wins over Retry-After, as in openai-python
     fake.push(Fault.RATE_LIMIT)
-    [summary] = make_summarizer(fake).summarize(synthetic_papers(1))
+    [summary] = make_summarizer(fake).summarize(synthetic_papers(1)).summaries
     assert summary.status is SummaryStatus.OK and fake.count() == 2
     # Lower bound only (as in test_429_honours_retry_after): the retry waited for retry-after-ms.
     assert fake.requests[1].at - fake.requests[0].at >= 0.95
@@ -153,6 +153,6 @@ def test_redact_hides_keys_and_credentials() -> None:
 
 def test_concurrency_bounds_requests_in_flight() -> None:
     with serve_fake_llm(FakeLLM(latency=0.1)) as fake:
-        out = make_summarizer(fake, concurrency=3).summarize(synthetic_papers(12))
+        out = make_summarizer(fake, concurrency=3).summarize(synthetic_papers(12)).summaries
         assert all(s.score == score_for(s.arxiv_id) for s in out)
         assert fake.max_in_flight == 3  # saturated, never exceeded

@@ -23,7 +23,6 @@ from paperbrief.models import (
     DigestStats,
     Paper,
     RunStatus,
-    Summary,
     SummaryStatus,
     category_counts,
     split_arxiv_id,
@@ -33,6 +32,7 @@ from paperbrief.settings import Settings
 from paperbrief.sources.arxiv.schedule import ARXIV_TZ
 from paperbrief.store import Store
 from paperbrief.summarize.base import Summarizer
+from paperbrief.summarize.stage import highlight_entries, summarize_entries
 
 if TYPE_CHECKING:
     from paperbrief.select import Selection
@@ -215,12 +215,11 @@ def _run(
     t0 = time.perf_counter()
     summarizer = choose_summarizer(settings, store, run_id, options.summarizer, notes)
     entries = selection.entries
-    summaries, spent = summarize_entries(
-        store, summarizer, [e.paper for e in entries], refresh=options.refresh, progress=progress
-    )
+    stage = summarize_entries(store, summarizer, [e.paper for e in entries], refresh=options.refresh, progress=progress)
+    notes.extend(stage.notes)
     timings["summarize"] = round(time.perf_counter() - t0, 3)
     for entry in entries:
-        entry.summary = summaries.get((entry.paper.arxiv_id, entry.paper.version))
+        entry.summary = stage.for_paper(entry.paper)
     if selection.mode is SelectMode.SCORE:
         from paperbrief.select import finalize_by_score
 
@@ -237,8 +236,12 @@ def _run(
         warnings=list(acquired.warnings),
     )
     digest.stats = _stats(acquired, len(candidates), entries, summarizer)
-    if settings.select_highlights and summarizer.backend == "llm" and entries:
-        digest.highlights = _highlights(store, entries, summarizer, notes, refresh=options.refresh)
+    usage = stage.usage
+    if settings.select_highlights:
+        highlights = highlight_entries(store, summarizer, entries, refresh=options.refresh)
+        digest.highlights = highlights.markdown
+        notes.extend(highlights.notes)
+        usage = usage + highlights.usage
     digest.warnings.extend(selection.notes)  # e.g. "no paper matched your interest profile today"
     digest = _keep_generation_time(store, digest)
 
@@ -250,10 +253,7 @@ def _run(
 
     status, code, messages = _judge(acquired, digest)
     outcome = RunOutcome(digest, files, status, code, notes + messages)
-    outcome.run_tokens, outcome.run_cost = spent
-    usage = getattr(summarizer, "usage", None)  # the LLM backend counts every call: re-asks, highlights
-    if usage is not None:
-        outcome.run_tokens, outcome.run_cost, outcome.run_priced = usage.tokens, usage.cost, usage.priced
+    outcome.run_tokens, outcome.run_cost, outcome.run_priced = usage.tokens, usage.cost, usage.priced
 
     # 7. publish: site, feed, e-mail and chat (each channel once per day)
     if options.deliver:
@@ -417,77 +417,6 @@ def _import_reading_list(store: Store, path: Path, source: ArxivSource | None, n
     except (ReadingListError, OSError) as exc:
         # The stored reading list still ranks today's papers; the file problem is reported, not fatal.
         notes.append(f"reading list not refreshed: {_one_line(exc)}")
-
-
-def summarize_entries(
-    store: Store,
-    summarizer: Summarizer,
-    papers: Sequence[Paper],
-    *,
-    refresh: bool = False,
-    progress: ProgressHook | None = None,
-) -> tuple[dict[tuple[str, int], Summary], tuple[int, float]]:
-    """Summaries for papers: cached ones first, the rest from the summarizer, each stored on arrival.
-
-    Returns the summaries by (id, version) and (tokens, cost) spent by this call.
-    """
-    keys = [(p.arxiv_id, p.version) for p in papers]
-    cached = (
-        {}
-        if refresh
-        else store.get_summaries(
-            keys,
-            model=summarizer.model,
-            prompt_version=summarizer.prompt_version,
-            language=summarizer.language,
-        )
-    )
-    missing = [p for p in papers if (p.arxiv_id, p.version) not in cached]
-    total = len(papers)
-    done = len(cached)
-    spent = [0, 0.0]
-    if progress:
-        progress("summarize", done, total)
-
-    def on_result(summary: Summary) -> None:
-        nonlocal done
-        # Stored the moment it exists: Ctrl-C later loses nothing already paid for. The time is
-        # set here so the digest shows the same value as the cached copy on a rerun.
-        if summary.created is None:
-            summary.created = _now()
-        store.put_summary(summary)
-        spent[0] += summary.tokens_in + summary.tokens_out
-        spent[1] += summary.cost
-        done += 1
-        if progress:
-            progress("summarize", done, total)
-
-    result: dict[tuple[str, int], Summary] = dict(cached)
-    if missing:
-        for summary in summarizer.summarize(missing, on_result=on_result):
-            result[(summary.arxiv_id, summary.version)] = summary
-    return result, (int(spent[0]), float(spent[1]))
-
-
-def _highlights(
-    store: Store,
-    entries: Sequence[DigestEntry],
-    summarizer: Summarizer,
-    notes: list[str],
-    *,
-    refresh: bool = False,
-) -> str | None:
-    from paperbrief.summarize.llm import write_highlights
-
-    try:
-        text = write_highlights(entries, summarizer=summarizer, store=store, refresh=refresh)
-    except Exception as exc:  # highlights are optional: the digest never fails for them
-        notes.append(f"highlights skipped: {_one_line(exc)}")
-        return None
-    note = getattr(summarizer, "highlights_note", None)
-    if note:
-        notes.append(note)
-    return text
 
 
 def _stats(acquired: _Acquired, candidates: int, entries: Sequence[DigestEntry], summarizer: Summarizer) -> DigestStats:

@@ -67,6 +67,7 @@ def run_command(
     """
     from paperbrief.pipeline import PipelineError, RunOptions, run_day
     from paperbrief.render.files import OutputError
+    from paperbrief.summarize.base import SummarizerFatalError
 
     date = parse_date(date_text)
     if sample and day_file:
@@ -126,7 +127,7 @@ def run_command(
                 err=True,
             )
             raise SystemExit(ExitCode.INTERRUPTED) from None
-        except (PipelineError, OutputError) as exc:
+        except (PipelineError, OutputError, SummarizerFatalError) as exc:
             fail(str(exc))
         except Exception as exc:
             if os.environ.get("PAPERBRIEF_DEBUG"):

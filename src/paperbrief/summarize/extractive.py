@@ -13,12 +13,15 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yake
 
-from paperbrief.models import Paper, Summary, SummaryStatus
-from paperbrief.summarize.base import ResultCallback
+from paperbrief.models import DigestEntry, Paper, Summary, SummaryStatus
+from paperbrief.summarize.base import HighlightsResult, ResultCallback, Scoring, SummarizeResult
+
+if TYPE_CHECKING:
+    from paperbrief.store import Store
 
 PROMPT_VERSION = "extractive-1"
 # Below this many papers a process pool costs more (interpreter start-up) than it saves.
@@ -263,6 +266,7 @@ class ExtractiveSummarizer:
 
     backend = "extractive"
     model = "extractive"
+    scoring = Scoring.NONE
     prompt_version = PROMPT_VERSION
 
     def __init__(self, language: str = "zh", keywords: int = 8, workers: int = 1) -> None:
@@ -276,21 +280,28 @@ class ExtractiveSummarizer:
         # One YAKE extractor per instance: building it loads stopword lists (slow per paper).
         self._yake: Any = yake.KeywordExtractor(lan="en", n=3, dedupLim=0.9, top=max(30, keywords * 4))
 
-    def summarize(self, papers: Sequence[Paper], on_result: ResultCallback | None = None) -> list[Summary]:
+    def summarize(self, papers: Sequence[Paper], on_result: ResultCallback | None = None) -> SummarizeResult:
         """Summarize papers in input order, reporting each summary to `on_result` at once.
 
         With `workers > 1` and a large batch, chunks are summarized in worker processes (YAKE is
-        CPU-bound pure Python); results and callbacks still come in input order.
+        CPU-bound pure Python); results and callbacks still come in input order. No call is made,
+        so the usage is zero (and known: `priced`).
         """
         if self.workers > 1 and len(papers) >= _PARALLEL_MIN:
-            return self._summarize_parallel(papers, on_result)
+            return SummarizeResult(self._summarize_parallel(papers, on_result))
         results: list[Summary] = []
         for paper in papers:
             summary = self.summarize_one(paper)
             if on_result is not None:
                 on_result(summary)
             results.append(summary)
-        return results
+        return SummarizeResult(results)
+
+    def highlights(
+        self, entries: Sequence[DigestEntry], store: Store | None = None, *, refresh: bool = False
+    ) -> HighlightsResult | None:
+        """None: highlights need a model that reads the day's summaries."""
+        return None
 
     def _summarize_parallel(self, papers: Sequence[Paper], on_result: ResultCallback | None) -> list[Summary]:
         size = max(20, min(_CHUNK, len(papers) // (self.workers * 4) or 1))
