@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from paperbrief.models import Paper, Summary, SummaryStatus
-from paperbrief.summarize.base import Summarizer
+from paperbrief.summarize.base import Scoring, Summarizer, Usage
 from paperbrief.summarize.extractive import ExtractiveSummarizer, split_sentences
 
 SAMPLE = Path(__file__).parent / "data" / "reference" / "sample-2026-02-04.json"
@@ -40,6 +40,15 @@ def test_implements_summarizer_protocol() -> None:
     summarizer: Summarizer = ExtractiveSummarizer(language="en")
     assert (summarizer.backend, summarizer.model, summarizer.language) == ("extractive", "extractive", "en")
     assert summarizer.prompt_version.startswith("extractive-")
+    assert summarizer.scoring is Scoring.NONE
+    assert summarizer.highlights([]) is None  # no model reads the day: no highlights
+
+
+def test_result_carries_zero_known_usage(summaries: list[tuple[Paper, Summary]]) -> None:
+    papers = [p for p, _ in summaries][:3]
+    result = ExtractiveSummarizer().summarize(papers)
+    assert [s.arxiv_id for s in result.summaries] == [p.arxiv_id for p in papers]
+    assert result.usage == Usage(calls=0, tokens_in=0, tokens_out=0, cost=0.0, priced=True) and result.notes == []
 
 
 def test_deterministic(summaries: list[tuple[Paper, Summary]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -163,7 +164,7 @@ def test_code_fence_inside_a_json_string_value_is_content_not_a_fence(fake: Fake
     is a fence (https://spec.commonmark.org/0.31.2/#fenced-code-blocks). Issue 11: one ``` in a
     string made a valid answer "not JSON"."""
     inner = "A ```python\nx = 1\n``` block"
-    body = '{"tldr": "t", "motivation": "m", "method": ' + __import__("json").dumps(inner) + ', "conclusion": "c", '
+    body = '{"tldr": "t", "motivation": "m", "method": ' + json.dumps(inner) + ', "conclusion": "c", '
     body += '"keywords": ["a", "b", "c", "d", "e"], "score": 50, "score_reason": "r"}'
     assert parse_summary(body).method == inner
     assert parse_summary(f"```json\n{body}\n```").method == inner

@@ -19,6 +19,11 @@ import yake
 
 from paperbrief.models import DigestEntry, Paper, Summary, SummaryStatus
 from paperbrief.summarize.base import HighlightsResult, ResultCallback, Scoring, SummarizeResult
+from paperbrief.summarize.extractive_cues import ABBREVIATIONS as _ABBREVIATIONS
+from paperbrief.summarize.extractive_cues import CUES as _CUES
+from paperbrief.summarize.extractive_cues import FIELDS as _FIELDS
+from paperbrief.summarize.extractive_cues import PENALTIES as _PENALTIES
+from paperbrief.summarize.extractive_cues import STOPWORDS as _STOPWORDS
 
 if TYPE_CHECKING:
     from paperbrief.store import Store
@@ -29,183 +34,11 @@ _PARALLEL_MIN = 200
 _CHUNK = 100
 EMPTY_ABSTRACT_ERROR = "empty abstract (withdrawn paper?): nothing to extract"
 
-# Tokens after which a period does not end a sentence ("e.g.", "vs.", "et al.", "Fig. 3").
-_ABBREVIATIONS = frozenset(
-    {
-        "e.g",
-        "i.e",
-        "eg",
-        "ie",
-        "vs",
-        "al",
-        "cf",
-        "fig",
-        "figs",
-        "eq",
-        "eqs",
-        "sec",
-        "no",
-        "nos",
-        "approx",
-        "resp",
-        "dr",
-        "mr",
-        "mrs",
-        "ms",
-        "prof",
-        "st",
-        "ref",
-        "refs",
-        "tab",
-        "vol",
-        "ch",
-        "incl",
-        "viz",
-        "w.r.t",
-        "a.k.a",
-        "wrt",
-        "ca",
-        "est",
-        "jr",
-        "sr",
-        "co",
-        "inc",
-        "ltd",
-    }
-)
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace.
 _BOUNDARY_RE = re.compile(r"[.!?][\"')\]]*(?=\s+)")
 _MATH_RE = re.compile(r"\$[^$]*\$")
 _LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
-_STOPWORD_TEXT = """a an the and or but if of to in on for with by from at as into onto over under via about
-    than then that this these those there their they them it its is are was were be been being has
-    have had do does did can could may might will would shall should must not no nor so such we our
-    us you your he she his her which who whom whose what when where why how while also both either
-    neither each every all any some many much more most other another same own only very just even
-    up down out off again further once here between through during before after above below
-    without within across among against toward towards upon whether per using based new paper
-    work study approach method propose proposed present introduce show results"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-
-# Cue phrases per field (lowercase substrings) with weights. Order of fields = order of the report.
-_FIELDS = ("tldr", "motivation", "method", "conclusion")
-_CUES: dict[str, tuple[tuple[str, float], ...]] = {
-    "tldr": (
-        ("we propose", 3.0),
-        ("we introduce", 3.0),
-        ("we present", 3.0),
-        ("this paper", 2.0),
-        ("in this work", 2.0),
-        ("this work", 1.5),
-        ("we develop", 2.5),
-        ("we argue", 2.0),
-        ("we study", 1.5),
-        ("we address", 1.5),
-        ("we investigate", 1.5),
-        ("we show", 1.0),
-        ("novel", 1.0),
-        ("framework", 0.5),
-        ("we demonstrate", 1.0),
-    ),
-    "motivation": (
-        ("however", 3.0),
-        ("existing", 2.0),
-        ("remain", 2.0),
-        ("challeng", 2.0),
-        ("limitation", 2.0),
-        ("limited", 1.5),
-        ("fail", 2.0),
-        ("lack", 2.0),
-        ("suffer", 2.0),
-        ("despite", 2.0),
-        ("yet ", 1.5),
-        ("bottleneck", 2.0),
-        ("costly", 1.5),
-        ("expensive", 1.5),
-        ("struggle", 2.0),
-        ("problem", 1.0),
-        ("difficult", 1.5),
-        ("unclear", 1.5),
-        ("little is known", 2.5),
-        ("important", 1.0),
-        ("critical", 1.0),
-        ("crucial", 1.0),
-        ("gap", 1.5),
-        ("although", 1.5),
-        ("while ", 0.5),
-        ("prior work", 1.5),
-        ("previous", 1.0),
-        ("current ", 1.0),
-        ("open question", 2.0),
-    ),
-    "method": (
-        ("we propose", 2.0),
-        ("we introduce", 2.0),
-        ("our method", 2.5),
-        ("our approach", 2.5),
-        ("our framework", 2.5),
-        ("our model", 2.0),
-        ("we design", 2.5),
-        ("we develop", 2.0),
-        ("we formulate", 2.5),
-        ("we leverage", 2.0),
-        ("leverag", 1.0),
-        ("based on", 1.0),
-        ("consists of", 2.0),
-        ("composed of", 2.0),
-        ("by ", 0.5),
-        ("we use", 1.5),
-        ("we train", 1.5),
-        ("we construct", 2.0),
-        ("we employ", 2.0),
-        ("we apply", 1.5),
-        ("we combine", 1.5),
-        ("architecture", 1.0),
-        ("algorithm", 1.0),
-        ("module", 1.0),
-        ("mechanism", 1.0),
-        ("specifically", 2.0),
-        ("to this end", 2.0),
-        ("key idea", 2.5),
-        ("we model", 1.5),
-        ("we decompose", 1.5),
-        ("pipeline", 1.0),
-        ("which ", 0.3),
-    ),
-    "conclusion": (
-        ("results show", 3.0),
-        ("results demonstrate", 3.0),
-        ("experiments", 2.0),
-        ("experimental", 2.0),
-        ("outperform", 3.0),
-        ("achiev", 2.0),
-        ("demonstrat", 2.0),
-        ("state-of-the-art", 1.5),
-        ("improv", 1.0),
-        ("significantly", 1.5),
-        ("we show", 2.0),
-        ("we find", 2.0),
-        ("reveal", 1.5),
-        ("evaluat", 1.0),
-        ("%", 1.0),
-        ("speedup", 1.5),
-        ("surpass", 2.5),
-        ("superior", 2.0),
-        ("effective", 1.0),
-        ("consistently", 1.5),
-        ("overall", 1.0),
-        ("finally", 1.0),
-        ("we prove", 2.0),
-        ("suggest", 1.5),
-        ("confirm", 1.5),
-        ("robust", 0.5),
-        ("benchmark", 1.0),
-        ("accuracy", 1.0),
-    ),
-}
-# Sentences that say where code lives are never a good summary of a paper.
-_PENALTIES = ("code is available", "code will be", "available at", "http://", "https://", "github.com")
 
 
 @dataclass(frozen=True)
