@@ -9,8 +9,11 @@ worker of a run stops all requests once a fatal answer arrived or enough timeout
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import openai
@@ -73,12 +76,44 @@ class Retryable(Exception):
 
 
 class CircuitBreaker:
-    """Shared by every worker of a run (one event loop, so no lock): once open, nothing is sent."""
+    """Shared by every worker of a run (one event loop at a time, so no lock): once open, nothing is sent.
+
+    When timeouts open it, the requests still on the wire go to the same silent endpoint: they are
+    cancelled at once (`sending` registers them) instead of each waiting out its own timeout.
+    """
 
     def __init__(self, timeouts_to_open: int = 3) -> None:
         self.timeouts_to_open = timeouts_to_open
         self.error: SummarizerFatalError | None = None
         self._timeouts = 0
+        self._sending: set[asyncio.Task[Any]] = set()
+        self._aborted: set[asyncio.Task[Any]] = set()
+
+    @contextmanager
+    def sending(self) -> Iterator[None]:
+        """Mark the current task as waiting for an answer (it may be aborted when the breaker opens)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._sending.add(task)
+        try:
+            yield
+        finally:
+            self._sending.discard(task)
+
+    def was_aborted(self) -> bool:
+        """Whether the current task's cancellation came from the breaker (then it is undone)."""
+        task = asyncio.current_task()
+        if task is None or task not in self._aborted:
+            return False
+        self._aborted.discard(task)
+        task.uncancel()
+        return True
+
+    def _abort_sending(self) -> None:
+        for task in list(self._sending):
+            if not task.done():
+                self._aborted.add(task)
+                task.cancel()
 
     def check(self) -> None:
         """Raise `BreakerOpen` when the run is stopping."""
@@ -104,6 +139,7 @@ class CircuitBreaker:
         self._timeouts += 1
         if self._timeouts < self.timeouts_to_open:
             return
+        self._abort_sending()
         if connect:
             message = (
                 f"the LLM at {config.endpoint} does not accept connections "

@@ -137,7 +137,7 @@ class LLMSummarizer:
         except asyncio.CancelledError:
             await _cancel_all(tasks)
             raise
-        failed = next((t for t in done if t.exception() is not None), None)
+        failed = next((t for t in done if not t.cancelled() and t.exception() is not None), None)
         if failed is not None:  # only on_result errors get here: papers never raise
             await _cancel_all(tasks)  # stop calling at once: the answers could not be kept anyway
             self._raise_callback_error(failed.exception())

@@ -175,6 +175,13 @@ class Transport:
         wait = wait_random_exponential(multiplier=self.config.retry_wait_base, max=self.config.retry_wait_max)
         return float(wait(state))
 
+    async def _sleep(self, seconds: float) -> None:
+        """Wait before a retry, but no longer once the breaker is open (a Retry-After may be minutes)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        while self.state.breaker.error is None and (left := end - loop.time()) > 0:
+            await asyncio.sleep(min(left, 0.25))
+
     async def _with_retries(
         self, session: Session, messages: list[dict[str, str]], ids: list[str], schema: dict[str, Any]
     ) -> Call:
@@ -183,6 +190,7 @@ class Transport:
             retry=retry_if_exception(lambda e: isinstance(e, Retryable)),
             stop=stop_after_attempt(attempts),
             wait=self._wait,
+            sleep=self._sleep,
             reraise=True,
         )
         try:
@@ -207,13 +215,16 @@ class Transport:
                 raise BudgetReached
             started = time.perf_counter()
             try:
-                response = await self._post(session, messages, payload)
+                with self.state.breaker.sending():
+                    response = await self._post(session, messages, payload)
             except asyncio.CancelledError:
-                # Ctrl-C or the run deadline: the request may have reached the server (and be billed),
-                # so it is logged; the usage is unknown. Nothing here awaits: the cancel goes on at once.
+                # Ctrl-C, the run deadline or the breaker: the request may have reached the server (and
+                # be billed), so it is logged; the usage is unknown. Nothing here awaits.
                 self._log_failure(
                     session, messages, ids, CallStatus.CANCELLED, "cancelled before the answer arrived", started
                 )
+                if self.state.breaker.was_aborted():
+                    raise BreakerOpen(str(self.state.breaker.error)) from None
                 raise
             except Exception as exc:
                 failure = self._judge(exc, schema_sent=payload.get("type") == "json_schema")
