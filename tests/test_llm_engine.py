@@ -622,3 +622,33 @@ def test_fake_server_cli_serves_random_faults_over_http() -> None:
     finally:
         child.communicate(input="", timeout=10)
     assert child.returncode == 0
+
+
+# --- the circuit breaker (issues 9 and 11) -----------------------------------------------------
+
+
+def test_timeouts_open_the_breaker_and_abort_requests_still_waiting(fake: FakeLLM, store: Store) -> None:
+    """The request sent second would wait out its own timeout on the silent endpoint: it is cancelled
+    when the first one's timeout opens the breaker (here after one timeout; RPM spaces them 2 s)."""
+    fake.hang_seconds = 60.0
+    fake.fault_rate, fake.fault_choices = 1.0, (Fault.HANG,)
+    summarizer = make_summarizer(fake, store, timeout=3.0, timeouts_to_open=1, requests_per_minute=30, concurrency=2)
+    with pytest.raises(SummarizerFatalError) as caught:
+        summarizer.summarize(synthetic_papers(3))
+    assert str(caught.value) == f"the LLM at {fake.base_url} does not answer (1 requests in a row timed out after 3s)"
+    assert caught.value.cause is FatalCause.NO_ANSWER
+    assert fake.count() == 2  # the third paper was never sent
+    statuses = sorted(row["status"] for row in store.recent_llm_calls(10))
+    assert statuses == ["cancelled", "error"]
+    # The breaker stays open for the rest of the run: no highlights call, no new summaries.
+    with pytest.raises(SummarizerFatalError):
+        summarizer.summarize(synthetic_papers(1))
+    assert fake.count() == 2
+
+
+def test_an_answer_between_timeouts_keeps_the_breaker_closed(fake: FakeLLM) -> None:
+    """Timeouts count only in a row: any answer (even an error status) shows the endpoint is alive."""
+    papers = synthetic_papers(1)
+    fake.push(Fault.HANG, Fault.SERVER_ERROR, Fault.HANG, Fault.OK)
+    [summary] = make_summarizer(fake, timeout=0.5, timeouts_to_open=2, retries=3).summarize(papers).summaries
+    assert _ok(summary) and fake.count() == 4
