@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from paperbrief.models import Paper, SummaryStatus  # noqa: E402
 from paperbrief.store import Store  # noqa: E402
 from paperbrief.store.db import sqlite_url  # noqa: E402
-from paperbrief.summarize.llm import LLMSummarizer  # noqa: E402
+from paperbrief.summarize.llm import LLMConfig, LLMSummarizer  # noqa: E402
 
 REFERENCE = ROOT / "tests" / "data" / "reference" / "sample-2026-02-04.json"
 
@@ -96,20 +96,16 @@ async def run_one(n: int, latency: float, concurrency: int, batch: int, workdir:
     store = Store.open(sqlite_url(workdir / f"bench-{n}-{batch}.db"))
     try:
         with fake_server(latency) as base_url:
-            summarizer = LLMSummarizer(
-                model="fake-model",
-                base_url=base_url,
-                api_key="sk-bench",
-                concurrency=concurrency,
-                batch_size=batch,
-                store=store,
+            config = LLMConfig(
+                model="fake-model", base_url=base_url, api_key="sk-bench", concurrency=concurrency, batch_size=batch
             )
+            summarizer = LLMSummarizer(config, store=store)
             # Warm-up outside the timing: the SDK's lazy imports are paid once per process.
             await summarizer.asummarize([Paper(arxiv_id="2601.00001", title="warm", abstract="up")])
             before = server_requests(base_url)
             items = papers(n)
             started = time.perf_counter()
-            out = await summarizer.asummarize(items, store.put_summary)
+            out = (await summarizer.asummarize(items, store.put_summary)).summaries
             wall = time.perf_counter() - started
             calls = server_requests(base_url) - before
     finally:

@@ -112,7 +112,7 @@ def run_child_direct(size: int, workdir: Path) -> dict[str, Any]:
     assert date is not None
     store.record_announcement(date, papers)
     summarizer = ExtractiveSummarizer()
-    summaries = summarizer.summarize(papers, on_result=store.put_summary)
+    summaries = summarizer.summarize(papers, on_result=store.put_summary).summaries
     entries = [DigestEntry(paper=p, summary=s) for p, s in zip(papers, summaries, strict=True)]
     digest = Digest(date=date, entries=entries, stats=DigestStats(selected=len(entries)), source="file")
     files = write_digest_files(digest, workdir / "out")

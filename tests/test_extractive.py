@@ -6,7 +6,7 @@ import pytest
 
 from fakes.reference import reference_rows
 from paperbrief.models import Paper, Summary, SummaryStatus
-from paperbrief.summarize.base import Summarizer
+from paperbrief.summarize.base import Scoring, Summarizer, Usage
 from paperbrief.summarize.extractive import ExtractiveSummarizer, split_sentences
 
 FIELDS = ("tldr", "motivation", "method", "conclusion")
@@ -30,17 +30,26 @@ def _papers() -> list[Paper]:
 @pytest.fixture(scope="module")
 def summaries() -> list[tuple[Paper, Summary]]:
     papers = _papers()
-    return list(zip(papers, ExtractiveSummarizer().summarize(papers), strict=True))
+    return list(zip(papers, ExtractiveSummarizer().summarize(papers).summaries, strict=True))
 
 
 def test_implements_summarizer_protocol() -> None:
     summarizer: Summarizer = ExtractiveSummarizer(language="en")
     assert (summarizer.backend, summarizer.model, summarizer.language) == ("extractive", "extractive", "en")
     assert summarizer.prompt_version.startswith("extractive-")
+    assert summarizer.scoring is Scoring.NONE
+    assert summarizer.highlights([]) is None  # no model reads the day: no highlights
+
+
+def test_result_carries_zero_known_usage(summaries: list[tuple[Paper, Summary]]) -> None:
+    papers = [p for p, _ in summaries][:3]
+    result = ExtractiveSummarizer().summarize(papers)
+    assert [s.arxiv_id for s in result.summaries] == [p.arxiv_id for p in papers]
+    assert result.usage == Usage(calls=0, tokens_in=0, tokens_out=0, cost=0.0, priced=True) and result.notes == []
 
 
 def test_deterministic(summaries: list[tuple[Paper, Summary]]) -> None:
-    again = ExtractiveSummarizer().summarize([p for p, _ in summaries])
+    again = ExtractiveSummarizer().summarize([p for p, _ in summaries]).summaries
     assert [s.model_dump() for s in again] == [s.model_dump() for _, s in summaries]
 
 
@@ -108,7 +117,7 @@ def test_sentence_splitting_keeps_abbreviations_and_decimals() -> None:
 def test_empty_abstract_of_withdrawn_paper() -> None:
     seen: list[Summary] = []
     paper = Paper(arxiv_id="2602.09999", version=2, title="Withdrawn", abstract="   ")
-    [summary] = ExtractiveSummarizer().summarize([paper], on_result=seen.append)
+    [summary] = ExtractiveSummarizer().summarize([paper], on_result=seen.append).summaries
     assert seen == [summary]
     assert summary.status == SummaryStatus.EXTRACTIVE
     assert all(getattr(summary, name) is None for name in FIELDS)
@@ -135,7 +144,7 @@ def test_keyword_count_is_configurable() -> None:
 def test_worker_processes_give_the_same_summaries_in_order() -> None:
     papers = [p.model_copy(update={"arxiv_id": f"2602.{20000 + i:05d}"}) for i in range(8) for p in _papers()]
     seen: list[str] = []
-    parallel = ExtractiveSummarizer(workers=2).summarize(papers, on_result=lambda s: seen.append(s.arxiv_id))
-    serial = ExtractiveSummarizer().summarize(papers)
+    parallel = ExtractiveSummarizer(workers=2).summarize(papers, on_result=lambda s: seen.append(s.arxiv_id)).summaries
+    serial = ExtractiveSummarizer().summarize(papers).summaries
     assert [s.model_dump() for s in parallel] == [s.model_dump() for s in serial]
     assert seen == [p.arxiv_id for p in papers]

@@ -40,11 +40,14 @@ def test_settings_map_to_the_constructor(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("PAPERBRIEF_LANGUAGE", "en")
     settings, _ = load_settings(None, {"home": tmp_path})
     summarizer = summarizer_from_settings(settings, None, 7)
-    assert summarizer.model == "deepseek-chat" and summarizer.base_url == "http://127.0.0.1:9/v1"
-    assert summarizer.batch_size == 5 and summarizer.max_cost == 0.5 and summarizer.run_id == 7
-    assert summarizer.prices.lookup("deepseek-chat") == (0.27, 1.1)
+    config = summarizer.config
+    assert summarizer.model == "deepseek-chat" and config.base_url == "http://127.0.0.1:9/v1"
+    assert config.batch_size == 5 and config.max_cost == 0.5 and summarizer.run_id == 7
+    assert config.prices.lookup("deepseek-chat") == (0.27, 1.1)
     assert summarizer.language == "en" and summarizer.prompt_version == PROMPT_VERSION
-    assert FAKE_KEY not in repr(summarizer)
+    # Defaults of the settings added for issues 9 and 11 reach the config.
+    assert (config.connect_timeout, config.timeouts_to_open, config.max_input_tokens) == (5.0, 3, 4000)
+    assert FAKE_KEY not in repr(summarizer) and FAKE_KEY not in repr(config)
 
 
 def _invoke(tmp_path: Path, *args: str) -> tuple[int, str]:

@@ -11,15 +11,23 @@ from fakes.llm_server import FakeLLM, Fault, serve_fake_llm
 from fakes.llm_support import make_summarizer, reference_papers
 from paperbrief.models import DigestEntry, Summary, SummaryStatus
 from paperbrief.store import Store
+from paperbrief.summarize.base import Summarizer
 from paperbrief.summarize.extractive import ExtractiveSummarizer
-from paperbrief.summarize.llm import HIGHLIGHTS_ARTIFACT_KIND, render_highlights, write_highlights
+from paperbrief.summarize.llm import HIGHLIGHTS_ARTIFACT_KIND, highlights_key, render_highlights
 from paperbrief.summarize.llm.parse import AnswerError
+from paperbrief.summarize.stage import highlight_entries
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeLLM]:
     with serve_fake_llm() as server:
         yield server
+
+
+def _markdown(summarizer: Summarizer, entries: list[DigestEntry], store: Store | None = None) -> str | None:
+    result = summarizer.highlights(entries, store)
+    assert result is not None
+    return result.markdown
 
 
 def _entries(n: int = 5) -> list[DigestEntry]:
@@ -32,7 +40,7 @@ def _entries(n: int = 5) -> list[DigestEntry]:
 
 def test_highlights_cite_only_papers_of_the_day(fake: FakeLLM, store: Store) -> None:
     entries = _entries(5)
-    text = write_highlights(entries, summarizer=make_summarizer(fake), store=store)
+    text = _markdown(make_summarizer(fake), entries, store)
     assert text is not None
     # The fake's answer: a valid theme, a theme citing only [999] (dropped), a mixed one (repaired).
     assert "**Agents**" in text and "[1][2]" in text
@@ -45,37 +53,40 @@ def test_highlights_cite_only_papers_of_the_day(fake: FakeLLM, store: Store) -> 
     assert row["status"] == "ok" and row["prompt_version"].startswith("hl-")
 
 
-def test_highlights_need_the_llm_backend(fake: FakeLLM) -> None:
-    """`write_highlights` takes any `Summarizer` (the pipeline's type) but only the LLM one writes highlights."""
-    with pytest.raises(TypeError, match="LLMSummarizer, not ExtractiveSummarizer"):
-        write_highlights(_entries(3), summarizer=ExtractiveSummarizer())
+def test_highlights_need_the_llm_backend(fake: FakeLLM, store: Store) -> None:
+    """Every `Summarizer` answers `highlights`; the extractive one has none (None, no call)."""
+    assert ExtractiveSummarizer().highlights(_entries(3)) is None
+    stage = highlight_entries(store, ExtractiveSummarizer(), _entries(3))
+    assert stage.markdown is None and stage.notes == [] and stage.usage.calls == 0
     assert fake.count() == 0
 
 
 def test_highlights_are_cached_in_artifacts(fake: FakeLLM, store: Store) -> None:
     entries = _entries(4)
     summarizer = make_summarizer(fake, store)
-    first = summarizer.write_highlights(entries)
+    first = _markdown(summarizer, entries)
     assert fake.count() == 1
-    again = make_summarizer(fake, store).write_highlights(entries)
+    again = _markdown(make_summarizer(fake, store), entries)
     assert again == first and fake.count() == 1  # served from the cache
-    key = summarizer.highlights_key(entries)
+    key = highlights_key(summarizer.config, entries)
     assert store.get_artifact(HIGHLIGHTS_ARTIFACT_KIND, key)["markdown"] == first
     # Another selection (or another language) is another key.
-    assert summarizer.highlights_key(entries[:3]) != key
-    assert make_summarizer(fake, store, language="en").highlights_key(entries) != key
+    assert highlights_key(summarizer.config, entries[:3]) != key
+    assert highlights_key(make_summarizer(fake, store, language="en").config, entries) != key
 
 
 def test_highlights_failure_returns_none_and_is_logged(fake: FakeLLM, store: Store) -> None:
     fake.push(Fault.SERVER_ERROR, Fault.SERVER_ERROR)
-    assert make_summarizer(fake, store, retries=1).write_highlights(_entries(3)) is None
+    assert _markdown(make_summarizer(fake, store, retries=1), _entries(3)) is None
     rows = store.recent_llm_calls(5)
     assert [r["status"] for r in rows] == ["error", "error"]
-    assert store.get_artifact(HIGHLIGHTS_ARTIFACT_KIND, make_summarizer(fake).highlights_key(_entries(3))) is None
+    assert (
+        store.get_artifact(HIGHLIGHTS_ARTIFACT_KIND, highlights_key(make_summarizer(fake).config, _entries(3))) is None
+    )
 
 
 def test_highlights_need_two_papers(fake: FakeLLM) -> None:
-    assert make_summarizer(fake).write_highlights(_entries(1)) is None
+    assert _markdown(make_summarizer(fake), _entries(1)) is None
     assert fake.count() == 0
 
 
@@ -105,7 +116,7 @@ def test_failed_and_skipped_papers_are_neither_sent_nor_citable(fake: FakeLLM, s
         '{"themes": [{"title": "A", "text": "Failed paper [2] and a good one [1].", "papers": [2, 4]},'
         ' {"title": "B", "text": "Only failed ones [2][4].", "papers": [4]}]}'
     )
-    text = make_summarizer(fake, store).write_highlights(entries)
+    text = _markdown(make_summarizer(fake, store), entries)
     sent = fake.requests[0].user
     assert "[1] " in sent and "[3] " in sent and "[5] " in sent
     assert "[2] " not in sent and "[4] " not in sent
@@ -116,28 +127,28 @@ def test_fewer_than_two_ok_summaries_make_no_call(fake: FakeLLM) -> None:
     entries = _entries(3)
     _with_status(entries, 1, SummaryStatus.FAILED)
     _with_status(entries, 3, SummaryStatus.SKIPPED_BUDGET)
-    assert make_summarizer(fake).write_highlights(entries) is None
+    assert _markdown(make_summarizer(fake), entries) is None
     assert fake.count() == 0
 
 
 def test_cache_key_follows_tldrs_and_statuses_and_refresh_bypasses_it(fake: FakeLLM, store: Store) -> None:
     entries = _entries(4)
-    make_summarizer(fake, store).write_highlights(entries)
-    make_summarizer(fake, store).write_highlights(entries)
+    _markdown(make_summarizer(fake, store), entries)
+    _markdown(make_summarizer(fake, store), entries)
     assert fake.count() == 1  # same day, same summaries: cached
     changed = _entries(4)
     assert changed[0].summary is not None
     changed[0].summary = changed[0].summary.model_copy(update={"tldr": "A rewritten tldr."})
-    make_summarizer(fake, store).write_highlights(changed)
+    _markdown(make_summarizer(fake, store), changed)
     assert fake.count() == 2  # a new tldr is a new key
     assert "A rewritten tldr." in fake.requests[1].user
     failed = _entries(4)
     _with_status(failed, 3, SummaryStatus.FAILED)
-    make_summarizer(fake, store).write_highlights(failed)
+    _markdown(make_summarizer(fake, store), failed)
     assert fake.count() == 3  # a paper that failed since is another key
-    make_summarizer(fake, store).write_highlights(entries, refresh=True)
+    make_summarizer(fake, store).highlights(entries, refresh=True)
     assert fake.count() == 4  # --refresh asks again
-    write_highlights(entries, summarizer=make_summarizer(fake, store), store=store, refresh=True)
+    make_summarizer(fake).highlights(entries, store, refresh=True)  # the store given to the call
     assert fake.count() == 5
 
 
@@ -145,19 +156,21 @@ def test_highlights_are_skipped_once_the_run_budget_is_spent(
     fake: FakeLLM, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     summarizer = make_summarizer(fake, store, max_tokens=1)
-    out = summarizer.summarize(reference_papers(1))
+    out = summarizer.summarize(reference_papers(1)).summaries
     assert out[0].status is SummaryStatus.OK and summarizer.usage.tokens > 1
-    assert summarizer.write_highlights(_entries(3)) is None
+    result = summarizer.highlights(_entries(3))
+    assert result is not None and result.markdown is None
     assert fake.count() == 1  # the highlights call was never made
-    assert summarizer.highlights_note == "highlights skipped: LLM budget reached"
+    assert result.notes == ["highlights skipped: LLM budget reached"]
     assert "highlights skipped: LLM budget reached" in caplog.text
 
 
 def test_a_failed_highlights_call_says_why(fake: FakeLLM) -> None:
     fake.push(Fault.SERVER_ERROR, Fault.SERVER_ERROR)
     summarizer = make_summarizer(fake, retries=1)
-    assert summarizer.write_highlights(_entries(3)) is None
-    assert summarizer.highlights_note == "highlights skipped: call failed: HTTP 500: internal error (after 2 attempts)"
+    result = summarizer.highlights(_entries(3))
+    assert result is not None and result.markdown is None and result.usage.calls == 2
+    assert result.notes == ["highlights skipped: call failed: HTTP 500: internal error (after 2 attempts)"]
 
 
 @pytest.mark.parametrize(

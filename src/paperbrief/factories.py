@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from paperbrief.sources.arxiv import ArxivSource, Throttle
     from paperbrief.store import Store
     from paperbrief.summarize.base import Summarizer
-    from paperbrief.summarize.llm import LLMSummarizer
+    from paperbrief.summarize.llm import LLMConfig, LLMSummarizer
 
 
 class LLMNotConfiguredError(ValueError):
@@ -56,13 +56,12 @@ def source_from_settings(settings: Settings, throttle: Throttle | None = None) -
     )
 
 
-def summarizer_from_settings(settings: Settings, store: Store | None, run_id: int | None) -> LLMSummarizer:
-    """The LLM summarizer of the `[llm]` settings (raises `LLMConfigError` when no model is set)."""
-    from paperbrief.summarize.llm import LLMSummarizer
+def llm_config_from_settings(settings: Settings) -> LLMConfig:
+    """The `LLMConfig` of the `[llm]` settings (raises `LLMConfigError` when no model is set)."""
+    from paperbrief.summarize.llm import LLMConfig, ResponseFormat, prices_from
 
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else None
-    prices = {model: (float(pair[0]), float(pair[1])) for model, pair in settings.llm_prices.items() if len(pair) >= 2}
-    return LLMSummarizer(
+    return LLMConfig(
         model=settings.llm_model or "",
         base_url=settings.llm_base_url,
         api_key=key,
@@ -71,17 +70,25 @@ def summarizer_from_settings(settings: Settings, store: Store | None, run_id: in
         requests_per_minute=settings.llm_requests_per_minute,
         tokens_per_minute=settings.llm_tokens_per_minute,
         timeout=settings.llm_timeout_seconds,
+        connect_timeout=settings.llm_connect_timeout_seconds,
+        timeouts_to_open=settings.llm_timeouts_to_stop,
         retries=settings.llm_retries,
         run_deadline=settings.llm_run_deadline_seconds,
         temperature=settings.llm_temperature,
         batch_size=settings.llm_batch_size,
-        response_format=settings.llm_response_format,
+        response_format=ResponseFormat(settings.llm_response_format),
         max_cost=settings.llm_max_cost,
         max_tokens=settings.llm_max_tokens,
-        prices=prices,
-        store=store,
-        run_id=run_id,
+        max_input_tokens=settings.llm_max_input_tokens,
+        prices=prices_from(settings.llm_prices),
     )
+
+
+def summarizer_from_settings(settings: Settings, store: Store | None, run_id: int | None) -> LLMSummarizer:
+    """The LLM summarizer of the `[llm]` settings (raises `LLMConfigError` when no model is set)."""
+    from paperbrief.summarize.llm import LLMSummarizer
+
+    return LLMSummarizer(llm_config_from_settings(settings), store=store, run_id=run_id)
 
 
 def select_options_from_settings(

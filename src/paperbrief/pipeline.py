@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +25,7 @@ from paperbrief.factories import (
     site_options_from_settings,
     source_from_settings,
 )
-from paperbrief.models import Digest, DigestEntry, Paper, RunStatus, Summary
+from paperbrief.models import Digest, RunStatus
 from paperbrief.outcome import ExitCode
 from paperbrief.select.candidates import Candidates, select_candidates
 from paperbrief.settings import Settings
@@ -48,9 +48,8 @@ from paperbrief.stages import (
     today_in_arxiv_tz,
     write,
 )
-from paperbrief.stages import now as _now
 from paperbrief.store import Store
-from paperbrief.summarize.base import Summarizer
+from paperbrief.summarize.stage import highlight_entries, summarize_entries
 from paperbrief.text import one_line as _one_line
 
 if TYPE_CHECKING:
@@ -248,95 +247,23 @@ def _summarize(ctx: RunContext, picked: Picked, date: dt.date) -> Summarized:
 
     summarizer = ctx.summarizer
     entries = picked.selection.entries
-    summaries, spent = summarize_entries(
+    stage = summarize_entries(
         ctx.store, summarizer, [e.paper for e in entries], refresh=ctx.request.refresh, progress=ctx.progress
     )
     for entry in entries:
-        entry.summary = summaries.get((entry.paper.arxiv_id, entry.paper.version))
+        entry.summary = stage.for_paper(entry.paper)
     if picked.selection.mode is SelectMode.SCORE:
         entries = finalize_by_score(entries, ctx.select_options.max_papers)
-    tokens, cost = spent
-    priced = True
-    usage = getattr(summarizer, "usage", None)  # the LLM backend counts every call: re-asks, highlights
-    notes: list[str] = []
-    highlights = None
     entries = ordered_entries(Digest(date=date, entries=entries))  # report order, numbered 1…n
-    if ctx.highlights and summarizer.backend == "llm" and entries:
-        highlights = _highlights(ctx.store, entries, summarizer, notes, refresh=ctx.request.refresh)
-    if usage is not None:
-        tokens, cost, priced = usage.tokens, usage.cost, usage.priced
-    return Summarized(entries, tokens, cost, priced, highlights, tuple(notes))
-
-
-def summarize_entries(
-    store: Store,
-    summarizer: Summarizer,
-    papers: Sequence[Paper],
-    *,
-    refresh: bool = False,
-    progress: ProgressHook | None = None,
-) -> tuple[dict[tuple[str, int], Summary], tuple[int, float]]:
-    """Summaries for papers: cached ones first, the rest from the summarizer, each stored on arrival.
-
-    Returns the summaries by (id, version) and (tokens, cost) spent by this call.
-    """
-    keys = [(p.arxiv_id, p.version) for p in papers]
-    cached = (
-        {}
-        if refresh
-        else store.get_summaries(
-            keys,
-            model=summarizer.model,
-            prompt_version=summarizer.prompt_version,
-            language=summarizer.language,
-        )
-    )
-    missing = [p for p in papers if (p.arxiv_id, p.version) not in cached]
-    total = len(papers)
-    done = len(cached)
-    spent = [0, 0.0]
-    if progress:
-        progress("summarize", done, total)
-
-    def on_result(summary: Summary) -> None:
-        nonlocal done
-        # Stored the moment it exists: Ctrl-C later loses nothing already paid for. The time is
-        # set here so the digest shows the same value as the cached copy on a rerun.
-        if summary.created is None:
-            summary.created = _now()
-        store.put_summary(summary)
-        spent[0] += summary.tokens_in + summary.tokens_out
-        spent[1] += summary.cost
-        done += 1
-        if progress:
-            progress("summarize", done, total)
-
-    result: dict[tuple[str, int], Summary] = dict(cached)
-    if missing:
-        for summary in summarizer.summarize(missing, on_result=on_result):
-            result[(summary.arxiv_id, summary.version)] = summary
-    return result, (int(spent[0]), float(spent[1]))
-
-
-def _highlights(
-    store: Store,
-    entries: Sequence[DigestEntry],
-    summarizer: Summarizer,
-    notes: list[str],
-    *,
-    refresh: bool = False,
-) -> str | None:
-    from paperbrief.summarize.llm import write_highlights
-
-    try:
-        text = write_highlights(entries, summarizer=summarizer, store=store, refresh=refresh)
-    except Exception as exc:  # highlights are optional: the digest never fails for them
-        notes.append(f"highlights skipped: {_one_line(exc)}")
-        return None
-    note = getattr(summarizer, "highlights_note", None)
-    if note:
-        notes.append(note)
-    return text
+    usage = stage.usage
+    notes = list(stage.notes)
+    highlights = None
+    if ctx.highlights and entries:
+        made = highlight_entries(ctx.store, summarizer, entries, refresh=ctx.request.refresh)
+        highlights = made.markdown
+        notes.extend(made.notes)
+        usage = usage + made.usage
+    return Summarized(entries, usage.tokens, usage.cost, usage.priced, highlights, tuple(notes))
 
 
 def _finish(store: Store, run_id: int, made: _Made, notes: tuple[str, ...], timings: dict[str, float]) -> RunOutcome:

@@ -78,7 +78,16 @@ class Settings(BaseSettings):
     llm_concurrency: int = Field(default=8, ge=1)
     llm_requests_per_minute: float | None = None
     llm_tokens_per_minute: float | None = None
-    llm_timeout_seconds: float = Field(default=120.0, gt=0)
+    llm_timeout_seconds: float = Field(default=120.0, gt=0, description="Per request (a slow model's long answer).")
+    llm_connect_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Opening a connection: an unreachable endpoint is known in seconds."
+    )
+    llm_timeouts_to_stop: int = Field(
+        default=3, ge=1, description="Consecutive timeouts (no answer between) that stop the run."
+    )
+    llm_max_input_tokens: int = Field(
+        default=4000, ge=100, description="Cap on one paper's title + abstract sent to the LLM (longer text is cut)."
+    )
     llm_retries: int = Field(default=4, ge=0)
     llm_run_deadline_seconds: float | None = None
     llm_temperature: float = 0.0

@@ -46,6 +46,10 @@ class Fault(StrEnum):
     BATCH_MISSING_ID = "batch-missing-id"
     BATCH_EXTRA_ID = "batch-extra-id"
     ECHO_KEY = "echo-key"  # 401 whose body echoes the Authorization header, as some gateways do
+    UNAUTHORIZED = "401"  # OpenAI's answer to a wrong key
+    MODEL_NOT_FOUND = "404-model"  # OpenAI's answer to an unknown model
+    BAD_REQUEST = "400-shape"  # OpenAI's answer to a request field it does not know
+    FENCE_IN_STRING = "fence-in-string"  # a ``` code block inside a JSON string value (valid JSON)
 
 
 @dataclass
@@ -95,6 +99,10 @@ class FakeLLM:
     fault_choices: tuple[Fault, ...] = (Fault.RATE_LIMIT, Fault.SERVER_ERROR)
     seed: int | None = None
     highlights_answer: str | None = None  # a fixed content for highlights calls (else a scripted mix)
+    # Like a real provider: a request with another key gets 401, an unlisted model 404 (None: accept any).
+    required_key: str | None = None
+    cached_tokens: int | None = None  # report `prompt_tokens_details.cached_tokens` (OpenAI prompt caching)
+    models: frozenset[str] | None = None
     requests: list[Received] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -245,9 +253,13 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
                 fake._stop.wait(fake.hang_seconds)
                 self._send(504, {"error": {"message": "gateway timeout"}})
                 return
+            rejection = _rejection(fake, body, self.headers.get("Authorization"), fault)
+            if rejection is not None:
+                self._send(*rejection)
+                return
             content = self._content(body, blocks, fault)
             prompt_text = "".join(m["content"] for m in body["messages"])
-            usage = {
+            usage: dict[str, Any] = {
                 "prompt_tokens": _tokens(prompt_text),
                 "completion_tokens": _tokens(content),
                 "total_tokens": _tokens(prompt_text) + _tokens(content),
@@ -261,6 +273,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
                     {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
                 ],
             }
+            if fake.cached_tokens is not None:
+                usage["prompt_tokens_details"] = {"cached_tokens": fake.cached_tokens}
             if fault is not Fault.NO_USAGE:
                 reply["usage"] = usage
             self._send(200, reply)
@@ -310,6 +324,9 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
                 )
             if fault is Fault.FENCED:
                 text = f"```json\n{text}\n```"
+            if fault is Fault.FENCE_IN_STRING:
+                item["method"] = "We train with\n```python\nloss = model(x).mean()\n```\nand a fixed seed."
+                text = f"```json\n{json.dumps(item, ensure_ascii=False)}\n```"
             if fault is Fault.TRUNCATED:
                 text = text[:-12]  # cut inside score_reason, as when max_tokens is hit
             if fault is Fault.THINK:
@@ -317,6 +334,40 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
             return text
 
     return Handler
+
+
+# Bodies as OpenAI sends them (https://platform.openai.com/docs/guides/error-codes).
+_UNAUTHORIZED = {
+    "message": "Incorrect API key provided: sk-wr****ong. You can find your API key at https://platform.openai.com/account/api-keys.",
+    "type": "invalid_request_error",
+    "param": None,
+    "code": "invalid_api_key",
+}
+_BAD_REQUEST = {
+    "message": "Unrecognized request argument supplied: reasoning_mode",
+    "type": "invalid_request_error",
+    "param": None,
+    "code": None,
+}
+
+
+def _rejection(
+    fake: FakeLLM, body: dict[str, Any], authorization: str | None, fault: Fault
+) -> tuple[int, dict[str, Any]] | None:
+    """The error a real provider would answer this request with (key, model, shape), or None."""
+    if fault is Fault.UNAUTHORIZED or (
+        fake.required_key is not None and authorization != f"Bearer {fake.required_key}"
+    ):
+        return 401, {"error": _UNAUTHORIZED}
+    model = str(body.get("model"))
+    if fault is Fault.MODEL_NOT_FOUND or (fake.models is not None and model not in fake.models):
+        message = f"The model `{model}` does not exist or you do not have access to it."
+        return 404, {
+            "error": {"message": message, "type": "invalid_request_error", "param": None, "code": "model_not_found"}
+        }
+    if fault is Fault.BAD_REQUEST:
+        return 400, {"error": _BAD_REQUEST}
+    return None
 
 
 def _highlights(body: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ from fakes.llm_server import FakeLLM
 from fakes.reference import reference_paper, reference_rows
 from paperbrief.models import Paper
 from paperbrief.store import Store
-from paperbrief.summarize.llm import LLMSummarizer
+from paperbrief.summarize.llm import LLMConfig, LLMSummarizer, prices_from
 
 FAKE_KEY = "sk-PBTEST-do-not-leak-0123456789abcdef"
 
@@ -32,8 +32,8 @@ def synthetic_papers(n: int) -> list[Paper]:
     ]
 
 
-def make_summarizer(fake: FakeLLM, store: Store | None = None, **overrides: Any) -> LLMSummarizer:
-    """A summarizer pointed at the fake server with fast retry waits."""
+def make_config(fake: FakeLLM, **overrides: Any) -> LLMConfig:
+    """An `LLMConfig` pointed at the fake server with fast retry waits (`prices` may be a plain dict)."""
     options: dict[str, Any] = {
         "model": "fake-model",
         "base_url": fake.base_url,
@@ -42,10 +42,18 @@ def make_summarizer(fake: FakeLLM, store: Store | None = None, **overrides: Any)
         "retries": 3,
         "retry_wait_base": 0.01,
         "retry_wait_max": 0.05,
-        "store": store,
     }
     options.update(overrides)
-    return LLMSummarizer(**options)
+    if isinstance(options.get("prices"), dict):
+        options["prices"] = prices_from(options["prices"])
+    return LLMConfig(**options)
+
+
+def make_summarizer(
+    fake: FakeLLM, store: Store | None = None, run_id: int | None = None, **overrides: Any
+) -> LLMSummarizer:
+    """A summarizer pointed at the fake server with fast retry waits."""
+    return LLMSummarizer(make_config(fake, **overrides), store=store, run_id=run_id)
 
 
 def dump_store(store: Store) -> str:

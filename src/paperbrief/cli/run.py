@@ -85,6 +85,7 @@ def run_command(
     """
     from paperbrief.pipeline import PipelineError, RunRequest, RunUsageError, check_run_date, run_day
     from paperbrief.render.files import OutputError
+    from paperbrief.summarize.base import SummarizerFatalError
 
     date = parse_date(date_text)
     if sample and day_file:
@@ -123,7 +124,7 @@ def run_command(
         raise SystemExit(ExitCode.INTERRUPTED) from None
     except RunUsageError as exc:
         fail(str(exc), code=ExitCode.USAGE)
-    except (PipelineError, OutputError) as exc:
+    except (PipelineError, OutputError, SummarizerFatalError) as exc:
         fail(str(exc))
     except Exception as exc:
         if os.environ.get("PAPERBRIEF_DEBUG"):

@@ -13,12 +13,20 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yake
 
-from paperbrief.models import Paper, Summary, SummaryStatus
-from paperbrief.summarize.base import ResultCallback
+from paperbrief.models import DigestEntry, Paper, Summary, SummaryStatus
+from paperbrief.summarize.base import HighlightsResult, ResultCallback, Scoring, SummarizeResult
+from paperbrief.summarize.extractive_cues import ABBREVIATIONS as _ABBREVIATIONS
+from paperbrief.summarize.extractive_cues import CUES as _CUES
+from paperbrief.summarize.extractive_cues import FIELDS as _FIELDS
+from paperbrief.summarize.extractive_cues import PENALTIES as _PENALTIES
+from paperbrief.summarize.extractive_cues import STOPWORDS as _STOPWORDS
+
+if TYPE_CHECKING:
+    from paperbrief.store import Store
 
 PROMPT_VERSION = "extractive-1"
 # Below this many papers a process pool costs more (interpreter start-up) than it saves.
@@ -26,183 +34,11 @@ _PARALLEL_MIN = 200
 _CHUNK = 100
 EMPTY_ABSTRACT_ERROR = "empty abstract (withdrawn paper?): nothing to extract"
 
-# Tokens after which a period does not end a sentence ("e.g.", "vs.", "et al.", "Fig. 3").
-_ABBREVIATIONS = frozenset(
-    {
-        "e.g",
-        "i.e",
-        "eg",
-        "ie",
-        "vs",
-        "al",
-        "cf",
-        "fig",
-        "figs",
-        "eq",
-        "eqs",
-        "sec",
-        "no",
-        "nos",
-        "approx",
-        "resp",
-        "dr",
-        "mr",
-        "mrs",
-        "ms",
-        "prof",
-        "st",
-        "ref",
-        "refs",
-        "tab",
-        "vol",
-        "ch",
-        "incl",
-        "viz",
-        "w.r.t",
-        "a.k.a",
-        "wrt",
-        "ca",
-        "est",
-        "jr",
-        "sr",
-        "co",
-        "inc",
-        "ltd",
-    }
-)
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace.
 _BOUNDARY_RE = re.compile(r"[.!?][\"')\]]*(?=\s+)")
 _MATH_RE = re.compile(r"\$[^$]*\$")
 _LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
-_STOPWORD_TEXT = """a an the and or but if of to in on for with by from at as into onto over under via about
-    than then that this these those there their they them it its is are was were be been being has
-    have had do does did can could may might will would shall should must not no nor so such we our
-    us you your he she his her which who whom whose what when where why how while also both either
-    neither each every all any some many much more most other another same own only very just even
-    up down out off again further once here between through during before after above below
-    without within across among against toward towards upon whether per using based new paper
-    work study approach method propose proposed present introduce show results"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-
-# Cue phrases per field (lowercase substrings) with weights. Order of fields = order of the report.
-_FIELDS = ("tldr", "motivation", "method", "conclusion")
-_CUES: dict[str, tuple[tuple[str, float], ...]] = {
-    "tldr": (
-        ("we propose", 3.0),
-        ("we introduce", 3.0),
-        ("we present", 3.0),
-        ("this paper", 2.0),
-        ("in this work", 2.0),
-        ("this work", 1.5),
-        ("we develop", 2.5),
-        ("we argue", 2.0),
-        ("we study", 1.5),
-        ("we address", 1.5),
-        ("we investigate", 1.5),
-        ("we show", 1.0),
-        ("novel", 1.0),
-        ("framework", 0.5),
-        ("we demonstrate", 1.0),
-    ),
-    "motivation": (
-        ("however", 3.0),
-        ("existing", 2.0),
-        ("remain", 2.0),
-        ("challeng", 2.0),
-        ("limitation", 2.0),
-        ("limited", 1.5),
-        ("fail", 2.0),
-        ("lack", 2.0),
-        ("suffer", 2.0),
-        ("despite", 2.0),
-        ("yet ", 1.5),
-        ("bottleneck", 2.0),
-        ("costly", 1.5),
-        ("expensive", 1.5),
-        ("struggle", 2.0),
-        ("problem", 1.0),
-        ("difficult", 1.5),
-        ("unclear", 1.5),
-        ("little is known", 2.5),
-        ("important", 1.0),
-        ("critical", 1.0),
-        ("crucial", 1.0),
-        ("gap", 1.5),
-        ("although", 1.5),
-        ("while ", 0.5),
-        ("prior work", 1.5),
-        ("previous", 1.0),
-        ("current ", 1.0),
-        ("open question", 2.0),
-    ),
-    "method": (
-        ("we propose", 2.0),
-        ("we introduce", 2.0),
-        ("our method", 2.5),
-        ("our approach", 2.5),
-        ("our framework", 2.5),
-        ("our model", 2.0),
-        ("we design", 2.5),
-        ("we develop", 2.0),
-        ("we formulate", 2.5),
-        ("we leverage", 2.0),
-        ("leverag", 1.0),
-        ("based on", 1.0),
-        ("consists of", 2.0),
-        ("composed of", 2.0),
-        ("by ", 0.5),
-        ("we use", 1.5),
-        ("we train", 1.5),
-        ("we construct", 2.0),
-        ("we employ", 2.0),
-        ("we apply", 1.5),
-        ("we combine", 1.5),
-        ("architecture", 1.0),
-        ("algorithm", 1.0),
-        ("module", 1.0),
-        ("mechanism", 1.0),
-        ("specifically", 2.0),
-        ("to this end", 2.0),
-        ("key idea", 2.5),
-        ("we model", 1.5),
-        ("we decompose", 1.5),
-        ("pipeline", 1.0),
-        ("which ", 0.3),
-    ),
-    "conclusion": (
-        ("results show", 3.0),
-        ("results demonstrate", 3.0),
-        ("experiments", 2.0),
-        ("experimental", 2.0),
-        ("outperform", 3.0),
-        ("achiev", 2.0),
-        ("demonstrat", 2.0),
-        ("state-of-the-art", 1.5),
-        ("improv", 1.0),
-        ("significantly", 1.5),
-        ("we show", 2.0),
-        ("we find", 2.0),
-        ("reveal", 1.5),
-        ("evaluat", 1.0),
-        ("%", 1.0),
-        ("speedup", 1.5),
-        ("surpass", 2.5),
-        ("superior", 2.0),
-        ("effective", 1.0),
-        ("consistently", 1.5),
-        ("overall", 1.0),
-        ("finally", 1.0),
-        ("we prove", 2.0),
-        ("suggest", 1.5),
-        ("confirm", 1.5),
-        ("robust", 0.5),
-        ("benchmark", 1.0),
-        ("accuracy", 1.0),
-    ),
-}
-# Sentences that say where code lives are never a good summary of a paper.
-_PENALTIES = ("code is available", "code will be", "available at", "http://", "https://", "github.com")
 
 
 @dataclass(frozen=True)
@@ -263,6 +99,7 @@ class ExtractiveSummarizer:
 
     backend = "extractive"
     model = "extractive"
+    scoring = Scoring.NONE
     prompt_version = PROMPT_VERSION
 
     def __init__(self, language: str = "zh", keywords: int = 8, workers: int = 1) -> None:
@@ -276,21 +113,28 @@ class ExtractiveSummarizer:
         # One YAKE extractor per instance: building it loads stopword lists (slow per paper).
         self._yake: Any = yake.KeywordExtractor(lan="en", n=3, dedupLim=0.9, top=max(30, keywords * 4))
 
-    def summarize(self, papers: Sequence[Paper], on_result: ResultCallback | None = None) -> list[Summary]:
+    def summarize(self, papers: Sequence[Paper], on_result: ResultCallback | None = None) -> SummarizeResult:
         """Summarize papers in input order, reporting each summary to `on_result` at once.
 
         With `workers > 1` and a large batch, chunks are summarized in worker processes (YAKE is
-        CPU-bound pure Python); results and callbacks still come in input order.
+        CPU-bound pure Python); results and callbacks still come in input order. No call is made,
+        so the usage is zero (and known: `priced`).
         """
         if self.workers > 1 and len(papers) >= _PARALLEL_MIN:
-            return self._summarize_parallel(papers, on_result)
+            return SummarizeResult(self._summarize_parallel(papers, on_result))
         results: list[Summary] = []
         for paper in papers:
             summary = self.summarize_one(paper)
             if on_result is not None:
                 on_result(summary)
             results.append(summary)
-        return results
+        return SummarizeResult(results)
+
+    def highlights(
+        self, entries: Sequence[DigestEntry], store: Store | None = None, *, refresh: bool = False
+    ) -> HighlightsResult | None:
+        """None: highlights need a model that reads the day's summaries."""
+        return None
 
     def _summarize_parallel(self, papers: Sequence[Paper], on_result: ResultCallback | None) -> list[Summary]:
         size = max(20, min(_CHUNK, len(papers) // (self.workers * 4) or 1))

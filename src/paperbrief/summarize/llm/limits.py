@@ -8,6 +8,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from paperbrief.summarize.base import Usage
+
 
 class RateLimiter:
     """A token bucket refilled at `per_minute / 60` per second, for requests or tokens per minute.
@@ -69,6 +71,7 @@ class Budget:
     tokens_out: int = 0
     cost: float = 0.0
     calls: int = 0
+    cached_tokens: int | None = None  # None until an answer reports its cached input tokens
 
     @property
     def tokens(self) -> int:
@@ -81,32 +84,21 @@ class Budget:
             return True
         return self.max_cost is not None and self.cost >= self.max_cost
 
-    def spend(self, tokens_in: int, tokens_out: int, cost: float) -> None:
+    def spend(self, tokens_in: int, tokens_out: int, cost: float, cached: int | None = None) -> None:
         """Book one call's usage (a failed or cancelled call counts as a call with no tokens)."""
         self.calls += 1
         self.tokens_in += tokens_in
         self.tokens_out += tokens_out
         self.cost += cost
+        if cached is not None:
+            self.cached_tokens = (self.cached_tokens or 0) + cached
+
+    def usage(self, priced: bool) -> Usage:
+        """What was spent so far as a `Usage` value."""
+        return Usage(self.calls, self.tokens_in, self.tokens_out, self.cost, priced, self.cached_tokens)
 
 
-@dataclass(frozen=True)
-class LLMUsage:
-    """Everything one summarizer instance (one run) spent: every call, re-asks and highlights included.
-
-    `priced` is False when the price table has no entry for the model: `cost` is then 0.0 but
-    unknown, and should be shown as "n/a".
-    """
-
-    calls: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost: float = 0.0
-    priced: bool = False
-
-    @property
-    def tokens(self) -> int:
-        """Input plus output tokens."""
-        return self.tokens_in + self.tokens_out
+LLMUsage = Usage  # the name of issue 4; the pipeline gets it as `SummarizeResult.usage`
 
 
 @dataclass(frozen=True)

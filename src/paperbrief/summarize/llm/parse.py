@@ -1,6 +1,6 @@
 """Turn a model's text answer into validated summary fields, repairing the common breakages.
 
-Order: strip `<think>` blocks and code fences, cut to the outermost JSON object, fix LaTeX
+Order: strip `<think>` blocks and a code fence wrapping the whole answer, cut to the outermost JSON object, fix LaTeX
 backslashes, `json.loads`, else `json_repair` (https://github.com/mangiucugna/json_repair) for a
 truncated tail or stray commas, then pydantic validation. Nothing is invented: a missing key or
 an out-of-range score is an `AnswerError`, which the engine answers with one re-ask.
@@ -75,7 +75,10 @@ class BatchItem(SummaryAnswer):
 
 
 _THINK_RE = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
-_FENCE_RE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)```", re.DOTALL)
+# A code fence that wraps the whole answer (its closing line may have been cut off). Only that
+# one is removed: a ``` inside a JSON string value is content, not a fence (issue 11).
+_OPEN_FENCE_RE = re.compile(r"\A```[a-zA-Z0-9_-]*[ \t]*\n?")
+_CLOSE_FENCE_RE = re.compile(r"\n?[ \t]*```[ \t]*\Z")
 _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|[A-Za-z]+|.)", re.DOTALL)
 # LaTeX commands whose first letter is a valid JSON escape (\b \f \n \r \t): without this list
 # `\frac` would silently parse as form feed + "rac".
@@ -154,11 +157,8 @@ def _is_hex(text: str) -> bool:
 def extract_json(text: str) -> Any:
     """The JSON value inside a model answer (fences, `<think>` and prose around it removed)."""
     body = _THINK_RE.sub("", text).strip()
-    fence = _FENCE_RE.search(body)
-    if fence:
-        body = fence.group(1).strip()
-    elif body.startswith("```"):  # an opening fence whose closing one was cut off
-        body = body.split("\n", 1)[1] if "\n" in body else ""
+    if body.startswith("```"):
+        body = _CLOSE_FENCE_RE.sub("", _OPEN_FENCE_RE.sub("", body, count=1), count=1).strip()
     start = body.find("{")
     if start < 0:
         raise AnswerError(f"answer is not JSON: {_preview(text)}")
