@@ -140,14 +140,20 @@ _ZH_DIGIT_VALUE = dict(zip(_ZH_DIGIT, (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), stri
 _ZH_CHARS = _ZH_DIGIT + "十百千万亿"
 _ZH_NUM = rf"[{_ZH_CHARS}]+(?:点[{_ZH_DIGIT}]+[万亿]*)?"
 
-_SCI_RE = re.compile(rf"(?<![A-Za-z0-9.])({_NUM})\s*(?:\\times|\\cdot|×|\*)\s*10\s*\^\s*\{{?\s*([+\-]?[0-9]+)\s*\}}?")
-_POW10_RE = re.compile(r"(?<![A-Za-z0-9.])10\s*\^\s*\{?\s*([+\-]?[0-9]+)\s*\}?")
+_SCI_RE = re.compile(
+    rf"(?<![A-Za-z0-9.])({_NUM})\s*(?:\\times|\\cdot|×|\*)\s*10\s*\^\s*\{{?\s*([+\-]?[0-9]+)(?![0-9.])(?:\s*\}})?"
+)
+_POW10_RE = re.compile(r"(?<![A-Za-z0-9.])10\s*\^\s*\{?\s*([+\-]?[0-9]+)(?![0-9.])(?:\s*\})?")
 _EXPONENT_RE = re.compile(r"\^\s*\{?\s*[+\-]?[0-9]+(?:\.[0-9]+)?\s*\}?")
 _ZH_PERCENT_RE = re.compile(rf"百分之\s*({_ZH_NUM}|[0-9]+(?:\.[0-9]+)?)")
 _ZH_FRACTION_RE = re.compile(rf"([{_ZH_CHARS}]+|[0-9]+)\s*分之\s*([{_ZH_CHARS}]+|[0-9]+)")
 _FRACTION_RE = re.compile(r"(?<![A-Za-z0-9.\-/])([0-9]+)\s*/\s*([0-9]+)(?![A-Za-z0-9./])")
-_TOKEN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+|(?:,|\{,\})[0-9]{3}(?![0-9]))*")
+# An ASCII word with a digit somewhere, its parts joined by - _ . (GPT-4, Llama-3.1-8B, 1,000, 1e-4).
+_TOKEN_RE = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[-_.])*[A-Za-z]*[0-9][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+|(?:,|\{,\})[0-9]{3}(?![0-9]))*"
+)
 _ZH_RUN_RE = re.compile(_ZH_NUM)
+_DIGIT_RE = re.compile(r"[0-9]")
 _EN_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
@@ -156,11 +162,17 @@ _EN_WORDS = {
 }  # fmt: skip
 _EN_BIG = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _EN_WORD = "|".join(sorted([*_EN_WORDS, *_EN_BIG], key=len, reverse=True))
-_EN_RUN_RE = re.compile(rf"\b(?:{_EN_WORD})(?:(?:\s+and\s+|\s+|-)(?:{_EN_WORD}))*\b", re.IGNORECASE)
-# Words that only ever support (never make a checked mention): the source says "doubles", the
-# summary says "2 倍"; a summary's own "double"/"half" is too often not a quantity (double-blind).
+_EN_RUN_RE = re.compile(rf"\b(?:{_EN_WORD})(?:(?:\s+and\s+|\s+|-)(?:{_EN_WORD}))*\b")
+_WORD_RE = re.compile(r"[a-z]+")
+_EN_NUMBER_WORDS = frozenset([*_EN_WORDS, *_EN_BIG])
+_ASCII_LOWER = {cp: cp + 32 for cp in range(ord("A"), ord("Z") + 1)}  # keeps offsets, unlike str.lower()
+# Multiplier words ("doubles", "twice", "threefold") are checked like "2×"; "half" only supports
+# (a summary's "half of the samples" is rarely a result); bare "double"/"triple" are adjectives
+# (double-blind, triple store) and are not numbers.
 _EN_FACTOR_RE = re.compile(
-    r"\b(?:(twice|doubl\w*)|(thrice|tripl\w*|threefold)|(quadrupl\w*|fourfold)|(half|halv\w*))\b", re.IGNORECASE
+    r"\b(?:(twice|doubl(?:es|ed|ing))|(thrice|tripl(?:es|ed|ing)|threefold)|(quadrupl(?:es|ed|ing)|fourfold)|"
+    r"(half|halv(?:es|ed|ing)))\b",
+    re.IGNORECASE,
 )
 _EN_FACTORS = (Decimal(2), Decimal(3), Decimal(4), Decimal("0.5"))
 
@@ -169,7 +181,9 @@ _MAGNITUDE_WORDS = {
     "thousand": 3, "million": 6, "billion": 9, "trillion": 12,
     "万亿": 12, "千亿": 11, "百亿": 10, "十亿": 9, "亿": 8, "千万": 7, "百万": 6, "十万": 5, "万": 4, "千": 3,
 }  # fmt: skip
-_MAGNITUDE_RE = re.compile(r"\s*(thousand|million|billion|trillion)\b|(万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千)")
+_MAGNITUDE_RE = re.compile(
+    r"\s*(?:(thousand|million|billion|trillion)\b|(万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千))"
+)
 _UNIT_SUFFIX_RE = re.compile(
     r"(?:ms|s|sec|min|h|hrs?|GB|MB|KB|TB|GiB|MiB|Hz|kHz|MHz|GHz|fps|dB|px|mm|cm|m|km|kg|g|nm|W|kW|ppl|M?FLOPs)$"
 )
@@ -183,6 +197,8 @@ _MEASURE_AFTER_RE = re.compile(
     r"GB\b|MB\b|TB\b|tokens?\b|FLOPs\b|参数|token)",
     re.IGNORECASE,
 )
+_SIGN_MAY_FOLLOW = " \t\n(（[【:：,，;；=为达是"
+_FACTOR_BEFORE_RE = re.compile(r"\bfactor\s+of\s*(?:about\s*|~\s*)?$", re.IGNORECASE)
 _RANGE_NEXT_RE = re.compile(r"\s*(?:-|–|—|~|～|to|至|到)\s*[0-9]+(?:\.[0-9]+)?")
 _YEAR_AFTER_RE = re.compile(r"\s*年(?!代)")
 _REFERENCE_BEFORE_RE = re.compile(
@@ -212,14 +228,14 @@ _CHANGE_AFTER_RE = re.compile(
 _INCREASE_BEFORE_RE = re.compile(r"(?:提高|提升|增加|增长|加快|快)了?\s*$")
 _NUMBER_TOKEN_RE = re.compile(rf"^{_NUM}$")
 _E_NOTATION_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)[eE]([+\-]?[0-9]+)$")
-_SUFFIXED_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(bn|[kKMBT])$")
+_SUFFIXED_RE = re.compile(r"^([0-9]{1,4}(?:\.[0-9]+)?)(bn|[kKMBT])$")
 _X_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)[xX]$")
 _FOLD_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)-(?:fold|times|x)$", re.IGNORECASE)
 _RANGE_RE = re.compile(r"^[0-9]+(?:\.[0-9]+)?(?:-[0-9]+(?:\.[0-9]+)?)+$")
 _VERSION_RE = re.compile(r"^(?:[vV]([0-9]+(?:\.[0-9]+)*)|([0-9]+(?:\.[0-9]+){2,}))$")
 _ORDINAL_RE = re.compile(r"^[0-9]+(?:st|nd|rd|th)$")
 _UNIT_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([A-Za-z]+)$")
-_COMPOUND_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(bn|[kKMBT])?-[A-Za-z][A-Za-z-]*$")
+_COMPOUND_RE = re.compile(r"^([0-9]{1,4}(?:\.[0-9]+)?)(bn|[kKMBT])?-[A-Za-z][A-Za-z-]*$")
 _INNER_NUMBER_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?(bn|[kKMBT](?![a-z]))?")
 _NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
 _HUNDRED = Decimal(100)
@@ -342,7 +358,7 @@ class _Scanner:
         text = self.text
         approximate = _APPROX_BEFORE_RE.search(text, max(0, start - 16), start) is not None
         change = kind in (NumberKind.POINTS, NumberKind.MULTIPLIER) or self._is_change(start, end)
-        signed = start > 0 and text[start - 1] in "+-" and (start < 2 or not text[start - 2].isalnum())
+        signed = start > 0 and text[start - 1] in "+-" and (start < 2 or text[start - 2] in _SIGN_MAY_FOLLOW)
         if signed:
             start -= 1
             change = True
@@ -437,6 +453,8 @@ def _bare_number(sc: _Scanner, start: int, end: int, value: Decimal) -> None:
         sc.add(start, end, NumberKind.ORDINAL, [value])
         return
     kind, unit_end, power = _unit_after(sc, end)
+    if kind is None and _FACTOR_BEFORE_RE.search(before):
+        kind = NumberKind.MULTIPLIER  # "by a factor of 3"
     if kind is None and (r := _RANGE_NEXT_RE.match(text, end)):
         # The first end of a range takes the unit of the last: "3–5 倍", "10-20%", "2–3M".
         kind, _, power = _unit_after(sc, r.end())
@@ -524,9 +542,17 @@ def _scan_zh_run(sc: _Scanner, m: re.Match[str]) -> None:
 
 
 def _scan_en_words(sc: _Scanner) -> None:
-    for m in _EN_RUN_RE.finditer(sc.text):
-        if not sc.free(m.start(), m.end()):
+    lower = sc.text.translate(_ASCII_LOWER)
+    covered = 0
+    for word in _WORD_RE.finditer(lower):
+        # A set look-up per word, the run regex only where a number word starts: much faster than
+        # letting the regex try its alternation at every position of a long abstract.
+        if word.start() < covered or word.group() not in _EN_NUMBER_WORDS:
             continue
+        m = _EN_RUN_RE.match(lower, word.start())
+        if m is None or not sc.free(m.start(), m.end()):
+            continue
+        covered = m.end()
         value = _parse_en(m.group())
         if value is None:
             continue
@@ -540,39 +566,41 @@ def _scan_en_words(sc: _Scanner) -> None:
             else:
                 kind = NumberKind.PLAIN
         sc.add(m.start(), unit_end, kind, [value])
-    for m in _EN_FACTOR_RE.finditer(sc.text):
+    for m in _EN_FACTOR_RE.finditer(lower):
         if sc.free(m.start(), m.end()):
             group = next(i for i in range(4) if m.group(i + 1))
-            sc.add(m.start(), m.end(), NumberKind.COUNT, [_EN_FACTORS[group]])
+            kind = NumberKind.COUNT if group == 3 else NumberKind.MULTIPLIER
+            sc.add(m.start(), m.end(), kind, [_EN_FACTORS[group]])
 
 
 def extract_numbers(text: str) -> list[NumberMention]:
     """Every number in `text`, in order: as written, normalized value(s) and kind (see NumberKind)."""
     sc = _Scanner(text)
-    _scan_latex(sc)
-    _scan_zh_forms(sc)
-    for m in _TOKEN_RE.finditer(sc.text):
-        if any(ch.isdigit() for ch in m.group()) and sc.free(m.start(), m.end()):
-            _scan_token(sc, m)
-    for m in _ZH_RUN_RE.finditer(sc.text):
-        if sc.free(m.start(), m.end()):
-            _scan_zh_run(sc, m)
+    has_digits = _DIGIT_RE.search(sc.text) is not None
+    has_zh = _ZH_RUN_RE.search(sc.text) is not None
+    if has_digits:
+        _scan_latex(sc)
+    if has_zh or has_digits:
+        _scan_zh_forms(sc)
+    if has_digits:
+        for m in _TOKEN_RE.finditer(sc.text):
+            if sc.free(m.start(), m.end()):
+                _scan_token(sc, m)
+    if has_zh:
+        for m in _ZH_RUN_RE.finditer(sc.text):
+            if sc.free(m.start(), m.end()):
+                _scan_zh_run(sc, m)
     _scan_en_words(sc)
     return sorted(sc.mentions, key=lambda mention: mention.start)
 
 
 # --- support ---------------------------------------------------------------------------------------
 
-_DERIVED_KINDS = frozenset(
-    {
-        NumberKind.PERCENT,
-        NumberKind.POINTS,
-        NumberKind.MULTIPLIER,
-        NumberKind.PLAIN,
-        NumberKind.FRACTION,
-        NumberKind.COUNT,
-    }
-)
+# Values differences and ratios are taken from; years, names and counts are not measurements.
+_DERIVED_KINDS = frozenset({NumberKind.PLAIN, NumberKind.FRACTION, NumberKind.MULTIPLIER})
+# Numbers that support only a bare integer in a summary: "Table 3" or "three benchmarks" must not
+# vouch for "3%" or "3 倍".
+_WEAK_KINDS = frozenset({NumberKind.ORDINAL, NumberKind.REFERENCE, NumberKind.MATH, NumberKind.SCALE})
 # Rounding is accepted while it moves a number by at most this fraction of itself: 87.3 → 87 is a
 # rounding, 1.61 → 2 is another claim.
 _MAX_ROUNDING_ERROR = Decimal("0.05")
@@ -582,33 +610,48 @@ _MAX_ROUNDING_ERROR = Decimal("0.05")
 class SourceNumbers:
     """The numbers a source text states, indexed for `supports`; build once per source."""
 
-    values: tuple[Decimal, ...]  # sorted; every value the source states, and its percent/fraction twin
-    derivable: tuple[Decimal, ...]  # sorted; the values differences and ratios may be taken from
-    squashed: str  # the source lower-cased, only ASCII letters and digits: where names are looked up
+    values: tuple[Decimal, ...]  # sorted; every value the source states (and its percent/fraction twin)
+    counts: tuple[Decimal, ...]  # sorted; small counts, section numbers, exponents: support only bare integers
+    percents: tuple[Decimal, ...]  # sorted; percentages (and fractions × 100): differences in points
+    plains: tuple[Decimal, ...]  # sorted; other measured values: differences and ratios
+    lower: str  # the source with ASCII letters lower-cased: where names are looked up
     text: str
 
     @classmethod
     def from_text(cls, source_text: str) -> SourceNumbers:
         """Index the numbers of `source_text` (title + abstract, or the full text)."""
         values: set[Decimal] = set()
-        derivable: set[Decimal] = set()
+        counts: set[Decimal] = set()
+        percents: set[Decimal] = set()
+        plains: set[Decimal] = set()
         for mention in extract_numbers(source_text):
-            own = set(mention.values)
+            weak = mention.kind in _WEAK_KINDS or (
+                mention.kind is NumberKind.COUNT and all(v == v.to_integral_value() for v in mention.values)
+            )
+            if weak:
+                counts.update(mention.values)
+                continue
             for value in mention.values:
-                if mention.kind is NumberKind.PERCENT or mention.kind is NumberKind.POINTS:
-                    own.add(value / _HUNDRED)
+                if mention.kind in (NumberKind.PERCENT, NumberKind.POINTS):
+                    values.update((value, value / _HUNDRED))
+                    percents.add(value)
                 elif value < 1 and value != value.to_integral_value():
-                    own.add(value * _HUNDRED)
-            if mention.kind in (NumberKind.IDENTIFIER, NumberKind.PLAIN, NumberKind.VERSION) and mention.text:
-                own.update(_inner_numbers(mention.text))
-            values.update(own)
-            if mention.kind in _DERIVED_KINDS:
-                derivable.update(own)
+                    values.update((value, value * _HUNDRED))
+                    percents.add(value * _HUNDRED)
+                    plains.add(value)
+                else:
+                    values.add(value)
+                    if mention.kind in _DERIVED_KINDS:
+                        plains.add(value)
+            if mention.kind in (NumberKind.IDENTIFIER, NumberKind.PLAIN, NumberKind.VERSION):
+                values.update(_inner_numbers(mention.text))
         translated = source_text.translate(_FULLWIDTH)
         return cls(
             values=tuple(sorted(values)),
-            derivable=tuple(sorted(derivable)),
-            squashed=_NON_ALNUM_RE.sub("", translated.lower()),
+            counts=tuple(sorted(counts)),
+            percents=tuple(sorted(percents)),
+            plains=tuple(sorted(plains)),
+            lower=translated.translate(_ASCII_LOWER),
             text=translated,
         )
 
@@ -618,16 +661,21 @@ class SourceNumbers:
             return True
         if mention.kind is NumberKind.VERSION:
             return re.search(rf"(?<![0-9.]){re.escape(mention.key)}(?![0-9])", self.text) is not None
-        if mention.key and mention.key in self.squashed:
+        if mention.key and self._names(mention.key):
             return True
         if mention.kind is NumberKind.IDENTIFIER:
             return False
         if mention.kind is NumberKind.YEAR:
-            return any(_contains(self.values, v, v) for v in mention.values)
+            return any(_contains(self.values, v, v) or _contains(self.counts, v, v) for v in mention.values)
         for value in mention.values:
             if self._states(value, mention):
                 return True
         return mention.change and any(self._derives(value, mention) for value in mention.values)
+
+    def _names(self, key: str) -> bool:
+        """Whether the source writes the name `key`: "gpt4" is in "GPT-4" and "gpt 4", not in "ChatGPT 45"."""
+        spaced = r"[\s\-_./]*".join(re.escape(ch) for ch in key)
+        return re.search(rf"(?<![a-z0-9]){spaced}(?![a-z0-9])", self.lower) is not None
 
     def _states(self, value: Decimal, mention: NumberMention) -> bool:
         if mention.kind is NumberKind.FRACTION:
@@ -636,23 +684,37 @@ class SourceNumbers:
                 abs(v - value) <= _half_quantum(v) or abs(v - value * _HUNDRED) <= _half_quantum(v) for v in self.values
             )
         low, high = _tolerance(value, mention.approximate)
-        return _contains(self.values, low, high)
+        if _contains(self.values, low, high):
+            return True
+        # A bare integer (+3, 12) may be a count the source wrote as "three" or "3 benchmarks";
+        # a percent, a multiplier or a decimal may not ("6.0 个百分点" is not "6 benchmarks").
+        written_as_integer = int(value.as_tuple().exponent) >= 0
+        return mention.kind is NumberKind.PLAIN and written_as_integer and _contains(self.counts, value, value)
 
     def _derives(self, value: Decimal, mention: NumberMention) -> bool:
-        """A difference a − b, a ratio a / b, or a relative change (a − b) / b of two source values."""
+        """A difference a − b or a ratio a / b of two source values of the same sort (see docs/numbers.md)."""
         low, high = _tolerance(value, mention.approximate)
-        pool = self.derivable
-        for a in pool:
-            if _contains(pool, a - high, a - low):  # b = a − value
-                return True
-            if a > 0 and mention.kind is NumberKind.MULTIPLIER and _contains(pool, a * low, a * high):
-                return True  # a' = a × value, i.e. a' / a = value
-            if a > 0 and mention.kind is NumberKind.PERCENT:
-                grow = (a * (1 + low / _HUNDRED), a * (1 + high / _HUNDRED))
-                shrink = (a * (1 - high / _HUNDRED), a * (1 - low / _HUNDRED))
-                if _contains(pool, *grow) or _contains(pool, *shrink):
-                    return True
-        return False
+        if mention.kind is NumberKind.MULTIPLIER:
+            return _ratio(self.plains, low, high) or _ratio(self.percents, low, high)
+        if mention.kind is NumberKind.POINTS:
+            return _difference(self.percents, low, high)
+        if mention.kind is NumberKind.PERCENT:
+            grow = (1 + low / _HUNDRED, 1 + high / _HUNDRED)
+            shrink = (1 - high / _HUNDRED, 1 - low / _HUNDRED)
+            return _difference(self.percents, low, high) or any(
+                _ratio(pool, *bounds) for pool in (self.plains, self.percents) for bounds in (grow, shrink)
+            )
+        return _difference(self.percents, low, high) or _difference(self.plains, low, high)
+
+
+def _difference(pool: Sequence[Decimal], low: Decimal, high: Decimal) -> bool:
+    """Whether a − b lies in [low, high] for some a, b of the sorted `pool`."""
+    return any(_contains(pool, a - high, a - low) for a in pool)
+
+
+def _ratio(pool: Sequence[Decimal], low: Decimal, high: Decimal) -> bool:
+    """Whether a / b lies in [low, high] for some a, b > 0 of the sorted `pool`."""
+    return any(_contains(pool, b * low, b * high) for b in pool if b > 0)
 
 
 def _inner_numbers(text: str) -> set[Decimal]:
