@@ -191,13 +191,15 @@ _PERCENT_AFTER_RE = re.compile(r"\s*(?:\\?%|percent\b|per\s+cent\b)", re.IGNOREC
 _POINTS_AFTER_RE = re.compile(
     r"\s*(?:个百分点|百分点|pp\b|p\.p\.|percentage\s+points?\b|points?\b|pts\b)", re.IGNORECASE
 )
-_MULTIPLIER_AFTER_RE = re.compile(r"\s*(?:倍|×(?!\s*[0-9])|times\b|-?fold\b)", re.IGNORECASE)
+_MULTIPLIER_AFTER_RE = re.compile(r"\s*(?:倍|(?:×|\\times)(?!\s*\{?[0-9])|times\b|-?fold\b)", re.IGNORECASE)
 _MEASURE_AFTER_RE = re.compile(
     r"\s*(?:毫秒|微秒|秒|分钟|小时|天|周|GPU|ms\b|s\b|sec\w*\b|seconds?\b|minutes?\b|hours?\b|days?\b|"
     r"GB\b|MB\b|TB\b|tokens?\b|FLOPs\b|参数|token)",
     re.IGNORECASE,
 )
 _SIGN_MAY_FOLLOW = " \t\n(（[【:：,，;；=为达是"
+_VERSION_BEFORE_RE = re.compile(r"(?:\bversion|\bver\.|\brelease|版本)\s*$", re.IGNORECASE)
+_VERSION_AFTER_RE = re.compile(r"\s*版(?:本)?")
 _FACTOR_BEFORE_RE = re.compile(r"\bfactor\s+of\s*(?:about\s*|~\s*)?$", re.IGNORECASE)
 _RANGE_NEXT_RE = re.compile(r"\s*(?:-|–|—|~|～|to|至|到)\s*[0-9]+(?:\.[0-9]+)?")
 _YEAR_AFTER_RE = re.compile(r"\s*年(?!代)")
@@ -216,7 +218,7 @@ _APPROX_BEFORE_RE = re.compile(
 _VAGUE_BEFORE_RE = re.compile(r"(?:数|几|上|成|好几)$")
 _VAGUE_AFTER_RE = re.compile(r"(?:余|多|来)")
 _CHANGE_BEFORE_RE = re.compile(
-    r"(?:提高|提升|增加|增长|降低|减少|下降|高出|高于|超过|超出|领先|优于|改进|改善|加速|加快|快|慢|缩短|节省|差距|增益|"
+    r"(?:提高|提升|增加|增长|降低|减少|下降|高出|高于|超过|超出|领先|优于|改进|改善|加速|加快|快|慢|缩短|节省|差距|增益|比(?!例|率)|"
     r"\bby|\bgains?|improv\w*|increas\w*|reduc\w*|decreas\w*|boost\w*|faster|slower|higher|lower|"
     r"outperform\w*|surpass\w*|margin|speed-?up)[^,，。;；]{0,12}$",
     re.IGNORECASE,
@@ -452,6 +454,9 @@ def _bare_number(sc: _Scanner, start: int, end: int, value: Decimal) -> None:
     if _ORDINAL_BEFORE_RE.search(before):
         sc.add(start, end, NumberKind.ORDINAL, [value])
         return
+    if _VERSION_BEFORE_RE.search(before) or _VERSION_AFTER_RE.match(text, end):
+        sc.add(start, end, NumberKind.VERSION, [], key=text[start:end])
+        return
     kind, unit_end, power = _unit_after(sc, end)
     if kind is None and _FACTOR_BEFORE_RE.search(before):
         kind = NumberKind.MULTIPLIER  # "by a factor of 3"
@@ -469,7 +474,7 @@ def _bare_number(sc: _Scanner, start: int, end: int, value: Decimal) -> None:
         else:
             kind = NumberKind.PLAIN
     values = [value]
-    if kind is NumberKind.MULTIPLIER and _INCREASE_BEFORE_RE.search(before):
+    if kind is NumberKind.MULTIPLIER and "倍" in text[end:unit_end] and _INCREASE_BEFORE_RE.search(before):
         values.append(value + 1)  # "提高了 3 倍" is read as 3× or as 4× (+300 %) by different writers
     sc.add(start, unit_end, kind, values)
 
@@ -604,6 +609,8 @@ _WEAK_KINDS = frozenset({NumberKind.ORDINAL, NumberKind.REFERENCE, NumberKind.MA
 # Rounding is accepted while it moves a number by at most this fraction of itself: 87.3 → 87 is a
 # rounding, 1.61 → 2 is another claim.
 _MAX_ROUNDING_ERROR = Decimal("0.05")
+# A fraction (1/3) is exact; a ratio of two written values matches it within 0.5 %.
+_FRACTION_SLACK = Decimal("0.005")
 
 
 @dataclass(frozen=True, slots=True)
@@ -612,6 +619,7 @@ class SourceNumbers:
 
     values: tuple[Decimal, ...]  # sorted; every value the source states (and its percent/fraction twin)
     counts: tuple[Decimal, ...]  # sorted; small counts, section numbers, exponents: support only bare integers
+    name_parts: tuple[Decimal, ...]  # sorted; numbers inside names (Qwen2.5 → 2.5): support only plain numbers
     percents: tuple[Decimal, ...]  # sorted; percentages (and fractions × 100): differences in points
     plains: tuple[Decimal, ...]  # sorted; other measured values: differences and ratios
     lower: str  # the source with ASCII letters lower-cased: where names are looked up
@@ -622,6 +630,7 @@ class SourceNumbers:
         """Index the numbers of `source_text` (title + abstract, or the full text)."""
         values: set[Decimal] = set()
         counts: set[Decimal] = set()
+        name_parts: set[Decimal] = set()
         percents: set[Decimal] = set()
         plains: set[Decimal] = set()
         for mention in extract_numbers(source_text):
@@ -644,11 +653,12 @@ class SourceNumbers:
                     if mention.kind in _DERIVED_KINDS:
                         plains.add(value)
             if mention.kind in (NumberKind.IDENTIFIER, NumberKind.PLAIN, NumberKind.VERSION):
-                values.update(_inner_numbers(mention.text))
+                name_parts.update(_inner_numbers(mention.text))
         translated = source_text.translate(_FULLWIDTH)
         return cls(
             values=tuple(sorted(values)),
             counts=tuple(sorted(counts)),
+            name_parts=tuple(sorted(name_parts)),
             percents=tuple(sorted(percents)),
             plains=tuple(sorted(plains)),
             lower=translated.translate(_ASCII_LOWER),
@@ -666,7 +676,8 @@ class SourceNumbers:
         if mention.kind is NumberKind.IDENTIFIER:
             return False
         if mention.kind is NumberKind.YEAR:
-            return any(_contains(self.values, v, v) or _contains(self.counts, v, v) for v in mention.values)
+            pools = (self.values, self.counts, self.name_parts)  # COCO 2017 is the year of COCO-2017
+            return any(_contains(pool, v, v) for pool in pools for v in mention.values)
         for value in mention.values:
             if self._states(value, mention):
                 return True
@@ -686,14 +697,20 @@ class SourceNumbers:
         low, high = _tolerance(value, mention.approximate)
         if _contains(self.values, low, high):
             return True
-        # A bare integer (+3, 12) may be a count the source wrote as "three" or "3 benchmarks";
-        # a percent, a multiplier or a decimal may not ("6.0 个百分点" is not "6 benchmarks").
+        # A bare integer (+3, 12) may be a count the source wrote as "three" or "3 benchmarks", and a
+        # plain number may be part of a name (Qwen 2.5, Llama 3); a percent, a multiplier or a
+        # decimal may not ("6.0 个百分点" is not "6 benchmarks", "快 8 倍" is not "Llama-3-8B").
+        if mention.kind is not NumberKind.PLAIN:
+            return False
         written_as_integer = int(value.as_tuple().exponent) >= 0
-        return mention.kind is NumberKind.PLAIN and written_as_integer and _contains(self.counts, value, value)
+        return (written_as_integer and _contains(self.counts, value, value)) or _contains(self.name_parts, value, value)
 
     def _derives(self, value: Decimal, mention: NumberMention) -> bool:
         """A difference a − b or a ratio a / b of two source values of the same sort (see docs/numbers.md)."""
         low, high = _tolerance(value, mention.approximate)
+        if mention.kind is NumberKind.FRACTION:
+            low, high = value * (1 - _FRACTION_SLACK), value * (1 + _FRACTION_SLACK)
+            return _ratio(self.plains, low, high) or _ratio(self.percents, low, high)
         if mention.kind is NumberKind.MULTIPLIER:
             return _ratio(self.plains, low, high) or _ratio(self.percents, low, high)
         if mention.kind is NumberKind.POINTS:
