@@ -140,20 +140,27 @@ def eval_synthetic(papers: list[RefPaper], rounds: int, known: set[tuple[str, st
         for i, paper in enumerate(papers):
             fields = dict(paper.fields)
             invented: set[str] = set()
+            injected: set[str] = set()  # every checked string of the injected sentence, names included
             if i in chosen:
                 numbers = _invented(rng, paper.source)
                 sentence = rng.choice(TEMPLATES).format(**numbers)
                 field = rng.choice(["tldr", "conclusion", "conclusion", "method"])
                 fields[field] = fields.get(field, "") + sentence
-                invented = {m.text.strip() for m in extract_numbers(sentence) if m.checked}
+                # Names in the templates (F1, top-1, ImageNet) are not invented numbers.
+                invented = {
+                    m.text.strip()
+                    for m in extract_numbers(sentence)
+                    if m.checked and m.kind is not NumberKind.IDENTIFIER
+                }
                 invented -= {m.text.strip() for m in extract_numbers(paper.fields.get(field, ""))}
+                injected = {m.text.strip() for m in extract_numbers(sentence) if m.checked}
             flagged = set(find_unsupported(fields, paper.source))
             result.invented += len(invented)
             result.caught += len(invented & flagged)
             if invented:
                 result.summaries += 1
                 result.summaries_caught += bool(invented & flagged)
-            others = {f for f in flagged - invented if (paper.arxiv_id, f) not in known}
+            others = {f for f in flagged - injected if (paper.arxiv_id, f) not in known}
             result.other_flags += len(others)
             result.other_numbers += sum(1 for text in paper.fields.values() for m in extract_numbers(text) if m.checked)
     return result

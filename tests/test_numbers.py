@@ -179,6 +179,13 @@ def test_a_ratio_the_source_implies_is_supported_for_a_multiplier() -> None:
     assert unsupported("快 4 倍。", source) == ["4 倍"]
 
 
+def test_a_multiplier_restated_as_a_percent_change_and_back() -> None:
+    source = "Our method runs 3.5x faster and uses 4x less memory."
+    assert unsupported("速度提升 250%，内存降低 75%。", source) == []  # 3.5× = +250 %, 4× less = −75 %
+    assert unsupported("速度提升 260%，内存降低 60%。", source) == ["260%", "60%"]
+    assert unsupported("吞吐量快 2.5 倍。", "Throughput improves by 150%.") == []
+
+
 # --- what is and is not checked -----------------------------------------------------------------
 
 

@@ -622,6 +622,7 @@ class SourceNumbers:
     name_parts: tuple[Decimal, ...]  # sorted; numbers inside names (Qwen2.5 → 2.5): support only plain numbers
     percents: tuple[Decimal, ...]  # sorted; percentages (and fractions × 100): differences in points
     plains: tuple[Decimal, ...]  # sorted; other measured values: differences and ratios
+    factors: tuple[Decimal, ...]  # sorted; multipliers (3.5x): a summary may say "+250%" or "-71%"
     lower: str  # the source with ASCII letters lower-cased: where names are looked up
     text: str
 
@@ -633,7 +634,10 @@ class SourceNumbers:
         name_parts: set[Decimal] = set()
         percents: set[Decimal] = set()
         plains: set[Decimal] = set()
+        factors: set[Decimal] = set()
         for mention in extract_numbers(source_text):
+            if mention.kind is NumberKind.MULTIPLIER:
+                factors.update(mention.values)
             weak = mention.kind in _WEAK_KINDS or (
                 mention.kind is NumberKind.COUNT and all(v == v.to_integral_value() for v in mention.values)
             )
@@ -661,6 +665,7 @@ class SourceNumbers:
             name_parts=tuple(sorted(name_parts)),
             percents=tuple(sorted(percents)),
             plains=tuple(sorted(plains)),
+            factors=tuple(sorted(factors)),
             lower=translated.translate(_ASCII_LOWER),
             text=translated,
         )
@@ -712,7 +717,15 @@ class SourceNumbers:
             low, high = value * (1 - _FRACTION_SLACK), value * (1 + _FRACTION_SLACK)
             return _ratio(self.plains, low, high) or _ratio(self.percents, low, high)
         if mention.kind is NumberKind.MULTIPLIER:
-            return _ratio(self.plains, low, high) or _ratio(self.percents, low, high)
+            # 3.5× is a ratio of two values, or "+250 %" in the source.
+            as_percent = ((low - 1) * _HUNDRED, (high - 1) * _HUNDRED)
+            return (
+                _ratio(self.plains, low, high)
+                or _ratio(self.percents, low, high)
+                or _contains(self.percents, *as_percent)
+            )
+        if mention.kind is NumberKind.PERCENT and self._factor_as_percent(low, high):
+            return True
         if mention.kind is NumberKind.POINTS:
             return _difference(self.percents, low, high)
         if mention.kind is NumberKind.PERCENT:
@@ -722,6 +735,13 @@ class SourceNumbers:
                 _ratio(pool, *bounds) for pool in (self.plains, self.percents) for bounds in (grow, shrink)
             )
         return _difference(self.percents, low, high) or _difference(self.plains, low, high)
+
+    def _factor_as_percent(self, low: Decimal, high: Decimal) -> bool:
+        """A change of +250 % is a 3.5× factor; a reduction of 71.4 % is a 3.5× one the other way."""
+        grow = (1 + low / _HUNDRED, 1 + high / _HUNDRED)
+        if _contains(self.factors, *grow):
+            return True
+        return high < _HUNDRED and _contains(self.factors, 1 / (1 - low / _HUNDRED), 1 / (1 - high / _HUNDRED))
 
 
 def _difference(pool: Sequence[Decimal], low: Decimal, high: Decimal) -> bool:
