@@ -133,6 +133,8 @@ def test_ranges_negative_numbers_and_scientific_notation() -> None:
     assert unsupported("提升 3–5 个百分点，损失变化 0.25，步长 0.0001，dropout 为 10%~20%。", source) == []
     assert unsupported("损失下降 -0.25。", source) == []
     assert unsupported("步长 1e-5。", source) == ["1e-5"]
+    assert unsupported("快 3~5 倍，模型规模 20 亿到 30 亿。", "We are 3-5x faster with 2-3B parameters.") == []
+    assert unsupported("快 6 倍。", "We are 3-5x faster.") == ["6 倍"]
 
 
 def test_percent_written_as_a_fraction_in_the_source() -> None:
@@ -223,6 +225,8 @@ def test_years_versions_references_and_counting_words() -> None:
     source = "Since 2019, two datasets were released (Section 3); we use PyTorch 2.1.0."
     assert unsupported("自 2019 年以来发布了两个数据集，见第 3 节，使用 2.1.0 版本。", source) == []
     assert unsupported("自 2021 年以来。", source) == ["2021"]
+    assert unsupported("自二零一九年以来。", source) == []
+    assert unsupported("自二零二一年以来。", source) == ["二零二一"]
     assert unsupported("使用 2.2.0 版本。", source) == ["2.2.0"]
     # Counting words and small bare integers are not checked: 三种 / 5 个 come from enumerations.
     assert unsupported("提出了三种策略，分为 5 个阶段，采用第一阶段训练。", source) == []

@@ -233,7 +233,7 @@ _E_NOTATION_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)[eE]([+\-]?[0-9]+)$")
 _SUFFIXED_RE = re.compile(r"^([0-9]{1,4}(?:\.[0-9]+)?)(bn|[kKMBT])$")
 _X_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)[xX]$")
 _FOLD_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)-(?:fold|times|x)$", re.IGNORECASE)
-_RANGE_RE = re.compile(r"^[0-9]+(?:\.[0-9]+)?(?:-[0-9]+(?:\.[0-9]+)?)+$")
+_RANGE_RE = re.compile(r"^[0-9]+(?:\.[0-9]+)?(?:-[0-9]+(?:\.[0-9]+)?)+(bn|[kKMBTxX])?$")
 _VERSION_RE = re.compile(r"^(?:[vV]([0-9]+(?:\.[0-9]+)*)|([0-9]+(?:\.[0-9]+){2,}))$")
 _ORDINAL_RE = re.compile(r"^[0-9]+(?:st|nd|rd|th)$")
 _UNIT_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([A-Za-z]+)$")
@@ -490,8 +490,8 @@ def _scan_token(sc: _Scanner, m: re.Match[str]) -> None:
         sc.add(start, end, NumberKind.PLAIN, [value], key=_key(token))
     elif x := _X_RE.match(token) or _FOLD_RE.match(token):
         sc.add(start, end, NumberKind.MULTIPLIER, [Decimal(x.group(1))])
-    elif _RANGE_RE.match(token):
-        _scan_range(sc, start, token)
+    elif r := _RANGE_RE.match(token):
+        _scan_range(sc, start, token, r.group(1))
     elif v := _VERSION_RE.match(token):
         sc.add(start, end, NumberKind.VERSION, [], key=v.group(1) or v.group(2))
     elif _ORDINAL_RE.match(token):
@@ -507,10 +507,19 @@ def _scan_token(sc: _Scanner, m: re.Match[str]) -> None:
         sc.add(start, end, NumberKind.IDENTIFIER, [], key=_key(token))
 
 
-def _scan_range(sc: _Scanner, start: int, token: str) -> None:
-    """3-5, 10-20%, 2019-2023 written as one token: each end is a number of its own."""
-    for part in re.finditer(r"[0-9]+(?:\.[0-9]+)?", token):
-        _bare_number(sc, start + part.start(), start + part.end(), Decimal(part.group()))
+def _scan_range(sc: _Scanner, start: int, token: str, suffix: str | None) -> None:
+    """3-5, 10-20%, 2019-2023, 3-5x, 2-3B written as one token: each end is a number of its own."""
+    parts = list(re.finditer(r"[0-9]+(?:\.[0-9]+)?", token))
+    if not suffix:
+        for part in parts:
+            _bare_number(sc, start + part.start(), start + part.end(), Decimal(part.group()))
+        return
+    multiplier = suffix in "xX"
+    scale = Decimal(1) if multiplier else Decimal(1).scaleb(_MAGNITUDE_SUFFIX[suffix])
+    for i, part in enumerate(parts):
+        end = start + (len(token) if i == len(parts) - 1 else part.end())
+        kind = NumberKind.MULTIPLIER if multiplier else NumberKind.PLAIN
+        sc.add(start + part.start(), end, kind, [Decimal(part.group()) * scale])
 
 
 def _key(token: str) -> str:
@@ -529,6 +538,9 @@ def _scan_zh_run(sc: _Scanner, m: re.Match[str]) -> None:
         return
     if _VAGUE_BEFORE_RE.search(before) or _VAGUE_AFTER_RE.match(text, end):
         sc.add(start, end, NumberKind.SCALE, [value])
+        return
+    if _YEAR_AFTER_RE.match(text, end) and 1900 <= value <= 2099:
+        sc.add(start, end, NumberKind.YEAR, [value])  # 二零二四年
         return
     kind, unit_end, _ = _unit_after(sc, end)
     values = [value]
