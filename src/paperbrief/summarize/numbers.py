@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
@@ -31,6 +31,7 @@ __all__ = [
     "check_numbers",
     "extract_numbers",
     "find_unsupported",
+    "find_unsupported_mentions",
     "pick_after_reask",
     "reask_instruction",
 ]
@@ -118,7 +119,7 @@ class NumberCheck:
 
     checked: int
     unsupported_mentions: tuple[UnsupportedNumber, ...] = ()
-    unsupported: tuple[str, ...] = field(default=())
+    unsupported: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -211,8 +212,8 @@ _REFERENCE_BEFORE_RE = re.compile(
 _REFERENCE_AFTER_RE = re.compile(r"\s*(?:节|章)")
 _ORDINAL_BEFORE_RE = re.compile(r"第\s*$")
 _APPROX_BEFORE_RE = re.compile(
-    r"(?:约|大约|大概|近|接近|将近|超过|逾|不到|高达|达|~|≈|∼|\babout|\baround|\bapproximately|\bnearly|\broughly|"
-    r"\bover|\bmore than|\bup to|\balmost)\s*$",
+    r"(?:约|大约|大概|近|接近|将近|超过|逾|不到|~|≈|∼|\babout|\baround|\bapproximately|\bnearly|\broughly|"
+    r"\bover|\bmore than|\balmost)\s*$",
     re.IGNORECASE,
 )
 _VAGUE_BEFORE_RE = re.compile(r"(?:数|几|上|成|好几)$")
@@ -334,7 +335,7 @@ def _parse_en(text: str) -> Decimal | None:
 def _round_exponent(value: Decimal, approximate: bool) -> int:
     """The decimal place a number was written to; an approximate 90 or 1000 counts its trailing zeros."""
     exponent = int(value.as_tuple().exponent)
-    if approximate and value != 0:
+    if approximate and value != 0 and exponent >= 0:  # 约 90.0 keeps its decimal
         exponent = max(exponent, int(value.normalize().as_tuple().exponent))
     return exponent
 
