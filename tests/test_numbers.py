@@ -239,6 +239,8 @@ def test_latex_math_in_the_abstract() -> None:
     assert unsupported("复杂度从 O(n^2) 降至 O(n log n)，容差 0.001，训练 25,000 步。", source) == []
     assert unsupported("容差 1e-3，训练 2.5 万步。", source) == []
     assert unsupported("容差 1e-4。", source) == ["1e-4"]
+    spaced = r"Accuracy rises to 87.3\,\% and the model runs $2.5\times$ faster on 1.2\,million images."
+    assert unsupported("准确率 87.3%，快 2.5 倍，120 万张图像。", spaced) == []
 
 
 def test_scale_words_are_not_checked() -> None:

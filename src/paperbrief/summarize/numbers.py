@@ -182,19 +182,21 @@ _MAGNITUDE_WORDS = {
     "thousand": 3, "million": 6, "billion": 9, "trillion": 12,
     "万亿": 12, "千亿": 11, "百亿": 10, "十亿": 9, "亿": 8, "千万": 7, "百万": 6, "十万": 5, "万": 4, "千": 3,
 }  # fmt: skip
+# Space between a number and its unit, LaTeX's included: 87.3\,\%, 19.7~FPS.
+_SP = r"(?:\s|\\[,;: ]|~)*"
 _MAGNITUDE_RE = re.compile(
-    r"\s*(?:(thousand|million|billion|trillion)\b|(万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千))"
+    rf"{_SP}(?:(thousand|million|billion|trillion)\b|(万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千))"
 )
 _UNIT_SUFFIX_RE = re.compile(
     r"(?:ms|s|sec|min|h|hrs?|GB|MB|KB|TB|GiB|MiB|Hz|kHz|MHz|GHz|fps|dB|px|mm|cm|m|km|kg|g|nm|W|kW|ppl|M?FLOPs)$"
 )
-_PERCENT_AFTER_RE = re.compile(r"\s*(?:\\?%|percent\b|per\s+cent\b)", re.IGNORECASE)
+_PERCENT_AFTER_RE = re.compile(rf"{_SP}(?:\\?%|percent\b|per\s+cent\b)", re.IGNORECASE)
 _POINTS_AFTER_RE = re.compile(
-    r"\s*(?:个百分点|百分点|pp\b|p\.p\.|percentage\s+points?\b|points?\b|pts\b)", re.IGNORECASE
+    rf"{_SP}(?:个百分点|百分点|pp\b|p\.p\.|percentage\s+points?\b|points?\b|pts\b)", re.IGNORECASE
 )
-_MULTIPLIER_AFTER_RE = re.compile(r"\s*(?:倍|(?:×|\\times)(?!\s*\{?[0-9])|times\b|-?fold\b)", re.IGNORECASE)
+_MULTIPLIER_AFTER_RE = re.compile(rf"{_SP}(?:倍|(?:×|\\times)(?!\s*\{{?[0-9])|times\b|-?fold\b)", re.IGNORECASE)
 _MEASURE_AFTER_RE = re.compile(
-    r"\s*(?:毫秒|微秒|秒|分钟|小时|天|周|GPU|ms\b|s\b|sec\w*\b|seconds?\b|minutes?\b|hours?\b|days?\b|"
+    rf"{_SP}(?:毫秒|微秒|秒|分钟|小时|天|周|GPU|ms\b|s\b|sec\w*\b|seconds?\b|minutes?\b|hours?\b|days?\b|"
     r"GB\b|MB\b|TB\b|tokens?\b|FLOPs\b|参数|token)",
     re.IGNORECASE,
 )
