@@ -11,18 +11,21 @@ from pathlib import Path
 
 import pytest
 
+from paperbrief.models import Paper, Summary
 from paperbrief.summarize.numbers import (
     NumberCheck,
     NumberKind,
     ReaskChoice,
     SourceNumbers,
     SourceScope,
+    abstract_source,
     check_numbers,
     extract_numbers,
     find_unsupported,
     find_unsupported_mentions,
     pick_after_reask,
     reask_instruction,
+    summary_fields,
 )
 
 REFERENCE = Path(__file__).parent / "data" / "reference" / "sample-2026-02-04.json"
@@ -312,6 +315,19 @@ def test_reference_summaries_state_no_number_their_abstract_lacks() -> None:
         assert result.unsupported == (), paper["id"]
         checked += result.checked
     assert checked == 14
+
+
+def test_summary_and_paper_helpers() -> None:
+    paper = Paper(arxiv_id="2602.00001", title="Fast 3D Things", abstract="We reach 91.5% accuracy.")
+    summary = Summary(arxiv_id="2602.00001", tldr="3D 方法准确率 91.5%。", conclusion="快 2 倍。", keywords=["99%"])
+    assert abstract_source(paper) == "Fast 3D Things\n\nWe reach 91.5% accuracy."
+    assert summary_fields(summary) == {
+        "tldr": "3D 方法准确率 91.5%。",
+        "motivation": None,
+        "method": None,
+        "conclusion": "快 2 倍。",
+    }
+    assert find_unsupported(summary_fields(summary), abstract_source(paper)) == ["2 倍"]
 
 
 # --- re-ask building blocks -----------------------------------------------------------------------

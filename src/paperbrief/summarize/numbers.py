@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from paperbrief.models import Paper, Summary
+
 __all__ = [
     "CHECKED_KINDS",
     "SUMMARY_TEXT_FIELDS",
@@ -28,12 +30,14 @@ __all__ = [
     "SourceNumbers",
     "SourceScope",
     "UnsupportedNumber",
+    "abstract_source",
     "check_numbers",
     "extract_numbers",
     "find_unsupported",
     "find_unsupported_mentions",
     "pick_after_reask",
     "reask_instruction",
+    "summary_fields",
 ]
 
 # The Summary fields a check reads (the full-text fields join them once they exist).
@@ -638,6 +642,7 @@ class SourceNumbers:
     percents: tuple[Decimal, ...]  # sorted; percentages (and fractions × 100): differences in points
     plains: tuple[Decimal, ...]  # sorted; other measured values: differences and ratios
     factors: tuple[Decimal, ...]  # sorted; multipliers (3.5x): a summary may say "+250%" or "-71%"
+    gains: tuple[Decimal, ...]  # sorted; percent changes ("improves by 150%"): a summary may say "2.5 倍"
     lower: str  # the source with ASCII letters lower-cased: where names are looked up
     text: str
 
@@ -650,9 +655,12 @@ class SourceNumbers:
         percents: set[Decimal] = set()
         plains: set[Decimal] = set()
         factors: set[Decimal] = set()
+        gains: set[Decimal] = set()
         for mention in extract_numbers(source_text):
             if mention.kind is NumberKind.MULTIPLIER:
                 factors.update(mention.values)
+            elif mention.kind is NumberKind.PERCENT and mention.change:
+                gains.update(mention.values)
             weak = mention.kind in _WEAK_KINDS or (
                 mention.kind is NumberKind.COUNT and all(v == v.to_integral_value() for v in mention.values)
             )
@@ -681,6 +689,7 @@ class SourceNumbers:
             percents=tuple(sorted(percents)),
             plains=tuple(sorted(plains)),
             factors=tuple(sorted(factors)),
+            gains=tuple(sorted(gains)),
             lower=translated.translate(_ASCII_LOWER),
             text=translated,
         )
@@ -735,9 +744,7 @@ class SourceNumbers:
             # 3.5× is a ratio of two values, or "+250 %" in the source.
             as_percent = ((low - 1) * _HUNDRED, (high - 1) * _HUNDRED)
             return (
-                _ratio(self.plains, low, high)
-                or _ratio(self.percents, low, high)
-                or _contains(self.percents, *as_percent)
+                _ratio(self.plains, low, high) or _ratio(self.percents, low, high) or _contains(self.gains, *as_percent)
             )
         if mention.kind is NumberKind.PERCENT and self._factor_as_percent(low, high):
             return True
@@ -839,6 +846,16 @@ def check_numbers(summary_texts: Mapping[str, str | None], source: str | SourceN
         unsupported_mentions=tuple(unsupported),
         unsupported=tuple(_dedupe(u.mention.text for u in unsupported)),
     )
+
+
+def summary_fields(summary: Summary) -> dict[str, str | None]:
+    """The text fields of a summary that are checked (`SUMMARY_TEXT_FIELDS`), by name."""
+    return {name: getattr(summary, name, None) for name in SUMMARY_TEXT_FIELDS}
+
+
+def abstract_source(paper: Paper) -> str:
+    """The text an abstract-only summary was written from: title and abstract."""
+    return f"{paper.title}\n\n{paper.abstract}"
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:
