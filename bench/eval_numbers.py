@@ -15,10 +15,10 @@
     form (87.3 % → "87.3%", 12000 → "12,000" or "1.2万", 3× → "3倍", 2019 → "2019年"); each is
     stated by its abstract, so every flag is a false alarm. Also each abstract checked against itself.
 (d) Speed: the check over all (c) restatements vs. a baseline measured in the same run (one
-    `re.findall` of digit runs over the same texts); prints µs per summary and the ratio.
+    `re.findall` of digit runs over the same texts, as naive a check as there is); best of 3 each.
 
 PASS/FAIL bounds: (a) no false alarm among the labelled flags, (b) recall ≥ 0.95 and false-alarm
-rate 0, (c) false-alarm rate ≤ 0.5 %, (d) ≤ 5 ms per summary (one LLM call takes seconds).
+rate 0, (c) false-alarm rate ≤ 0.5 %, (d) at most ×100 the baseline (one LLM call takes seconds).
 See docs/numbers.md.
 """
 
@@ -53,7 +53,8 @@ HAND_LABELS: dict[tuple[str, str], str] = {}
 
 RECALL_BOUND = 0.95
 RESTATED_FALSE_ALARM_BOUND = 0.005
-MS_PER_SUMMARY_BOUND = 5.0
+# The check may cost at most this many times a bare digit-run diff of the same texts (same run).
+SPEED_RATIO_BOUND = 100.0
 
 # Invented sentences (Chinese, as the summaries are); {p} percent, {d} points, {m} multiplier, {n} count > 10.
 TEMPLATES = (
@@ -224,19 +225,25 @@ def eval_restated(sources: list[str]) -> tuple[int, int, int, list[tuple[str, st
     return total, flagged, self_flags, examples, summaries
 
 
-def eval_speed(sources: list[str], summaries: list[dict[str, str]]) -> tuple[float, float]:
-    """Milliseconds per summary for the check and for the digit-run baseline."""
+def eval_speed(sources: list[str], summaries: list[dict[str, str]], repeat: int = 3) -> tuple[float, float]:
+    """Milliseconds per summary for the check and for the digit-run baseline, each the best of `repeat`.
+
+    The two alternate run by run, so a burst of load on the shared machine hits both.
+    """
     digits = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-    start = time.perf_counter()
-    for source, summary in zip(sources, summaries, strict=True):
-        check_numbers(summary, source)
-    check_ms = (time.perf_counter() - start) * 1000 / len(sources)
-    start = time.perf_counter()
-    for source, summary in zip(sources, summaries, strict=True):
-        found = set(digits.findall(source))
-        _ = [d for text in summary.values() for d in digits.findall(text) if d not in found]
-    baseline_ms = (time.perf_counter() - start) * 1000 / len(sources)
-    return check_ms, baseline_ms
+    pairs = list(zip(sources, summaries, strict=True))
+    check_best = baseline_best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for source, summary in pairs:
+            check_numbers(summary, source)
+        check_best = min(check_best, time.perf_counter() - start)
+        start = time.perf_counter()
+        for source, summary in pairs:
+            found = set(digits.findall(source))
+            _ = [d for text in summary.values() for d in digits.findall(text) if d not in found]
+        baseline_best = min(baseline_best, time.perf_counter() - start)
+    return check_best * 1000 / len(pairs), baseline_best * 1000 / len(pairs)
 
 
 def main() -> int:
@@ -277,10 +284,10 @@ def main() -> int:
 
     check_ms, baseline_ms = eval_speed(sources, summaries)
     print(
-        f"(d) speed: {check_ms:.3f} ms per summary+abstract (bound {MS_PER_SUMMARY_BOUND} ms); "
-        f"digit-run baseline {baseline_ms:.3f} ms; ratio ×{check_ms / baseline_ms:.1f}"
+        f"(d) speed: {check_ms:.3f} ms per summary+abstract; digit-run baseline {baseline_ms:.3f} ms; "
+        f"ratio ×{check_ms / baseline_ms:.1f} (bound ×{SPEED_RATIO_BOUND:.0f})"
     )
-    ok &= check_ms <= MS_PER_SUMMARY_BOUND
+    ok &= check_ms / baseline_ms <= SPEED_RATIO_BOUND
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -166,6 +166,7 @@ def test_rounding_that_changes_the_claim_is_flagged() -> None:
 def test_approximate_words_allow_rounding_to_the_last_non_zero_digit() -> None:
     assert unsupported("准确率约 90%。") == []
     assert unsupported("accuracy of about 90%") == []
+    assert unsupported("准确率 90% 左右。") == []
     assert unsupported("准确率约 70%。") == ["70%"]
 
 

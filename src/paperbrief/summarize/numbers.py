@@ -222,6 +222,7 @@ _APPROX_BEFORE_RE = re.compile(
     r"\bover|\bmore than|\balmost)\s*$",
     re.IGNORECASE,
 )
+_APPROX_AFTER_RE = re.compile(r"\s*(?:左右|上下)")
 _VAGUE_BEFORE_RE = re.compile(r"(?:数|几|上|成|好几)$")
 _VAGUE_AFTER_RE = re.compile(r"(?:余|多|来)")
 _CHANGE_BEFORE_RE = re.compile(
@@ -365,7 +366,10 @@ class _Scanner:
         for i in range(start, end):
             self.taken[i] = 1
         text = self.text
-        approximate = _APPROX_BEFORE_RE.search(text, max(0, start - 16), start) is not None
+        approximate = (
+            _APPROX_BEFORE_RE.search(text, max(0, start - 16), start) is not None
+            or _APPROX_AFTER_RE.match(text, end) is not None
+        )
         change = kind in (NumberKind.POINTS, NumberKind.MULTIPLIER) or self._is_change(start, end)
         signed = start > 0 and text[start - 1] in "+-" and (start < 2 or text[start - 2] in _SIGN_MAY_FOLLOW)
         if signed:
