@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from types import MappingProxyType
 
 from paperbrief.models import Paper, Summary
 
@@ -135,13 +136,16 @@ class NumberCheck:
 
 # Full-width digits, letters and signs map one-to-one onto ASCII, so offsets stay those of the
 # original text (the strings reported are sliced from it, as written).
-_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if cp != 0xFF0C}  # keep "，" (never a separator)
-_FULLWIDTH[0x2212] = ord("-")  # U+2212 MINUS SIGN
-_FULLWIDTH[0x3000] = ord(" ")
+_FULLWIDTH: Mapping[int, int] = MappingProxyType(
+    {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if cp != 0xFF0C}  # keep "，" (never a separator)
+    | {0x2212: ord("-"), 0x3000: ord(" ")}  # U+2212 MINUS SIGN, ideographic space
+)
 
 _NUM = r"[0-9]+(?:(?:,|\{,\})[0-9]{3}(?![0-9]))*(?:\.[0-9]+)?"
 _ZH_DIGIT = "零〇一二两三四五六七八九"
-_ZH_DIGIT_VALUE = dict(zip(_ZH_DIGIT, (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+_ZH_DIGIT_VALUE: Mapping[str, int] = MappingProxyType(
+    dict(zip(_ZH_DIGIT, (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+)
 _ZH_CHARS = _ZH_DIGIT + "十百千万亿"
 _ZH_NUM = rf"[{_ZH_CHARS}]+(?:点[{_ZH_DIGIT}]+[万亿]*)?"
 
@@ -159,18 +163,21 @@ _TOKEN_RE = re.compile(
 )
 _ZH_RUN_RE = re.compile(_ZH_NUM)
 _DIGIT_RE = re.compile(r"[0-9]")
-_EN_WORDS = {
+_EN_WORDS: Mapping[str, int] = MappingProxyType({
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
     "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-}  # fmt: skip
-_EN_BIG = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+})  # fmt: skip
+_EN_BIG: Mapping[str, int] = MappingProxyType(
+    {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+)
 _EN_WORD = "|".join(sorted([*_EN_WORDS, *_EN_BIG], key=len, reverse=True))
 _EN_RUN_RE = re.compile(rf"\b(?:{_EN_WORD})(?:(?:\s+and\s+|\s+|-)(?:{_EN_WORD}))*\b")
 _WORD_RE = re.compile(r"[a-z]+")
 _EN_NUMBER_WORDS = frozenset([*_EN_WORDS, *_EN_BIG])
-_ASCII_LOWER = {cp: cp + 32 for cp in range(ord("A"), ord("Z") + 1)}  # keeps offsets, unlike str.lower()
+# Keeps offsets, unlike str.lower() (which turns "İ" into two characters).
+_ASCII_LOWER: Mapping[int, int] = MappingProxyType({cp: cp + 32 for cp in range(ord("A"), ord("Z") + 1)})
 # Multiplier words ("doubles", "twice", "threefold") are checked like "2×"; "half" only supports
 # (a summary's "half of the samples" is rarely a result); bare "double"/"triple" are adjectives
 # (double-blind, triple store) and are not numbers.
@@ -181,11 +188,11 @@ _EN_FACTOR_RE = re.compile(
 )
 _EN_FACTORS = (Decimal(2), Decimal(3), Decimal(4), Decimal("0.5"))
 
-_MAGNITUDE_SUFFIX = {"k": 3, "K": 3, "M": 6, "B": 9, "T": 12, "bn": 9}
-_MAGNITUDE_WORDS = {
+_MAGNITUDE_SUFFIX: Mapping[str, int] = MappingProxyType({"k": 3, "K": 3, "M": 6, "B": 9, "T": 12, "bn": 9})
+_MAGNITUDE_WORDS: Mapping[str, int] = MappingProxyType({
     "thousand": 3, "million": 6, "billion": 9, "trillion": 12,
     "万亿": 12, "千亿": 11, "百亿": 10, "十亿": 9, "亿": 8, "千万": 7, "百万": 6, "十万": 5, "万": 4, "千": 3,
-}  # fmt: skip
+})  # fmt: skip
 # Space between a number and its unit, LaTeX's included: 87.3\,\%, 19.7~FPS.
 _SP = r"(?:\s|\\[,;: ]|~)*"
 _MAGNITUDE_RE = re.compile(
