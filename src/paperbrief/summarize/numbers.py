@@ -246,13 +246,13 @@ _INCREASE_BEFORE_RE = re.compile(r"(?:提高|提升|增加|增长|加快|快)了
 _NUMBER_TOKEN_RE = re.compile(rf"^{_NUM}$")
 _E_NOTATION_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)[eE]([+\-]?[0-9]+)$")
 _SUFFIXED_RE = re.compile(r"^([0-9]{1,4}(?:\.[0-9]+)?)(bn|[kKMBT])$")
-_X_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)[xX]$")
-_FOLD_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)-(?:fold|times|x)$", re.IGNORECASE)
+_X_RE = re.compile(rf"^({_NUM})[xX]$")
+_FOLD_RE = re.compile(rf"^({_NUM})-(?:fold|times|x)$", re.IGNORECASE)
 _RANGE_RE = re.compile(r"^[0-9]+(?:\.[0-9]+)?(?:-[0-9]+(?:\.[0-9]+)?)+(bn|[kKMBTxX])?$")
 _VERSION_RE = re.compile(r"^(?:[vV]([0-9]+(?:\.[0-9]+)*)|([0-9]+(?:\.[0-9]+){2,}))$")
 _ORDINAL_RE = re.compile(r"^[0-9]+(?:st|nd|rd|th)$")
-_UNIT_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([A-Za-z]+)$")
-_COMPOUND_RE = re.compile(r"^([0-9]{1,4}(?:\.[0-9]+)?)(bn|[kKMBT])?-[A-Za-z][A-Za-z-]*$")
+_UNIT_RE = re.compile(rf"^({_NUM})([A-Za-z]+)$")
+_COMPOUND_RE = re.compile(r"^([0-9]{1,4}(?:,[0-9]{3})*(?:\.[0-9]+)?)(bn|[kKMBT])?-[A-Za-z][A-Za-z-]*$")
 _INNER_NUMBER_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?(bn|[kKMBT](?![a-z]))?")
 _NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
 _HUNDRED = Decimal(100)
@@ -507,7 +507,7 @@ def _scan_token(sc: _Scanner, m: re.Match[str]) -> None:
         value = Decimal(s.group(1)) * Decimal(1).scaleb(_MAGNITUDE_SUFFIX[s.group(2)])
         sc.add(start, end, NumberKind.PLAIN, [value], key=_key(token))
     elif x := _X_RE.match(token) or _FOLD_RE.match(token):
-        sc.add(start, end, NumberKind.MULTIPLIER, [Decimal(x.group(1))])
+        sc.add(start, end, NumberKind.MULTIPLIER, [_dec(x.group(1))])
     elif r := _RANGE_RE.match(token):
         _scan_range(sc, start, token, r.group(1))
     elif v := _VERSION_RE.match(token):
@@ -515,10 +515,10 @@ def _scan_token(sc: _Scanner, m: re.Match[str]) -> None:
     elif _ORDINAL_RE.match(token):
         sc.add(start, end, NumberKind.ORDINAL, [Decimal(re.sub(r"\D", "", token))])
     elif (u := _UNIT_RE.match(token)) and _UNIT_SUFFIX_RE.match(u.group(2)):
-        sc.add(start, end, NumberKind.PLAIN, [Decimal(u.group(1))])
+        sc.add(start, end, NumberKind.PLAIN, [_dec(u.group(1))])
     elif c := _COMPOUND_RE.match(token):
         # 4-bit, 5-shot, 7B-parameter: a number with a noun; supported by its value or by its name.
-        value = Decimal(c.group(1)) * Decimal(1).scaleb(_MAGNITUDE_SUFFIX.get(c.group(2) or "", 0))
+        value = _dec(c.group(1)) * Decimal(1).scaleb(_MAGNITUDE_SUFFIX.get(c.group(2) or "", 0))
         kind = NumberKind.COUNT if _is_small_count(value) and not c.group(2) else NumberKind.PLAIN
         sc.add(start, end, kind, [value], key=_key(token))
     else:
@@ -710,7 +710,8 @@ class SourceNumbers:
         if not mention.checked:
             return True
         if mention.kind is NumberKind.VERSION:
-            return re.search(rf"(?<![0-9.]){re.escape(mention.key)}(?![0-9])", self.text) is not None
+            version = rf"(?<![0-9])(?<![0-9]\.){re.escape(mention.key)}(?!\.?[0-9])"
+            return re.search(version, self.text) is not None
         if mention.key and self._names(mention.key):
             return True
         if mention.kind is NumberKind.IDENTIFIER:
@@ -725,7 +726,7 @@ class SourceNumbers:
 
     def _names(self, key: str) -> bool:
         """Whether the source writes the name `key`: "gpt4" is in "GPT-4" and "gpt 4", not in "ChatGPT 45"."""
-        spaced = r"[\s\-_./]*".join(re.escape(ch) for ch in key)
+        spaced = r"[\s\-_./,]*".join(re.escape(ch) for ch in key)
         return re.search(rf"(?<![a-z0-9]){spaced}(?![a-z0-9])", self.lower) is not None
 
     def _states(self, value: Decimal, mention: NumberMention) -> bool:
