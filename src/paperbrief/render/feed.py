@@ -15,6 +15,7 @@ from markupsafe import Markup
 from paperbrief.models import Digest, DigestEntry
 from paperbrief.render import site_text
 from paperbrief.render.site_text import Labels, labels_for
+from paperbrief.render.weekly_links import WeeklyLink
 
 FEED_ID = "urn:paperbrief:feed"
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -52,8 +53,13 @@ def _entry_html(entry: DigestEntry, labels: Labels, page_url: str | None) -> str
     return str(Markup("\n").join(parts))
 
 
-def build_feed(digests: Sequence[Digest], base_url: str | None = None, feed_days: int = 7) -> bytes:
-    """The Atom XML of the newest `feed_days` digests, one entry per paper, newest day first."""
+def build_feed(
+    digests: Sequence[Digest], base_url: str | None = None, feed_days: int = 7, weeklies: Sequence[WeeklyLink] = ()
+) -> bytes:
+    """The Atom XML of the newest `feed_days` digests, one entry per paper, newest day first.
+
+    The newest four weekly reports (`weeklies`) come after the papers, one entry each.
+    """
     days = sorted(digests, key=lambda d: d.date, reverse=True)[: max(feed_days, 0)]
     labels = labels_for(days[0].language if days else "zh")
     site = base_url.rstrip("/") + "/" if base_url else None
@@ -70,6 +76,7 @@ def build_feed(digests: Sequence[Digest], base_url: str | None = None, feed_days
         feed.link(href="https://arxiv.org/", rel="alternate", type="text/html")
     entry_links: list[list[dict[str, str]]] = []
     newest = max((_digest_time(d) for d in days), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+    newest = max([newest, *(w.updated for w in weeklies[:4])])
     feed.updated(newest)
     for digest in days:
         day_labels = labels_for(digest.language)
@@ -97,8 +104,23 @@ def build_feed(digests: Sequence[Digest], base_url: str | None = None, feed_days
             tldr = entry.summary.tldr if entry.summary is not None and entry.summary.tldr else paper.abstract
             item.summary(site_text.one_line(tldr, 600))
             item.content(_entry_html(entry, day_labels, page_url), type="html")
+    for weekly in weeklies[:4]:
+        entry_links.append(_weekly_entry(feed, weekly, site))
     data: bytes = feed.atom_str(pretty=True)
     return _restore_link_attributes(data, entry_links)
+
+
+def _weekly_entry(feed: FeedGenerator, weekly: WeeklyLink, site: str | None) -> list[dict[str, str]]:
+    """One entry for a weekly report (issue 14); its id is stable per week."""
+    item = feed.add_entry(order="append")
+    item.id(f"urn:paperbrief:weekly:{weekly.week}")
+    item.title(weekly.title)
+    links = [{"href": f"{site}{weekly.page}" if site else weekly.page, "rel": "alternate", "type": "text/html"}]
+    item.link(links)
+    item.author({"name": "paperbrief"})
+    item.updated(weekly.updated)
+    item.summary(site_text.one_line(weekly.summary, 600))
+    return links
 
 
 def _restore_link_attributes(data: bytes, entry_links: list[list[dict[str, str]]]) -> bytes:

@@ -25,6 +25,7 @@ from paperbrief.render.files import OutputError, write_bytes_atomic
 from paperbrief.render.jinja_env import template_environment
 from paperbrief.render.layout import ordered_entries, ordered_sections
 from paperbrief.render.site_text import Labels, labels_for
+from paperbrief.render.weekly_links import weekly_links
 
 SITE_DIRNAME = "site"
 FEED_FILENAME = "feed.xml"
@@ -149,12 +150,15 @@ def build_site(digests: Sequence[Digest], out_dir: Path, base_url: str | None = 
             path = site_dir / site_text.day_page_name(digest.date)
             write_bytes_atomic(path, html.encode("utf-8"))
             written.append(path)
-        index_html = env.get_template("site/index.html").render(**common, labels=labels, rows=_index_rows(days))
+        weeklies = weekly_links(site_dir)  # written by `paperbrief weekly` (render/weekly_site.py)
+        index_html = env.get_template("site/index.html").render(
+            **common, labels=labels, rows=_index_rows(days), weeklies=weeklies
+        )
         index_path = site_dir / "index.html"
         write_bytes_atomic(index_path, index_html.encode("utf-8"))
         written.append(index_path)
         feed_path = site_dir / FEED_FILENAME
-        write_bytes_atomic(feed_path, build_feed(days, base_url=base_url, feed_days=feed_days))
+        write_bytes_atomic(feed_path, build_feed(days, base_url=base_url, feed_days=feed_days, weeklies=weeklies))
         written.append(feed_path)
     except OutputError as exc:  # already one line, naming the file
         raise SiteError(str(exc)) from exc

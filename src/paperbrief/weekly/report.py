@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
@@ -53,7 +52,7 @@ class WeeklyReport(BaseModel):
     end: dt.date
     language: str = "zh"
     reader: str | None = None
-    generated: dt.datetime | None = None
+    updated: dt.datetime | None = None
     days: list[dt.date] = Field(default_factory=list)
     missing_days: list[dt.date] = Field(default_factory=list)
     no_announcement_days: list[dt.date] = Field(default_factory=list)
@@ -160,7 +159,6 @@ def build_weekly(
     language: str = "zh",
     reader: str | None = None,
     writer: ThemeWriter | None = None,
-    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> BuiltWeek:
     """Build the report of `week` from the store; `writer` None names themes by their top terms."""
     current = load_week(store, week, language)
@@ -174,7 +172,7 @@ def build_weekly(
         end=week.sunday,
         language=language,
         reader=reader,
-        generated=now(),
+        updated=max((d.generated for d in current.digests if d.generated is not None), default=None),
         days=[d.date for d in current.digests],
         missing_days=current.missing,
         no_announcement_days=[d.date for d in current.digests if d.no_announcement],

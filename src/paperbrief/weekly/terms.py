@@ -50,10 +50,34 @@ SYNONYMS: Mapping[str, tuple[str, ...]] = {
     "deep learning": ("deep learning", "深度学习"),
 }
 
-_EXTRA_STOP = frozenset(
-    {"via", "using", "towards", "toward", "based", "new", "novel", "approach", "method", "study", "paper"}
+# Words too generic to be a trend or a theme name on their own (they still count inside phrases).
+GENERIC_WORDS = frozenset(
+    {
+        "via",
+        "using",
+        "towards",
+        "toward",
+        "based",
+        "new",
+        "novel",
+        "approach",
+        "method",
+        "study",
+        "paper",
+        "model",
+        "framework",
+        "system",
+        "data",
+        "learning",
+        "task",
+        "performance",
+        "result",
+        "analysis",
+        "self",
+        "large",
+    }
 )
-_STOP = frozenset(ENGLISH_STOP_WORDS) | _EXTRA_STOP
+_STOP = frozenset(ENGLISH_STOP_WORDS) | GENERIC_WORDS
 _WORD_RE = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]|[a-z]")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 # Phrases never cross punctuation.

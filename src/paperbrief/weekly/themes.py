@@ -23,12 +23,13 @@ from json_repair import repair_json
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, Field
 from sklearn.cluster import KMeans
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from paperbrief.models import DigestEntry
 from paperbrief.store import Store
 from paperbrief.summarize.llm.limits import public_url, redact
 from paperbrief.text import clean_text, one_line
+from paperbrief.weekly.terms import GENERIC_WORDS
 
 THEME_ARTIFACT_KIND = "weekly-theme"
 THEME_PROMPT_VERSION = "weekly-theme-1"
@@ -83,7 +84,13 @@ def cluster_entries(entries: Sequence[DigestEntry], top_terms: int = 3) -> list[
     k = theme_count(len(entries))
     if k == 0:
         return []
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 2), max_df=0.8, min_df=1)
+    vectorizer = TfidfVectorizer(
+        stop_words=sorted(ENGLISH_STOP_WORDS | GENERIC_WORDS),
+        sublinear_tf=True,
+        ngram_range=(1, 2),
+        max_df=0.8,
+        min_df=1,
+    )
     try:
         matrix = vectorizer.fit_transform([_document(e) for e in entries])
     except ValueError:  # nothing but stop words
