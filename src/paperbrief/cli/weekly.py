@@ -13,6 +13,9 @@ from paperbrief.cli.common import AppContext, ExitCode, fail, pass_app
 from paperbrief.settings import Settings
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from paperbrief.deliver import DeliveryReport
     from paperbrief.store import Store
     from paperbrief.weekly import ThemeWriter
     from paperbrief.weekly.deliver import WeeklyChannel
@@ -55,6 +58,22 @@ def weekly_channels(settings: Settings) -> tuple[list[WeeklyChannel], list[str]]
     return channels, [f"weekly:{p.channel}: {p.error}" for p in problems]
 
 
+def _print_delivery(week: str, report: DeliveryReport, console: Console) -> None:
+    """One line per channel, e.g. `2026-W08 weekly:email: sent` (no emoji codes: `:email:` stays text)."""
+    from paperbrief.deliver import Outcome
+
+    styles = {Outcome.SENT: "green", Outcome.SKIPPED: "dim", Outcome.NOTHING_TO_SEND: "dim", Outcome.FAILED: "red"}
+    notes = {
+        Outcome.SKIPPED: "already sent this week (use --resend to send again)",
+        Outcome.NOTHING_TO_SEND: "no paper this week, nothing sent",
+    }
+    for result in report.results:
+        style = styles[result.outcome]
+        detail = result.error or notes.get(result.outcome, "")
+        line = f"{week} {escape(result.channel)}: [{style}]{result.outcome.value}[/{style}] {escape(detail)}"
+        console.print(line.rstrip(), highlight=False, emoji=False, soft_wrap=True)
+
+
 @click.command("weekly")
 @click.option("--week", "week_text", metavar="YYYY-Www", help="ISO week, e.g. 2026-W08 [last complete week].")
 @click.option("--reader", help="Reader the report is for (recorded; per-reader ranking comes with readers).")
@@ -78,7 +97,7 @@ def weekly_command(
     index and the Atom feed), then sends it once per week over the configured channels.
     Exit code 3 when a channel failed (retried on the next call).
     """
-    from paperbrief.cli.publish import print_report, rebuild_site
+    from paperbrief.cli.publish import rebuild_site
     from paperbrief.render.files import OutputError
     from paperbrief.render.site import SITE_DIRNAME, SiteError
     from paperbrief.render.weekly import write_weekly_files
@@ -97,6 +116,7 @@ def weekly_command(
     report = built.report
     target = settings.out_dir
     try:
+        target.mkdir(parents=True, exist_ok=True)
         written = write_weekly_files(report, target, base_url=settings.site_base_url)
         written += write_weekly_page(built, target / SITE_DIRNAME, base_url=settings.site_base_url)
         rebuild_site(store, settings, target)
@@ -120,6 +140,6 @@ def weekly_command(
             raise SystemExit(ExitCode.PARTIAL)
         return
     delivery = deliver_weekly(report, store, channels, resend=resend)
-    print_report(delivery, app.console)
+    _print_delivery(report.week, delivery, app.console)
     if problems or not delivery.ok:
         raise SystemExit(ExitCode.PARTIAL)

@@ -121,9 +121,9 @@ def weekly_page_name(week: str) -> str:
 
 
 def subject_line(report: WeeklyReport) -> str:
-    """`arXiv AI 论文周报 | 2026-W08（2026-02-16 – 2026-02-22，42 篇）`."""
+    """`arXiv AI 论文周报 | 2026-W08（2026-02-16–2026-02-22，42 篇）`."""
     labels = weekly_labels(report.language)
-    span = f"{report.start.isoformat()} – {report.end.isoformat()}"
+    span = f"{report.start.isoformat()}–{report.end.isoformat()}"  # no spaces: RFC 2047 folding drops one
     if report.language == "zh":
         return f"{labels.title} | {report.week}（{span}，{len(report.papers)} 篇）"
     return f"{labels.title} | {report.week} ({span}, {len(report.papers)} papers)"
