@@ -16,10 +16,11 @@ from click.testing import CliRunner, Result
 from PIL import Image
 
 from fakes.llm_server import FakeLLM, serve_fake_llm
-from fakes.publish_servers import smtp_server
+from fakes.publish_servers import smtp_server, webhook_server
 from fakes.reference import reference_rows
 from paperbrief.cli import main
 
+SITE = "https://example.org/pb"
 WEEK = "2026-W06"  # Monday 2026-02-02 to Sunday 2026-02-08
 SAMPLE_IDS = {row["id"] for row in reference_rows()}
 
@@ -259,3 +260,49 @@ def test_email_carries_charts_inline_and_is_sent_once_per_week(tmp_path: Path) -
         assert image["Content-ID"].strip("<>") in cids
         with Image.open(io.BytesIO(image.get_content())) as png:
             assert png.format == "PNG" and png.width > 100 and png.height > 50
+
+
+def test_chat_push_once_per_week_with_the_secret_masked(tmp_path: Path) -> None:
+    _store_sample_week(tmp_path)
+    secret = "t0ken-s3cret"
+    with webhook_server() as (port, posts):
+        env = {"PAPERBRIEF_NOTIFY_URLS": f"json://127.0.0.1:{port}/{secret}", "PAPERBRIEF_SITE_BASE_URL": SITE}
+        first = _weekly(tmp_path, "--lang", "en", env=env)
+        second = _weekly(tmp_path, "--lang", "en", env=env)
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert len(posts) == 1
+    body = posts[0].json()
+    assert body["title"] == "arXiv AI weekly report | 2026-W06 (2026-02-02–2026-02-08, 30 papers)"
+    first_paper = _report(tmp_path)["papers"][0]
+    assert f"1. {first_paper['title']}" in body["message"]
+    assert f"{SITE}/weekly/{WEEK}.html" in body["message"]
+    assert re.search(rf"{WEEK} weekly:chat:json://127\.0\.0\.1:{port}/\*\*\*\*#[0-9a-f]{{8}}: sent", first.output)
+    assert "skipped" in second.output
+    assert secret not in first.output + second.output
+
+
+def test_unusable_llm_answer_falls_back_to_terms_and_is_not_cached(tmp_path: Path) -> None:
+    _store_sample_week(tmp_path)
+    fake = FakeLLM(highlights_answer="Sorry, I cannot help with that.")
+    with serve_fake_llm(fake):
+        first = _weekly(tmp_path, env=_llm_env(fake))
+        calls = fake.count()
+        _weekly(tmp_path, env=_llm_env(fake))
+        assert fake.count() == 2 * calls  # nothing cached: asked again
+    assert first.exit_code == 0, first.output
+    assert "note: the answer is not a JSON object with a title and a text" in first.output
+    report = _report(tmp_path)
+    assert calls == len(report["themes"]) >= 3
+    assert all(t["source"] == "terms" and t["text"] == "" for t in report["themes"])
+
+
+def test_token_budget_stops_theme_calls(tmp_path: Path) -> None:
+    _store_sample_week(tmp_path)
+    fake = FakeLLM(highlights_answer=json.dumps({"title": "One theme", "text": "Prose."}))
+    with serve_fake_llm(fake):
+        result = _weekly(tmp_path, env=_llm_env(fake) | {"PAPERBRIEF_LLM_MAX_TOKENS": "1"})
+        assert fake.count() == 1  # the first call spends the budget
+    assert result.exit_code == 0, result.output
+    sources = [t["source"] for t in _report(tmp_path)["themes"]]
+    assert sources[0] == "llm" and set(sources[1:]) == {"terms"}
+    assert "token budget spent" in result.output

@@ -253,10 +253,10 @@ class ThemeWriter:
             content = response.choices[0].message.content or ""
             if response.usage is not None:
                 tokens_in, tokens_out = response.usage.prompt_tokens, response.usage.completion_tokens
-            parsed = json.loads(repair_json(content))
-            if not isinstance(parsed, dict):
-                raise ValueError("the answer is not a JSON object")
-            answer = {"title": str(parsed.get("title") or ""), "text": str(parsed.get("text") or "")}
+            parsed = json.loads(repair_json(content) or "null")
+            if not isinstance(parsed, dict) or not parsed.get("title") or not parsed.get("text"):
+                raise ValueError("the answer is not a JSON object with a title and a text")
+            answer = {"title": str(parsed["title"]), "text": str(parsed["text"])}
             status, error = "ok", None
         except (openai.OpenAIError, ValueError) as exc:
             answer = None
