@@ -15,7 +15,7 @@ import feedparser
 from click.testing import CliRunner, Result
 from PIL import Image
 
-from fakes.llm_server import FakeLLM, serve_fake_llm
+from fakes.llm_server import FakeLLM, score_for, serve_fake_llm
 from fakes.publish_servers import smtp_server, webhook_server
 from fakes.reference import reference_rows
 from paperbrief.cli import main
@@ -306,3 +306,27 @@ def test_token_budget_stops_theme_calls(tmp_path: Path) -> None:
     sources = [t["source"] for t in _report(tmp_path)["themes"]]
     assert sources[0] == "llm" and set(sources[1:]) == {"terms"}
     assert "token budget spent" in result.output
+
+
+def test_best_papers_ranked_by_stored_scores_across_days(tmp_path: Path) -> None:
+    fake = FakeLLM()
+    with serve_fake_llm(fake):
+        env = _llm_env(fake)
+        for day, rows in (("2026-02-04", reference_rows()[:8]), ("2026-02-05", reference_rows()[8:14])):
+            path = tmp_path / f"{day}.json"
+            path.write_text(json.dumps({"announced": day, "papers": rows}, ensure_ascii=False), encoding="utf-8")
+            ran = _cli(tmp_path, "run", "--from-json", str(path), "--out", str(tmp_path / "out"), "--no-deliver",
+                       env=env)  # fmt: skip
+            assert ran.exit_code == 0, ran.output
+        result = _weekly(tmp_path, "--no-deliver")
+    assert result.exit_code == 0, result.output
+    papers = _report(tmp_path)["papers"]
+    expected = sorted((row["id"] for row in reference_rows()[:14]), key=lambda pid: -score_for(pid))
+    assert [p["score"] for p in papers] == [score_for(pid) for pid in expected]
+    assert {p["arxiv_id"] for p in papers} == set(expected)
+    assert [p["rank"] for p in papers] == list(range(1, 15))
+    day_of = {row["id"]: "2026-02-04" for row in reference_rows()[:8]} | {
+        row["id"]: "2026-02-05" for row in reference_rows()[8:14]
+    }
+    assert all(p["date"] == day_of[p["arxiv_id"]] for p in papers)
+    assert _report(tmp_path)["missing_days"] == ["2026-02-02", "2026-02-03", "2026-02-06"]
