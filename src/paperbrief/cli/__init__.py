@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "deliver": "paperbrief.cli.publish:deliver_command",
     "site": "paperbrief.cli.publish:site_command",
     "serve": "paperbrief.cli.publish:serve_command",
+    "weekly": "paperbrief.cli.weekly:weekly_command",
+    "export": "paperbrief.cli.export:export_command",
 }
 
 

@@ -17,6 +17,7 @@ from paperbrief.models import Digest, DigestEntry
 from paperbrief.render import site_text
 from paperbrief.render.safe import clean_model
 from paperbrief.render.site_text import Labels, labels_for
+from paperbrief.render.weekly_links import WeeklyLink
 from paperbrief.text import one_line
 
 FEED_ID = "urn:paperbrief:feed"
@@ -63,15 +64,20 @@ class FeedBuild:
     notes: list[str] = field(default_factory=list)
 
 
-def build_feed(digests: Sequence[Digest], base_url: str | None = None, feed_days: int = 7) -> bytes:
+def build_feed(
+    digests: Sequence[Digest], base_url: str | None = None, feed_days: int = 7, weeklies: Sequence[WeeklyLink] = ()
+) -> bytes:
     """The Atom XML of the newest `feed_days` digests, one entry per paper, newest day first.
 
-    An entry that cannot be rendered is left out (see `build_feed_checked` for the notes).
+    The newest four weekly reports (`weeklies`) come after the papers, one entry each. An entry
+    that cannot be rendered is left out (see `build_feed_checked` for the notes).
     """
-    return build_feed_checked(digests, base_url, feed_days).data
+    return build_feed_checked(digests, base_url, feed_days, weeklies).data
 
 
-def build_feed_checked(digests: Sequence[Digest], base_url: str | None = None, feed_days: int = 7) -> FeedBuild:
+def build_feed_checked(
+    digests: Sequence[Digest], base_url: str | None = None, feed_days: int = 7, weeklies: Sequence[WeeklyLink] = ()
+) -> FeedBuild:
     """`build_feed` with the notes: text is cleaned first, and a paper that still fails is skipped.
 
     On a failure each entry is tried alone to find the bad ones, then the feed is built without them.
@@ -79,14 +85,14 @@ def build_feed_checked(digests: Sequence[Digest], base_url: str | None = None, f
     days = [clean_model(d) for d in sorted(digests, key=lambda d: d.date, reverse=True)[: max(feed_days, 0)]]
     items = [(digest, entry) for digest in days for entry in digest.entries]
     try:
-        return FeedBuild(_feed_xml(days, items, base_url))
+        return FeedBuild(_feed_xml(days, items, base_url, weeklies))
     except Exception:  # find the entries at fault below
         pass
     kept: list[tuple[Digest, DigestEntry]] = []
     notes: list[str] = []
     for item in items:
         try:
-            _feed_xml(days, [item], base_url)
+            _feed_xml(days, [item], base_url, weeklies)
         except Exception as exc:
             digest, entry = item
             notes.append(
@@ -95,10 +101,15 @@ def build_feed_checked(digests: Sequence[Digest], base_url: str | None = None, f
             )
         else:
             kept.append(item)
-    return FeedBuild(_feed_xml(days, kept, base_url), notes)
+    return FeedBuild(_feed_xml(days, kept, base_url, weeklies), notes)
 
 
-def _feed_xml(days: list[Digest], items: Sequence[tuple[Digest, DigestEntry]], base_url: str | None) -> bytes:
+def _feed_xml(
+    days: list[Digest],
+    items: Sequence[tuple[Digest, DigestEntry]],
+    base_url: str | None,
+    weeklies: Sequence[WeeklyLink] = (),
+) -> bytes:
     labels = labels_for(days[0].language if days else "zh")
     site = base_url.rstrip("/") + "/" if base_url else None
     feed = FeedGenerator()
@@ -113,10 +124,25 @@ def _feed_xml(days: list[Digest], items: Sequence[tuple[Digest, DigestEntry]], b
     else:
         feed.link(href="https://arxiv.org/", rel="alternate", type="text/html")
     newest = max((_digest_time(d) for d in days), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+    newest = max([newest, *(w.updated for w in weeklies[:4])])
     feed.updated(newest)
     entry_links = [_add_entry(feed, digest, entry, base_url) for digest, entry in items]
+    entry_links += [_weekly_entry(feed, weekly, site) for weekly in weeklies[:4]]
     data: bytes = feed.atom_str(pretty=True)
     return _restore_link_attributes(data, entry_links)
+
+
+def _weekly_entry(feed: FeedGenerator, weekly: WeeklyLink, site: str | None) -> list[dict[str, str]]:
+    """One entry for a weekly report (issue 14); its id is stable per week."""
+    item = feed.add_entry(order="append")
+    item.id(f"urn:paperbrief:weekly:{weekly.week}")
+    item.title(weekly.title)
+    links = [{"href": f"{site}{weekly.page}" if site else weekly.page, "rel": "alternate", "type": "text/html"}]
+    item.link(links)
+    item.author({"name": "paperbrief"})
+    item.updated(weekly.updated)
+    item.summary(site_text.one_line(weekly.summary, 600))
+    return links
 
 
 def _add_entry(feed: FeedGenerator, digest: Digest, entry: DigestEntry, base_url: str | None) -> list[dict[str, str]]:

@@ -28,6 +28,7 @@ from paperbrief.render.jinja_env import template_environment
 from paperbrief.render.layout import Section, ordered_sections
 from paperbrief.render.safe import clean_model
 from paperbrief.render.site_text import Labels, labels_for
+from paperbrief.render.weekly_links import WeeklyLink, weekly_links
 from paperbrief.render.wording import no_announcement_reason_text
 from paperbrief.text import one_line
 
@@ -147,7 +148,7 @@ def build_site(digests: Sequence[Digest], out_dir: Path, base_url: str | None = 
     days = [clean_model(d) for d in _unique_newest_first(digests)]
     env = template_environment(autoescape=True)
     script, script_hash = _script_and_hash(env)
-    common = {
+    common: dict[str, Any] = {
         "script": script,
         "script_hash": script_hash,
         "style": Markup(env.get_template("site/site.css").render()),
@@ -158,12 +159,14 @@ def build_site(digests: Sequence[Digest], out_dir: Path, base_url: str | None = 
     try:
         site_dir.mkdir(parents=True, exist_ok=True)
         sweep_stale_temp_files(site_dir)
+        weeklies = weekly_links(site_dir)  # written by `paperbrief weekly` (render/weekly_site.py)
+        common["weeklies"] = weeklies
         shown, written = _write_day_pages(env, common, days, site_dir, notes)
         index = _rendered_or_noted(lambda: _index_html(env, common, shown, notes), "the index", notes)
         if index is not None:
             write_bytes_atomic(site_dir / "index.html", index, sweep=False)
             written.append(site_dir / "index.html")
-        feed = _rendered_or_noted(lambda: _feed_data(shown, base_url, feed_days, notes), "the feed", notes)
+        feed = _rendered_or_noted(lambda: _feed_data(shown, base_url, feed_days, notes, weeklies), "the feed", notes)
         if feed is not None:
             write_bytes_atomic(site_dir / FEED_FILENAME, feed, sweep=False)
             written.append(site_dir / FEED_FILENAME)
@@ -183,8 +186,10 @@ def _rendered_or_noted(render: Callable[[], bytes], what: str, notes: list[str])
         return None
 
 
-def _feed_data(days: list[Digest], base_url: str | None, feed_days: int, notes: list[str]) -> bytes:
-    feed = build_feed_checked(days, base_url=base_url, feed_days=feed_days)
+def _feed_data(
+    days: list[Digest], base_url: str | None, feed_days: int, notes: list[str], weeklies: Sequence[WeeklyLink]
+) -> bytes:
+    feed = build_feed_checked(days, base_url=base_url, feed_days=feed_days, weeklies=weeklies)
     notes += feed.notes
     return feed.data
 
