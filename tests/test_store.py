@@ -161,34 +161,6 @@ def test_database_is_plain_sqlite_readable_by_other_tools(store: Store, tmp_path
         assert conn.execute("select count(*) from summaries").fetchone() == (1,)
 
 
-def test_m004_moves_legacy_json_digests_into_the_compressed_archive(tmp_path: Path) -> None:
-    """A database made before m004 keeps its digests (and their cross-day dedup rows) after upgrading."""
-    from paperbrief.models import Digest, DigestEntry
-    from paperbrief.store.db import _legacy_digests, _migrations_table
-
-    url = sqlite_url(tmp_path / "old.db")
-    old = Store(url, migrate=False)
-    with old.engine.begin() as conn:
-        _migrations_table.create(conn)
-        for name, step in MIGRATIONS[:3]:
-            step(conn)
-            conn.execute(_migrations_table.insert().values(name=name, applied=dt.datetime.now(dt.UTC)))
-        date, papers = load_sample_day()
-        digest = Digest(date=date, entries=[DigestEntry(number=i + 1, paper=p) for i, p in enumerate(papers[:3])])
-        conn.execute(
-            _legacy_digests.insert().values(
-                date=date, language="zh", body=digest.model_dump(mode="json"), updated=dt.datetime.now(dt.UTC)
-            )
-        )
-    upgraded = Store(url)
-    assert "m004_compressed_digests" in upgraded.applied_migrations()
-    loaded = upgraded.load_digest(date)
-    assert loaded is not None
-    assert [e.paper.arxiv_id for e in loaded.entries] == [p.arxiv_id for p in papers[:3]]
-    assert upgraded.published_before(date + dt.timedelta(days=1), [papers[0].arxiv_id]) == {papers[0].arxiv_id: 1}
-    assert "digests" not in sa.inspect(upgraded.engine).get_table_names()
-
-
 def test_a_digest_round_trips_through_the_compressed_archive(store: Store) -> None:
     from paperbrief.models import Digest, DigestEntry
 
