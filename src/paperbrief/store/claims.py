@@ -39,12 +39,14 @@ class ClaimsStore(SummariesStore, StoreBase):
         prompt_version: str,
         language: str,
         lease_seconds: float | None = None,
+        limit: int | None = None,
     ) -> list[Key]:
         """Claim (id, version) keys for `run_id` under one cache key; returns the keys claimed now.
 
         A key is claimed when no live run holds it (or `run_id` already does, which renews the
         lease) and it has no good cached summary. Keys not returned are someone else's: wait for
-        them with `wait_for_summaries`. The lease defaults to the store's run lease.
+        them with `wait_for_summaries`. The lease defaults to the store's run lease; `limit` takes
+        at most that many (the first free ones in key order), so workers can take batches.
         """
         wanted = sorted(set(keys))
         if not wanted:
@@ -62,7 +64,10 @@ class ClaimsStore(SummariesStore, StoreBase):
         with self.transaction() as conn:
             moment = now()
             for chunk in chunks(wanted, 300):
-                free = self._free_keys(conn, run_id, list(chunk), scope, moment)
+                room = None if limit is None else limit - len(claimed)
+                if room is not None and room <= 0:
+                    break
+                free = self._free_keys(conn, run_id, list(chunk), scope, moment, room)
                 if not free:
                     continue
                 conn.execute(
@@ -74,32 +79,42 @@ class ClaimsStore(SummariesStore, StoreBase):
         return sorted(claimed)
 
     def _free_keys(
-        self, conn: Connection, run_id: int, keys: list[Key], scope: dict[str, str], moment: dt.datetime
+        self,
+        conn: Connection,
+        run_id: int,
+        keys: list[Key],
+        scope: dict[str, str],
+        moment: dt.datetime,
+        limit: int | None,
     ) -> list[Key]:
-        pair = sa.tuple_(summary_claims.c.arxiv_id, summary_claims.c.version)
-        query = sa.select(summary_claims.c.arxiv_id, summary_claims.c.version).where(
-            _scope(scope),
-            pair.in_(keys),
-            sa.or_(
-                summary_claims.c.run_id.is_(None),
-                summary_claims.c.run_id == run_id,
-                summary_claims.c.lease_until < moment,
-            ),
+        claims = summary_claims.c
+        cached = (
+            sa.select(summaries.c.arxiv_id)
+            .where(
+                summaries.c.arxiv_id == claims.arxiv_id,
+                summaries.c.version == claims.version,
+                summaries.c.model == claims.model,
+                summaries.c.prompt_version == claims.prompt_version,
+                summaries.c.language == claims.language,
+                summaries.c.status.in_([str(s) for s in GOOD_STATUSES]),
+            )
+            .exists()
+        )
+        query = (
+            sa.select(claims.arxiv_id, claims.version)
+            .where(
+                _scope(scope),
+                sa.tuple_(claims.arxiv_id, claims.version).in_(keys),
+                sa.or_(claims.run_id.is_(None), claims.run_id == run_id, claims.lease_until < moment),
+                ~cached,
+            )
+            .order_by(claims.arxiv_id, claims.version)
+            .limit(limit)
         )
         if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        candidates = {(r.arxiv_id, r.version) for r in conn.execute(query)}
-        if not candidates:
-            return []
-        done = sa.select(summaries.c.arxiv_id, summaries.c.version).where(
-            summaries.c.model == scope["model"],
-            summaries.c.prompt_version == scope["prompt_version"],
-            summaries.c.language == scope["language"],
-            sa.tuple_(summaries.c.arxiv_id, summaries.c.version).in_(sorted(candidates)),
-            summaries.c.status.in_([str(s) for s in GOOD_STATUSES]),
-        )
-        cached = {(r.arxiv_id, r.version) for r in conn.execute(done)}
-        return sorted(candidates - cached)
+            # Rows another worker is claiming right now are skipped, not waited for.
+            query = query.with_for_update(skip_locked=True, of=summary_claims)
+        return [(r.arxiv_id, r.version) for r in conn.execute(query)]
 
     def release_claims(self, run_id: int, keys: Sequence[Key] | None = None) -> int:
         """Give up `run_id`'s claims (all, or only `keys` under any cache key); returns how many."""
