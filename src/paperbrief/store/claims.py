@@ -146,26 +146,31 @@ class ClaimsStore(SummariesStore, StoreBase):
         deadline = time.monotonic() + timeout
         wanted = sorted(set(keys))
         scope = {"model": model, "prompt_version": prompt_version, "language": language}
+        rest = wanted
         while True:
+            # Claims first, answers second: an answer and the end of its claim commit together,
+            # so a key found neither answered nor (a moment earlier) held was truly given up.
+            held = self._held(rest, scope)
             found = self.get_summaries(wanted, model=model, prompt_version=prompt_version, language=language)
             rest = [k for k in wanted if k not in found]
-            if not rest or time.monotonic() >= deadline or not self._held(rest, scope):
+            if not rest or time.monotonic() >= deadline or not held.intersection(rest):
                 return found
             time.sleep(max(0.0, min(poll_seconds, deadline - time.monotonic())))
 
-    def _held(self, keys: list[Key], scope: dict[str, str]) -> bool:
+    def _held(self, keys: list[Key], scope: dict[str, str]) -> set[Key]:
+        """The keys a live run holds a claim on."""
         moment = now()
+        held: set[Key] = set()
         with self.reading() as conn:
             for chunk in chunks(keys, 300):
-                query = sa.select(sa.func.count()).where(
+                query = sa.select(summary_claims.c.arxiv_id, summary_claims.c.version).where(
                     _scope(scope),
                     sa.tuple_(summary_claims.c.arxiv_id, summary_claims.c.version).in_(list(chunk)),
                     summary_claims.c.run_id.is_not(None),
                     summary_claims.c.lease_until >= moment,
                 )
-                if conn.execute(query).scalar_one():
-                    return True
-        return False
+                held.update((r.arxiv_id, r.version) for r in conn.execute(query))
+        return held
 
     def list_claims(self) -> list[ClaimRow]:
         """Every claim held by a run (expired leases included), oldest paper id first."""
