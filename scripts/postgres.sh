@@ -34,10 +34,10 @@ start() {
   [ "$(id -u)" = 0 ] && chown postgres: "$dir"
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
-    || { cat "$dir/initdb.log" >&2; exit 1; }
+    || { cat "$dir/initdb.log" >&2; rm -rf "$dir"; exit 1; }
   as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
     -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=off" start >&2 \
-    || { cat "$dir/server.log" >&2; exit 1; }
+    || { cat "$dir/server.log" >&2; rm -rf "$dir"; exit 1; }
   as_postgres "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres paperbrief_test >&2
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($dir)" >&2
   echo "export PAPERBRIEF_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:$port/paperbrief_test"
