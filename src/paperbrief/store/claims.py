@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from paperbrief.models import Summary
 from paperbrief.store.base import StoreBase, as_utc, chunks, now
 from paperbrief.store.rows import ClaimRow
-from paperbrief.store.schema import summaries, summary_claims
+from paperbrief.store.schema import released_claims, summaries, summary_claims
 from paperbrief.store.summaries import GOOD_STATUSES, SummariesStore
 
 Key = tuple[str, int]
@@ -54,11 +54,15 @@ class ClaimsStore(SummariesStore, StoreBase):
         scope = {"model": model, "prompt_version": prompt_version, "language": language}
         lease = dt.timedelta(seconds=lease_seconds) if lease_seconds is not None else self.lease
         # 1. Make sure a claim row exists for every key (its own short transaction, so that the
-        #    row locks of step 2 are the only thing two workers contend on).
-        with self.transaction() as conn:
-            rows = [{"arxiv_id": a, "version": v, **scope, "run_id": None, "lease_until": _EPOCH} for a, v in wanted]
-            for chunk in chunks(rows, 300):
-                conn.execute(_insert_ignore(conn).values(list(chunk)))
+        #    row locks of step 2 are the only thing two workers contend on; no write when all exist).
+        missing = self._missing_claim_rows(wanted, scope)
+        if missing:
+            with self.transaction() as conn:
+                rows = [
+                    {"arxiv_id": a, "version": v, **scope, "run_id": None, "lease_until": _EPOCH} for a, v in missing
+                ]
+                for chunk in chunks(rows, 300):
+                    conn.execute(_insert_ignore(conn).values(list(chunk)))
         # 2. Take the free ones.
         claimed: list[Key] = []
         with self.transaction() as conn:
@@ -77,6 +81,17 @@ class ClaimsStore(SummariesStore, StoreBase):
                 )
                 claimed.extend(free)
         return sorted(claimed)
+
+    def _missing_claim_rows(self, keys: list[Key], scope: dict[str, str]) -> list[Key]:
+        pair = sa.tuple_(summary_claims.c.arxiv_id, summary_claims.c.version)
+        existing: set[Key] = set()
+        with self.reading() as conn:
+            for chunk in chunks(keys, 300):
+                query = sa.select(summary_claims.c.arxiv_id, summary_claims.c.version).where(
+                    _scope(scope), pair.in_(list(chunk))
+                )
+                existing.update((r.arxiv_id, r.version) for r in conn.execute(query))
+        return [k for k in keys if k not in existing]
 
     def _free_keys(
         self,
@@ -119,7 +134,7 @@ class ClaimsStore(SummariesStore, StoreBase):
     def release_claims(self, run_id: int, keys: Sequence[Key] | None = None) -> int:
         """Give up `run_id`'s claims (all, or only `keys` under any cache key); returns how many."""
         with self.transaction() as conn:
-            query = summary_claims.delete().where(summary_claims.c.run_id == run_id)
+            query = released_claims().where(summary_claims.c.run_id == run_id)
             if keys is None:
                 return int(conn.execute(query).rowcount)
             released = 0

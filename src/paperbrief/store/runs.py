@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from paperbrief.models import RunStatus
 from paperbrief.store.base import StoreBase, as_utc, clean, now
 from paperbrief.store.rows import RunRow
-from paperbrief.store.schema import runs, summary_claims
+from paperbrief.store.schema import released_claims, runs, summary_claims
 
 ABANDONED_ERROR = "abandoned: the process stopped without closing its run (killed?)"
 
@@ -83,7 +83,7 @@ class RunsStore(StoreBase):
                 .where(runs.c.id.in_(dead))
                 .values(status=str(RunStatus.ABANDONED), finished=moment, error=ABANDONED_ERROR)
             )
-            conn.execute(summary_claims.delete().where(summary_claims.c.run_id.in_(dead)))
+            conn.execute(released_claims().where(summary_claims.c.run_id.in_(dead)))
         return dead
 
     def finish_run(
@@ -107,7 +107,7 @@ class RunsStore(StoreBase):
             values["date"] = date
         with self.transaction() as conn:
             conn.execute(runs.update().where(runs.c.id == run_id).values(**values))
-            conn.execute(summary_claims.delete().where(summary_claims.c.run_id == run_id))
+            conn.execute(released_claims().where(summary_claims.c.run_id == run_id))
 
     def list_runs(self, limit: int = 20) -> list[RunRow]:
         """The newest runs, newest first."""

@@ -6,6 +6,8 @@ here must come with a new migration that makes the same change to existing datab
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
@@ -179,3 +181,12 @@ summary_claims = sa.Table(
     sa.Column("lease_until", sa.DateTime(timezone=True), nullable=False),
     sa.Column("claimed", sa.DateTime(timezone=True)),
 )
+
+
+# The lease of a free claim row: long past.
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def released_claims() -> sa.Update:
+    """An UPDATE that frees claims (add a `.where`): the row stays, so claiming again writes nothing new."""
+    return summary_claims.update().values(run_id=None, lease_until=EPOCH)

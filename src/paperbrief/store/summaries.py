@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from paperbrief.models import Summary, SummaryStatus
 from paperbrief.store.base import StoreBase, as_utc, chunks, clean, now
 from paperbrief.store.rows import LLMCallRow
-from paperbrief.store.schema import llm_log, runs, summaries, summary_claims
+from paperbrief.store.schema import llm_log, released_claims, runs, summaries, summary_claims
 
 SUMMARY_KEY = ["arxiv_id", "version", "model", "prompt_version", "language"]
 GOOD_STATUSES = (SummaryStatus.OK, SummaryStatus.EXTRACTIVE)
@@ -69,7 +69,7 @@ class SummariesStore(StoreBase):
             if good:
                 self.upsert(conn, summaries, good, SUMMARY_KEY)
                 for row in good:
-                    conn.execute(summary_claims.delete().where(*[summary_claims.c[k] == row[k] for k in SUMMARY_KEY]))
+                    conn.execute(released_claims().where(*[summary_claims.c[k] == row[k] for k in SUMMARY_KEY]))
             for row in bad:
                 existing = conn.execute(
                     sa.select(summaries.c.status).where(*[summaries.c[k] == row[k] for k in SUMMARY_KEY])
