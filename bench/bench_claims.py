@@ -6,7 +6,7 @@ paper (latency L), store the summary, then wait for the other workers' answers. 
 paper was summarized exactly once (fake LLM requests = papers) and reports wall time against
 1 worker measured in the same run; the bound is wall(N) ≤ 1.5 × wall(1)/N.
 
-    python bench/bench_claims.py            # 1,000 papers, L = 0.02 s, N = 1, 2, 4
+    python bench/bench_claims.py            # 1,000 papers, L = 0.1 s, N = 1, 2, 4 (about 5 minutes)
     python bench/bench_claims.py --quick    # 200 papers
 Uses PAPERBRIEF_TEST_POSTGRES_URL when set, else starts a throwaway server (scripts/postgres.sh).
 """
@@ -117,7 +117,7 @@ def main() -> int:
     """Run 1, 2 and 4 workers; print calls, duplicates and wall-time ratios; non-zero on a failure."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--latency", type=float, default=0.1)
     args = parser.parse_args()
     papers = 200 if args.quick else 1000
     url, own_dir = _server_url()
