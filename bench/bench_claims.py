@@ -14,6 +14,7 @@ Uses PAPERBRIEF_TEST_POSTGRES_URL when set, else starts a throwaway server (scri
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import subprocess
@@ -40,7 +41,7 @@ BATCH = 10
 def worker(url: str, llm: str, papers: int, go: Path) -> None:
     """One worker: claim, call, store, until every paper has an answer; prints its paper ids."""
     store = Store.open(url)
-    run_id = store.start_run(__import__("datetime").date(2026, 2, 4), source="bench", summarizer="llm")
+    run_id = store.start_run(dt.date(2026, 2, 4), source="bench", summarizer="llm")
     keys = [(f"2602.{n:05d}", 1) for n in range(papers)]
     mine: list[str] = []
     while not go.exists():
