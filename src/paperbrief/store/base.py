@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,10 +139,25 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
     # WAL lets a reader (e.g. `paperbrief serve`) work while a run writes.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    # Switching a new file to WAL needs an exclusive lock and SQLite reports "database is locked"
+    # at once (no busy handler) while another process holds any lock on it: two processes opening
+    # a brand-new store hit this. Retry within the busy timeout.
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlite_on_connect_read_only(dbapi_conn: Any, _record: Any) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+
+from paperbrief.store.base import SQLITE_BUSY_TIMEOUT_S
 
 # pg_advisory_xact_lock key of paperbrief's migrations ("pbmigrat" as a 63-bit number).
 PG_MIGRATION_LOCK = 0x70626D6967726174
@@ -293,11 +296,30 @@ def migrate(engine: Engine, *, until: str | None = None) -> list[str]:
         return []
     applied_now: list[str] = []
     for name, step in wanted:
-        with _locked(engine) as conn:
-            _ledger.create(conn, checkfirst=True)
-            if name in applied_migrations(conn):
-                continue
-            step(conn)
-            conn.execute(_ledger.insert().values(name=name, applied=dt.datetime.now(dt.UTC)))
-        applied_now.append(name)
+        if _apply_locked(engine, name, step):
+            applied_now.append(name)
     return applied_now
+
+
+def _apply_locked(engine: Engine, name: str, step: Migration) -> bool:
+    """Apply one migration under the lock unless it is recorded; whether it was applied now.
+
+    SQLite answers some lock conflicts at once, without its busy handler (e.g. while another
+    process is switching a brand-new file to WAL): such a "database is locked" is retried for as
+    long as the busy timeout would have waited.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            with _locked(engine) as conn:
+                _ledger.create(conn, checkfirst=True)
+                if name in applied_migrations(conn):
+                    return False
+                step(conn)
+                conn.execute(_ledger.insert().values(name=name, applied=dt.datetime.now(dt.UTC)))
+                return True
+        except sa.exc.OperationalError as exc:
+            locked = engine.dialect.name == "sqlite" and "database is locked" in str(exc)
+            if not locked or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
