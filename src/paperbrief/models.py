@@ -51,6 +51,7 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     INTERRUPTED = "interrupted"
     NO_ANNOUNCEMENT = "no-announcement"
+    ABANDONED = "abandoned"  # killed outright: its lease ran out (marked by the next run)
 
 
 def split_arxiv_id(raw: str) -> tuple[str, int | None]:

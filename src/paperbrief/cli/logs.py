@@ -38,7 +38,7 @@ def logs_command(app: AppContext, count: int, as_json: bool, short: bool) -> Non
     settings, _ = app.settings()
     store = app.store(settings)
     secret = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else None
-    rows = store.recent_llm_calls(count)
+    rows = [row.to_dict() for row in store.recent_llm_calls(count)]
     # Keys are never written to the log; redact again in case an old row predates that rule.
     for row in rows:
         for name in ("prompt", "response", "error"):

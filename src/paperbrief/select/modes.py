@@ -172,7 +172,7 @@ def _similarity(options: SelectOptions, notes: list[str]) -> Similarity:
 def select_papers(  # noqa: C901 — issue 10 splits this function; the exemption goes with it
     papers: Sequence[Paper],
     options: SelectOptions,
-    reading_items: Sequence[dict[str, Any]] = (),
+    reading_items: Sequence[Mapping[str, Any]] = (),
     *,
     similarity: Similarity | None = None,
 ) -> Selection:

@@ -48,7 +48,7 @@ class ReadingStore(Protocol):
         """Add or update items in one transaction."""
         ...
 
-    def reading_items(self) -> list[dict[str, Any]]:
+    def reading_items(self) -> Sequence[Mapping[str, Any]]:
         """Every stored item."""
         ...
 

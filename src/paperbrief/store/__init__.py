@@ -1,5 +1,7 @@
 """The store: the only module that talks to the database."""
 
-from paperbrief.store.db import Store, StoreError
+from paperbrief.store.base import StoreError, sqlite_url
+from paperbrief.store.db import Store
+from paperbrief.store.rows import ClaimRow, DeliveryRow, LLMCallRow, ReadingItem, RunRow
 
-__all__ = ["Store", "StoreError"]
+__all__ = ["ClaimRow", "DeliveryRow", "LLMCallRow", "ReadingItem", "RunRow", "Store", "StoreError", "sqlite_url"]
