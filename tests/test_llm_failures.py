@@ -65,7 +65,7 @@ def _ok_summaries(tmp_path: Path) -> int:
         with store.engine.connect() as conn:
             import sqlalchemy as sa
 
-            from paperbrief.store.db import summaries
+            from paperbrief.store.schema import summaries
 
             query = sa.select(sa.func.count()).where(summaries.c.status == str(SummaryStatus.OK))
             return int(conn.execute(query).scalar() or 0)
