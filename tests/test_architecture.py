@@ -18,7 +18,6 @@ MAX_MODULE_LINES = 500
 # Modules over the bound when this test was written, each being split by its own change of issue 10
 # (engine, store, arXiv source and parser): a ratchet, they may only shrink. Remove an entry once split.
 KNOWN_LONG = {
-    "paperbrief.store.db": 887,
     "paperbrief.summarize.numbers": 902,  # split into a package by the issue 16 integration
 }
 
