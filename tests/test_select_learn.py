@@ -6,6 +6,7 @@ import datetime as dt
 import pickle
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -222,3 +223,46 @@ def test_bad_input_is_refused_with_a_clear_error() -> None:
         LearnedRanker(exploration=1.5)
     with pytest.raises(ValueError, match="'love'"):
         LearnedRanker().fit([FeedbackEvent("2411.00001", "love", T0)], {})
+
+
+class _ConceptEncoder:
+    """A tiny stand-in for a sentence-transformers model: synonyms share a dimension, words do not."""
+
+    CONCEPTS = {"car": "vehicle", "cars": "vehicle", "automobile": "vehicle", "automobiles": "vehicle"}
+
+    def encode(self, sentences: list[str], *, normalize_embeddings: bool, show_progress_bar: bool) -> Any:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        mapped = [" ".join(self.CONCEPTS.get(w, w) for w in s.lower().split()) for s in sentences]
+        rows = HashingVectorizer(n_features=256, alternate_sign=False, norm="l2").transform(mapped)
+        return rows.toarray()
+
+
+def _paper(arxiv_id: str, title: str, abstract: str, category: str) -> Paper:
+    return Paper(arxiv_id=arxiv_id, title=title, abstract=abstract, categories=[category], primary_category=category)
+
+
+def test_embeddings_from_a_local_model_find_papers_without_shared_words(
+    days: tuple[list[Paper], list[Paper]],
+) -> None:
+    yesterday, today = days
+    liked = _paper(
+        "2411.90001", "automobile automobile automobile", "automobile automobile automobile automobile", "cs.RO"
+    )
+    synonym = _paper("2411.90002", "car cars car", "car cars car cars car", "econ.GN")
+    by_id = {p.arxiv_id: p for p in [*yesterday[:300], liked]}
+    events = _events([liked], FeedbackAction.LIKE) + _events(yesterday[:20], FeedbackAction.DISLIKE, start=5)
+    candidates = [*today[:200], synonym]
+    plain = _ids(LearnedRanker(exploration=0.0).fit(events, by_id).rank(candidates))
+    model = LearnedRanker(exploration=0.0, encoder=_ConceptEncoder()).fit(events, by_id)
+    embedded = _ids(model.rank(candidates))
+    assert embedded.index(synonym.arxiv_id) < 5 < plain.index(synonym.arxiv_id)
+
+
+def test_a_missing_embedding_model_is_a_note_not_a_failure(days: tuple[list[Paper], list[Paper]]) -> None:
+    yesterday, today = days
+    model = LearnedRanker(embedding_model="/nonexistent/model").fit(
+        _robot_reader(yesterday), {p.arxiv_id: p for p in yesterday}
+    )
+    assert model.notes and "ranked without embeddings" in model.notes[0]
+    assert len(model.rank(today)) == len(today)

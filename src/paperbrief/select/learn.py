@@ -21,7 +21,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -34,8 +34,10 @@ from sklearn.metrics import roc_auc_score
 from paperbrief.models import Paper, split_arxiv_id
 from paperbrief.select.rank import (
     Bm25Similarity,
+    EmbeddingUnavailable,
     ProfileEntry,
     Similarity,
+    load_local_embedding_model,
     newest_key,
     rank_candidates,
 )
@@ -62,11 +64,22 @@ BACKGROUND_WEIGHT = 0.5
 HALF_LIFE_DAYS = 180.0
 # A liked paper is named in a reason when its TF-IDF cosine to the pick is at least this.
 REASON_SIMILARITY = 0.12
+# Weight of the embedding term (z-scored cosine to liked minus disliked papers), when a local
+# sentence-transformers model is configured: as much as the TF-IDF classifier.
+EMBEDDING_WEIGHT = 1.0
 DEFAULT_EXPLORATION = 0.1
 DEFAULT_SLOTS = 30
 REGULARIZATION_C = 16.0
 _AUTHOR_WEIGHT = 0.6
 _CATEGORY_WEIGHT = 0.5
+
+
+class Encoder(Protocol):
+    """What the ranker needs of a sentence-transformers model: `encode` to normalized vectors."""
+
+    def encode(self, sentences: list[str], *, normalize_embeddings: bool, show_progress_bar: bool) -> Any:
+        """One vector per sentence."""
+        ...
 
 
 class FeedbackAction(StrEnum):
@@ -230,6 +243,18 @@ class LearnedModel:
     seed: int = 0
     skipped_events: int = 0
     prior_strength: float = 0.5
+    embedding_model: str | None = None
+    liked_vectors: npt.NDArray[np.float32] | None = None
+    disliked_vectors: npt.NDArray[np.float32] | None = None
+    notes: list[str] = field(default_factory=list)
+    # The loaded sentence-transformers model: reloaded from disk after unpickling, never stored.
+    encoder: Encoder | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle everything but the loaded embedding model (it is reloaded from disk)."""
+        state = dict(self.__dict__)
+        state["encoder"] = None
+        return state
 
     @property
     def prior_weight(self) -> float:
@@ -297,6 +322,7 @@ class LearnedModel:
         like_sim = _similarities(text_rows, self.liked_text)
         dislike_sim = _similarities(text_rows, self.disliked_text)
         scores = self._blend(rows, prior_scores, like_sim, dislike_sim)
+        scores += self._embedding_scores(shown)
         order = sorted(range(len(shown)), key=lambda i: (-scores[i], newest_key(shown[i].arxiv_id)))
         explore = self._exploration(shown, order, slots, like_sim)
         final = _place(order, explore, slots)
@@ -347,6 +373,24 @@ class LearnedModel:
         above_dislike = np.maximum(0.0, near_dislike.astype(np.float64) - NEIGHBOUR_FROM)
         score += NEIGHBOUR_WEIGHT * (above_like - above_dislike)
         return np.round(score, 6)
+
+    def _embedding_scores(self, shown: Sequence[Paper]) -> npt.NDArray[np.float64]:
+        """The embedding term: z-scored cosine to the nearest liked minus nearest disliked paper."""
+        zero = np.zeros(len(shown))
+        if self.liked_vectors is None or self.embedding_model is None:
+            return zero
+        if self.encoder is None:
+            try:
+                self.encoder = load_local_embedding_model(self.embedding_model)
+            except EmbeddingUnavailable as exc:
+                self.notes.append(f"{exc}; ranked without embeddings")
+                self.liked_vectors = None
+                return zero
+        vectors = _encode(self.encoder, [_text(p, ()) for p in shown])
+        near = (vectors @ self.liked_vectors.T).max(axis=1).astype(np.float64)
+        if self.disliked_vectors is not None:
+            near -= (vectors @ self.disliked_vectors.T).max(axis=1)
+        return (1.0 - self.prior_weight) * EMBEDDING_WEIGHT * _zscore(near)
 
     def _exploration(
         self, shown: Sequence[Paper], order: Sequence[int], slots: int, like_sim: npt.NDArray[np.float32]
@@ -432,6 +476,8 @@ class LearnedRanker:
     half_life_days: float = HALF_LIFE_DAYS
     background_weight: float = BACKGROUND_WEIGHT
     regularization: float = REGULARIZATION_C
+    embedding_model: str | None = None
+    encoder: Encoder | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.exploration < 1.0:
@@ -481,7 +527,32 @@ class LearnedRanker:
         model.prior_strength = _prior_reliability(model, labeled_rows[positive], background)
         if model.likes and (model.dislikes or background.shape[0]):
             model.classifier = self._fit_classifier(labeled, labeled_rows, positive, background)
+        self._fit_embeddings(model, labeled, papers)
         return model
+
+    def _fit_embeddings(
+        self,
+        model: LearnedModel,
+        labeled: Sequence[tuple[str, FeedbackAction, dt.datetime]],
+        papers: Mapping[str, Paper],
+    ) -> None:
+        """Embed the liked and disliked papers when a local model (or a given encoder) is there."""
+        if self.encoder is None and self.embedding_model is None:
+            return
+        encoder = self.encoder
+        if encoder is None:
+            assert self.embedding_model is not None
+            try:
+                encoder = load_local_embedding_model(self.embedding_model)
+            except EmbeddingUnavailable as exc:
+                model.notes.append(f"{exc}; ranked without embeddings")
+                return
+        model.embedding_model = self.embedding_model or "given encoder"
+        model.encoder = encoder
+        liked = [_text(papers[i], ()) for i, a, _ in labeled if a.positive]
+        disliked = [_text(papers[i], ()) for i, a, _ in labeled if not a.positive]
+        model.liked_vectors = _encode(encoder, liked) if liked else None
+        model.disliked_vectors = _encode(encoder, disliked) if disliked else None
 
     def _fit_neighbours(
         self,
@@ -549,6 +620,11 @@ def _prior_reliability(model: LearnedModel, liked_rows: sparse.csr_matrix, backg
     values = np.concatenate([score(liked_rows), score(background)])
     labels = np.concatenate([np.ones(liked_rows.shape[0]), np.zeros(background.shape[0])])
     return max(0.0, 2.0 * float(roc_auc_score(labels, values)) - 1.0)
+
+
+def _encode(encoder: Encoder, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    vectors = encoder.encode(list(texts), normalize_embeddings=True, show_progress_bar=False)
+    return np.asarray(vectors, dtype=np.float32)
 
 
 def prior_entries(topics: Mapping[str, float], reading_items: Sequence[Mapping[str, Any]]) -> list[ProfileEntry]:
