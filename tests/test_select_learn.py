@@ -228,12 +228,11 @@ def test_bad_input_is_refused_with_a_clear_error() -> None:
 class _ConceptEncoder:
     """A tiny stand-in for a sentence-transformers model: synonyms share a dimension, words do not."""
 
-    CONCEPTS = {"car": "vehicle", "cars": "vehicle", "automobile": "vehicle", "automobiles": "vehicle"}
-
     def encode(self, sentences: list[str], *, normalize_embeddings: bool, show_progress_bar: bool) -> Any:
         from sklearn.feature_extraction.text import HashingVectorizer
 
-        mapped = [" ".join(self.CONCEPTS.get(w, w) for w in s.lower().split()) for s in sentences]
+        concepts = {"car": "vehicle", "cars": "vehicle", "automobile": "vehicle", "automobiles": "vehicle"}
+        mapped = [" ".join(concepts.get(w, w) for w in s.lower().split()) for s in sentences]
         rows = HashingVectorizer(n_features=256, alternate_sign=False, norm="l2").transform(mapped)
         return rows.toarray()
 
