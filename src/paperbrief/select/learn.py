@@ -32,6 +32,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from paperbrief.models import Paper, split_arxiv_id
+from paperbrief.select.profile import profile_entries
 from paperbrief.select.rank import (
     Bm25Similarity,
     EmbeddingUnavailable,
@@ -629,6 +630,4 @@ def _encode(encoder: Encoder, texts: Sequence[str]) -> npt.NDArray[np.float32]:
 
 def prior_entries(topics: Mapping[str, float], reading_items: Sequence[Mapping[str, Any]]) -> list[ProfileEntry]:
     """The cold-start prior: the same profile queries BM25 ranking uses today."""
-    from paperbrief.select.profile import profile_entries
-
     return profile_entries(topics, reading_items)
