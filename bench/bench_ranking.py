@@ -191,7 +191,7 @@ def _author_reader(rng: random.Random, data: Split, index: int) -> Reader:
 
         if _enough(data, relevant, pool_min=8, day_min=2):
             primaries = [p.primary for p in data.pool if relevant(p)]
-            main = max(set(primaries), key=primaries.count)
+            main = max(sorted(set(primaries)), key=primaries.count)  # sorted: ties the same in every run
             topics = dict(CATEGORY_TOPICS.get(main, {main.split(".")[0]: 1.0}))
             return Reader(f"author-{index}", "author", relevant, topics)
 
