@@ -305,7 +305,7 @@ class ArxivSanity:
         y = np.zeros(self.x.shape[0], dtype=np.float32)
         for arxiv_id in liked:
             y[self.index[arxiv_id]] = 1.0
-        clf = LinearSVC(class_weight="balanced", max_iter=10000, tol=1e-6, C=0.01)
+        clf = LinearSVC(class_weight="balanced", max_iter=10000, tol=1e-6, C=0.01, random_state=0)
         clf.fit(self.x, y)
         scores = clf.decision_function(self.x[[self.index[p.arxiv_id] for p in day]])
         order = sorted(range(len(day)), key=lambda i: (-scores[i], day[i].arxiv_id))

@@ -591,7 +591,9 @@ class LearnedRanker:
             weights = np.concatenate([weights, np.full(n_bg, self.background_weight * n / n_bg)])
         rows = sparse.vstack([labeled_rows, background], format="csr")
         y = np.concatenate([positive.astype(np.int64), np.zeros(n_bg, dtype=np.int64)])
-        classifier = LogisticRegression(C=self.regularization, solver="liblinear", max_iter=1000)
+        classifier = LogisticRegression(
+            C=self.regularization, solver="liblinear", max_iter=1000, random_state=self.seed
+        )
         classifier.fit(rows, y, sample_weight=weights)
         return classifier
 
