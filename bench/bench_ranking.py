@@ -53,7 +53,7 @@ from sklearn.svm import LinearSVC
 from paperbrief.models import Paper
 from paperbrief.select.learn import FeedbackAction, FeedbackEvent, LearnedRanker, prior_entries
 from paperbrief.select.rank import ProfileEntry, id_sort_key, newest_first, rank_candidates
-from paperbrief.sources.arxiv._parse import parse_announcement, parse_oai
+from paperbrief.sources.arxiv.parse import parse_announcement, parse_oai
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 POINTS = (0, 10, 30, 100, 300)

@@ -22,7 +22,7 @@ from paperbrief.select.learn import (
     prior_entries,
 )
 from paperbrief.select.rank import rank_candidates
-from paperbrief.sources.arxiv._parse import parse_announcement
+from paperbrief.sources.arxiv.parse import parse_announcement
 
 FEED = Path(__file__).resolve().parent / "data" / "fixtures" / "rss" / "rss-2024-11-28-many-archives.xml"
 T0 = dt.datetime(2024, 11, 1, 9, 0, tzinfo=dt.UTC)
