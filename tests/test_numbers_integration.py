@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fakes.llm_server import INVENTED, FakeLLM, NumbersScript, serve_fake_llm
-from fakes.llm_support import FAKE_KEY
+from fakes.llm_server import INVENTED, FakeLLM, Fault, NumbersScript, serve_fake_llm
+from fakes.llm_support import FAKE_KEY, make_summarizer, synthetic_papers
 from fakes.publish_servers import smtp_server, webhook_server
 from paperbrief.cli import main
 from paperbrief.deliver.chat import chat_message
@@ -227,3 +227,28 @@ def test_the_chat_text_marks_a_summary_with_unsupported_numbers() -> None:
     _, body = chat_message(digest)
     assert "   ⚠ not in the abstract: 97.3%" in body.splitlines()
     assert "Accuracy 97.3%. ⚠ not in the abstract: 97.3%" in render_markdown(digest)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_the_first_answer_is_kept_when_the_reask_fails_or_invents_more(store: Store, batch_size: int) -> None:
+    """`pick_after_reask` in the engine: an invalid re-ask, or one with more invented numbers, keeps the first."""
+    worse, broken = synthetic_papers(2)
+    more = INVENTED + " 另有 55.5% 与 66.6%。"
+    with serve_fake_llm() as fake:
+        fake.numbers_by_id = {worse.arxiv_id: NumbersScript(INVENTED, more), broken.arxiv_id: NumbersScript(INVENTED)}
+        fake.push_for(broken.arxiv_id, Fault.OK, Fault.NON_JSON)  # the summary, then an invalid re-ask
+        summarizer = make_summarizer(fake, store, batch_size=batch_size)
+        result = summarizer.summarize([worse, broken])
+        assert sorted(_reasks(fake)) == sorted([worse.arxiv_id, broken.arxiv_id])
+    got = {s.arxiv_id: s for s in result.summaries}
+    for paper in (worse, broken):
+        assert got[paper.arxiv_id].unsupported_numbers == FLAGGED
+        assert INVENTED in (got[paper.arxiv_id].conclusion or "") and "55.5" not in (
+            got[paper.arxiv_id].conclusion or ""
+        )
+    logged = [row for row in store.recent_llm_calls(20) if row.prompt_version == NUMBERS_PROMPT]
+    assert sorted(row.status for row in logged) == ["invalid", "ok"]
+    # The re-asks are paid for by their papers and reported in a note.
+    tokens = sum(row.tokens_in + row.tokens_out for row in logged)
+    assert result.notes[-1] == f"numbers: 2 summaries re-asked ({tokens:,} tokens), 2 still unsupported"
+    assert sum(s.tokens_in + s.tokens_out for s in result.summaries) == result.usage.tokens

@@ -106,8 +106,8 @@ class NumberChecker:
         first = self.check(answer, source)
         if first.ok:
             return Checked(answer, carried)
-        second_answer, after = await self._reask(session, paper, answer, first, carried)
-        tally.reasked += 1
+        second_answer, after, sent = await self._reask(session, paper, answer, first, carried)
+        tally.reasked += int(sent)
         tally.tokens += (after[0] - carried[0]) + (after[1] - carried[1])
         second = None if second_answer is None else self.check(second_answer, source)
         if second_answer is not None and second is not None and pick_after_reask(first, second) is ReaskChoice.SECOND:
@@ -120,8 +120,8 @@ class NumberChecker:
 
     async def _reask(
         self, session: Session, paper: Paper, answer: SummaryAnswer, first: NumberCheck, carried: Carried
-    ) -> tuple[SummaryAnswer | None, Carried]:
-        """The one re-ask in a one-paper conversation; None when it failed (the first answer is kept)."""
+    ) -> tuple[SummaryAnswer | None, Carried, bool]:
+        """The one re-ask in a one-paper conversation: (answer or None when it failed, usage, whether it was sent)."""
         language = self.config.language
         messages = [
             {"role": "system", "content": P.system_prompt(language)},
@@ -135,13 +135,15 @@ class NumberChecker:
             call = await self.transport.chat(
                 reask_session, messages, [paper.versioned_id], P.summary_schema(batch=False)
             )
-        except (BudgetReached, CallFailed, BreakerOpen):
-            return None, carried  # a valid answer is in hand: keep it, marked
+        except (BudgetReached, BreakerOpen):
+            return None, carried, False  # never sent; a valid answer is in hand: keep it, marked
+        except CallFailed:
+            return None, carried, True
         carried = (carried[0] + call.tokens_in, carried[1] + call.tokens_out, carried[2] + call.cost)
         try:
             second = parse_summary(call.text)
         except AnswerError as exc:
             logger.log(call.record(CallStatus.INVALID, str(exc)))
-            return None, carried
+            return None, carried, True
         logger.log(call.record(CallStatus.OK))
-        return second, carried
+        return second, carried, True
