@@ -21,13 +21,10 @@ _LABEL = {
 _SEPARATOR = {"zh": "、", "en": ", "}
 _COLON = {"zh": "：", "en": ": "}
 _LEGEND = {
-    "zh": (
-        "⚠ 标出的数字在论文的标题和摘要中找不到：模型可能编造了它们。已请模型重写一次仍然保留，"
-        "原文照录、只作标记，请以论文为准。"
-    ),
+    "zh": "⚠ 标出的数字在论文的标题和摘要中找不到：可能是模型编造的。原文照录、只作标记，请以论文为准。",
     "en": (
         "⚠ marks numbers the paper's title and abstract do not state: the model may have invented them. "
-        "They survived one request to rewrite; they are kept as written and marked — check the paper."
+        "They are kept as written and marked — check the paper."
     ),
 }
 
