@@ -99,14 +99,26 @@ class NumberChecker:
         return check_numbers(answer_fields(answer, self.fields), source)
 
     async def checked(
-        self, session: Session, paper: Paper, answer: SummaryAnswer, carried: Carried, tally: NumbersTally
+        self,
+        session: Session,
+        paper: Paper,
+        answer: SummaryAnswer,
+        carried: Carried,
+        tally: NumbersTally,
+        *,
+        source_text: str | None = None,
+        scope: SourceScope = SourceScope.ABSTRACT,
     ) -> Checked:
-        """Check `answer` against the paper's title + abstract; re-ask once when a number is unsupported."""
-        source = SourceNumbers.from_text(abstract_source(paper))
+        """Check `answer` against the text the model was given; re-ask once when a number is unsupported.
+
+        `source_text` defaults to the paper's title + abstract; a full-text summary passes its text
+        and `SourceScope.FULL_TEXT` (the re-ask then names the full text).
+        """
+        source = SourceNumbers.from_text(abstract_source(paper) if source_text is None else source_text)
         first = self.check(answer, source)
         if first.ok:
             return Checked(answer, carried)
-        second_answer, after, sent = await self._reask(session, paper, answer, first, carried)
+        second_answer, after, sent = await self._reask(session, paper, answer, first, carried, scope)
         tally.reasked += int(sent)
         tally.tokens += (after[0] - carried[0]) + (after[1] - carried[1])
         second = None if second_answer is None else self.check(second_answer, source)
@@ -119,7 +131,13 @@ class NumberChecker:
         return Checked(kept, after, check.unsupported)
 
     async def _reask(
-        self, session: Session, paper: Paper, answer: SummaryAnswer, first: NumberCheck, carried: Carried
+        self,
+        session: Session,
+        paper: Paper,
+        answer: SummaryAnswer,
+        first: NumberCheck,
+        carried: Carried,
+        scope: SourceScope = SourceScope.ABSTRACT,
     ) -> tuple[SummaryAnswer | None, Carried, bool]:
         """The one re-ask in a one-paper conversation: (answer or None when it failed, usage, whether it was sent)."""
         language = self.config.language
@@ -127,7 +145,7 @@ class NumberChecker:
             {"role": "system", "content": P.system_prompt(language)},
             {"role": "user", "content": P.user_prompt([paper])},
             {"role": "assistant", "content": json.dumps(answer.model_dump(), ensure_ascii=False)},
-            {"role": "user", "content": reask_instruction(first.unsupported, language, SourceScope.ABSTRACT)},
+            {"role": "user", "content": reask_instruction(first.unsupported, language, scope)},
         ]
         logger = CallLogger(self.store, self.config.model, NUMBERS_PROMPT_VERSION, self.config.api_key, self.run_id)
         reask_session = dataclasses.replace(session, logger=logger)  # same client, limits and spend
