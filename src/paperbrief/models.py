@@ -144,6 +144,12 @@ class Summary(BaseModel):
     status: SummaryStatus = SummaryStatus.OK
     error: str | None = None
     created: dt.datetime | None = None
+    # Numbers the text states that its source does not (issue 16, docs/numbers.md), as written:
+    # kept in the text and marked with ⚠ wherever the summary is shown; [] when none or not checked.
+    unsupported_numbers: list[str] = Field(
+        default_factory=list,
+        description="Numbers the summary states that the text the model was given does not (as written); [] when none.",
+    )
 
 
 class SelectionReason(BaseModel):

@@ -52,6 +52,18 @@ class Fault(StrEnum):
     FENCE_IN_STRING = "fence-in-string"  # a ``` code block inside a JSON string value (valid JSON)
 
 
+@dataclass(frozen=True)
+class NumbersScript:
+    """Issue 16: a sentence the fake adds to a paper's conclusion, on the first ask and on the number re-ask."""
+
+    first: str
+    reask: str = ""  # "" answers the re-ask with the plain summary (the model corrected itself)
+
+
+# The issue's own example of an invented result (no such figure in any fixture abstract).
+INVENTED = "在基准上准确率达到 97.3%，比最强基线高 12.6 个百分点。"
+
+
 @dataclass
 class Received:
     """One request as the server saw it."""
@@ -103,6 +115,7 @@ class FakeLLM:
     required_key: str | None = None
     cached_tokens: int | None = None  # report `prompt_tokens_details.cached_tokens` (OpenAI prompt caching)
     models: frozenset[str] | None = None
+    numbers_by_id: dict[str, NumbersScript] = field(default_factory=dict)  # issue 16: sentences with numbers
     requests: list[Received] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -160,8 +173,9 @@ def answer_for(arxiv_id: str, title: str, abstract: str, zh: bool) -> dict[str, 
     return {
         "tldr": f"{tag}: {title[:120]}",
         "motivation": f"{first}.",
-        "method": f"The method of {arxiv_id}.",
-        "conclusion": f"Results of {arxiv_id} are reported.",
+        # No number of its own (not even the id): the number check of issue 16 has nothing to flag.
+        "method": "The method of the paper.",
+        "conclusion": "Results of the paper are reported.",
         "keywords": keywords,
         "score": score_for(arxiv_id),
         "score_reason": "Deterministic score from the fake server.",
@@ -288,11 +302,17 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
             user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
             outside = _BLOCK_RE.sub("", user)
             obeys = re.search(r"give (?:this paper )?100", outside, re.IGNORECASE) is not None
+            # A number re-ask (issue 16) is a follow-up after the model's own answer.
+            reasked = any(m["role"] == "assistant" for m in body["messages"])
             answers = []
             for pid, title, abstract in blocks:
                 item = answer_for(pid, title, abstract, zh)
                 if obeys:
                     item["score"] = 100
+                script = fake.numbers_by_id.get(pid)
+                added = (script.reask if reasked else script.first) if script is not None else ""
+                if added:
+                    item["conclusion"] = f"{item['conclusion']} {added}"
                 answers.append(item)
             if not answers:
                 return "I could not find a paper."

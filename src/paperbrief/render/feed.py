@@ -14,7 +14,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from paperbrief.models import Digest, DigestEntry
-from paperbrief.render import site_text
+from paperbrief.render import numbers_marks, site_text
 from paperbrief.render.safe import clean_model
 from paperbrief.render.site_text import Labels, labels_for
 from paperbrief.render.weekly_links import WeeklyLink
@@ -35,6 +35,9 @@ def _entry_html(entry: DigestEntry, labels: Labels, page_url: str | None) -> str
     parts: list[Markup] = []
     if summary is not None and summary.tldr:
         parts.append(Markup("<p><strong>{}</strong> {}</p>").format(labels.tldr, summary.tldr))
+    if summary is not None and summary.unsupported_numbers:  # issue 16: marked, with the reason
+        mark = numbers_marks.mark_text(summary.unsupported_numbers, labels.html_lang).strip()
+        parts.append(Markup('<p title="{}">{}</p>').format(numbers_marks.legend(labels.html_lang), mark))
     parts.append(
         Markup("<p>{}: {} · {}: {}</p>").format(
             labels.score,
@@ -167,7 +170,9 @@ def _add_entry(feed: FeedGenerator, digest: Digest, entry: DigestEntry, base_url
     if paper.published is not None:
         item.published(paper.published if paper.published.tzinfo else paper.published.replace(tzinfo=dt.UTC))
     tldr = entry.summary.tldr if entry.summary is not None and entry.summary.tldr else paper.abstract
-    item.summary(site_text.one_line(tldr, 600))
+    # Issue 16: the mark goes after the (shortened) text, so shortening never cuts it off.
+    mark = numbers_marks.mark_text(entry.summary.unsupported_numbers, day_labels.html_lang) if entry.summary else ""
+    item.summary(site_text.one_line(tldr, 600 - len(mark)) + mark)
     item.content(_entry_html(entry, day_labels, page_url), type="html")
     return links
 

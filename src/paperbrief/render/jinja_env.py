@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from paperbrief.render import site_text
+from paperbrief.render import numbers_marks, site_text
 
 
 @lru_cache(maxsize=2)
@@ -40,5 +40,10 @@ def template_environment(autoescape: bool) -> Environment:
             entry_number=site_text.entry_number,
             day_page_name=site_text.day_page_name,
             one_line=site_text.one_line,
+            # Issue 16: the ⚠ marks of templates/numbers_marks.html.
+            unsupported_in=numbers_marks.unsupported_in,
+            numbers_mark_text=numbers_marks.mark_text,
+            numbers_legend=numbers_marks.legend,
+            numbers_in_entries=numbers_marks.entries_have_marks,
         )
     return env

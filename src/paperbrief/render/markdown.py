@@ -23,6 +23,7 @@ from paperbrief.render.layout import (
     ordered_sections,
     summary_heading,
 )
+from paperbrief.render.numbers_marks import digest_has_marks, legend, mark_text, unsupported_in
 from paperbrief.render.safe import clean_model
 from paperbrief.render.wording import localize_warning, no_announcement_reason_text
 
@@ -169,7 +170,7 @@ def iter_markdown(digest: Digest) -> Iterator[str]:
                 "category": escape_markdown(s.category),
                 "anchor": s.anchor,
                 "count": labels["toc_count_one" if s.count == 1 else "toc_count"].format(n=s.count),
-                "entries": (_entry_view(e, labels) for e in s.entries),
+                "entries": (_entry_view(e, labels, digest.language) for e in s.entries),
             }
             for s in sections
         ],
@@ -233,7 +234,7 @@ def _cite(match: re.Match[str], anchors: dict[int, str]) -> str:
     return f"[\\[{number}\\]](#{anchor})" if anchor else match.group(0)
 
 
-def _entry_view(entry: DigestEntry, labels: dict[str, str]) -> dict[str, Any]:
+def _entry_view(entry: DigestEntry, labels: dict[str, str], language: str = "zh") -> dict[str, Any]:
     paper = entry.paper
     view: dict[str, Any] = {
         "number": entry.number,
@@ -248,7 +249,7 @@ def _entry_view(entry: DigestEntry, labels: dict[str, str]) -> dict[str, Any]:
         "abstract": escape_markdown(paper.abstract, block_start=True) or labels["no_abstract"],
         "summary_heading": summary_heading(entry, labels),
     }
-    view.update(_summary_view(entry.summary, labels))
+    view.update(_summary_view(entry.summary, labels, language))
     return view
 
 
@@ -269,7 +270,7 @@ def _published(value: dt.datetime | None, labels: dict[str, str]) -> str:
     return value.date().isoformat()
 
 
-def _summary_view(summary: Summary | None, labels: dict[str, str]) -> dict[str, Any]:
+def _summary_view(summary: Summary | None, labels: dict[str, str], language: str = "zh") -> dict[str, Any]:
     if summary is None:
         return {"note": labels["not_summarized"]}
     if summary.status == SummaryStatus.SKIPPED_BUDGET:
@@ -278,6 +279,10 @@ def _summary_view(summary: Summary | None, labels: dict[str, str]) -> dict[str, 
     for name in ("tldr", "motivation", "method", "conclusion"):
         value = getattr(summary, name)
         view[name] = escape_markdown(value) if value and value.strip() else _missing(summary, labels)
+        # Issue 16: numbers its source does not state stay as written; the line says so (⚠ …).
+        mark = mark_text(unsupported_in(summary, value), language)
+        if mark:
+            view[name] += " " + escape_markdown(mark)
     keywords = [escape_markdown(k) for k in summary.keywords if k.strip()]
     view["keywords"] = ", ".join(keywords) if keywords else _missing(summary, labels)
     view["score"] = _score(summary, labels)
@@ -363,6 +368,8 @@ def _writer(summary: Summary, labels: dict[str, str]) -> str:
 
 def _footer(digest: Digest, labels: dict[str, str]) -> list[str]:
     lines: list[str] = []
+    if digest_has_marks(digest):
+        lines.append(escape_markdown(legend(digest.language)))
     if not digest.no_announcement:
         writers: list[str] = []
         for entry in digest.entries:

@@ -240,12 +240,20 @@ def _m005_run_leases_and_summary_claims(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_runs_status ON runs (status)")
 
 
+def _m006_summary_unsupported_numbers(conn: Connection) -> None:
+    # Issue 16: the numbers a summary states that its source does not (a JSON array of strings).
+    # Nullable: summaries stored before were never checked and read as [].
+    json_type = sa.JSON().compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE summaries ADD COLUMN unsupported_numbers {json_type}")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", _m001_initial),
     ("m002_artifacts_reading_list_state", _m002_artifacts_reading_list_state),
     ("m003_indexes", _m003_indexes),
     ("m004_compressed_digests", _m004_compressed_digests),
     ("m005_run_leases_and_summary_claims", _m005_run_leases_and_summary_claims),
+    ("m006_summary_unsupported_numbers", _m006_summary_unsupported_numbers),
 ]
 
 _ledger = sa.Table(

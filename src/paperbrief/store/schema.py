@@ -62,6 +62,7 @@ summaries = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("error", sa.Text),
     sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("unsupported_numbers", sa.JSON),  # m006; NULL (rows from before) reads as []
 )
 
 llm_log = sa.Table(

@@ -167,6 +167,7 @@ def _summary_row(summary: Summary) -> dict[str, Any]:
         "status": str(summary.status),
         "error": clean(summary.error),
         "created": summary.created or now(),
+        "unsupported_numbers": clean(list(summary.unsupported_numbers)),
     }
 
 
@@ -191,4 +192,5 @@ def _summary_from_row(row: Any) -> Summary:
         status=SummaryStatus(row.status),
         error=row.error,
         created=as_utc(row.created),
+        unsupported_numbers=list(row.unsupported_numbers or []),
     )

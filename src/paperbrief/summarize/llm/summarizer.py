@@ -32,6 +32,7 @@ from paperbrief.summarize.llm.config import LLMConfig
 from paperbrief.summarize.llm.errors import BreakerOpen, BudgetReached, CallFailed, CircuitBreaker
 from paperbrief.summarize.llm.highlights import HighlightsWriter
 from paperbrief.summarize.llm.limits import Budget, redact
+from paperbrief.summarize.llm.numbers_check import NumberChecker, NumbersTally
 from paperbrief.summarize.llm.parse import AnswerError, SummaryAnswer, parse_batch, parse_summary
 from paperbrief.summarize.llm.transport import RunState, Session, Transport
 from paperbrief.summarize.llm.truncate import cap_papers
@@ -54,6 +55,7 @@ class _Job:
     session: Session
     on_result: ResultCallback | None
     results: dict[Key, Summary] = field(default_factory=dict)
+    numbers: NumbersTally = field(default_factory=NumbersTally)  # what the number check cost (issue 16)
 
 
 class LLMSummarizer:
@@ -72,6 +74,7 @@ class LLMSummarizer:
         )
         self.transport = Transport(config, state, store)
         self._highlights = HighlightsWriter(config, self.transport, run_id)
+        self._numbers = NumberChecker(config, self.transport, store, run_id)
 
     def __repr__(self) -> str:  # never shows the key
         return f"LLMSummarizer(model={self.model!r}, base_url={self.config.endpoint!r})"
@@ -113,6 +116,8 @@ class LLMSummarizer:
             await self._run_groups(job, capped)
         usage = session.spent.usage(self.config.priced)
         self.transport.state.breaker.check_fatal()
+        numbers_note = job.numbers.note()
+        notes = [*notes, numbers_note] if numbers_note else notes
         return SummarizeResult([job.results[(p.arxiv_id, p.version)] for p in papers], usage, notes)
 
     def highlights(
@@ -200,7 +205,7 @@ class LLMSummarizer:
         error = redact(reason, self.config.api_key)[:500]
         return self._summary(paper, status=SummaryStatus.FAILED, error=error, tokens_in=tin, tokens_out=tout, cost=cost)
 
-    def _ok(self, paper: Paper, answer: SummaryAnswer, carried: Carried) -> Summary:
+    def _ok(self, paper: Paper, answer: SummaryAnswer, carried: Carried, unsupported: Sequence[str] = ()) -> Summary:
         tin, tout, cost = carried
         return self._summary(
             paper,
@@ -209,7 +214,13 @@ class LLMSummarizer:
             tokens_out=tout,
             cost=cost,
             status=SummaryStatus.OK,
+            unsupported_numbers=list(unsupported),
         )
+
+    async def _checked(self, job: _Job, paper: Paper, answer: SummaryAnswer, carried: Carried) -> Summary:
+        """A validated answer after the number check (and its one re-ask when a number is unsupported)."""
+        kept = await self._numbers.checked(job.session, paper, answer, carried, job.numbers)
+        return self._ok(paper, kept.answer, kept.carried, kept.unsupported)
 
     def _skipped(self, paper: Paper, carried: Carried = (0, 0, 0.0)) -> Summary:
         # A batch paper retried alone after the budget ran out keeps its share of the batch call.
@@ -277,7 +288,7 @@ class LLMSummarizer:
             result, _, carried = await self._ask(job, paper, messages, carried)
         except _Invalid as first:
             return await self._reask(job, paper, messages, first)
-        return result if isinstance(result, Summary) else self._ok(paper, result, carried)
+        return result if isinstance(result, Summary) else await self._checked(job, paper, result, carried)
 
     async def _reask(self, job: _Job, paper: Paper, messages: list[dict[str, str]], first: _Invalid) -> Summary:
         # One re-ask with the validation error, then give up: never invent a value.
@@ -296,7 +307,7 @@ class LLMSummarizer:
             else:
                 reason = f"invalid answer ({first.reason}); re-ask failed: {result.error}"
             return self._failed(paper, reason, first.carried)
-        return self._ok(paper, result, carried)
+        return await self._checked(job, paper, result, carried)
 
     async def _do_batch(self, job: _Job, group: list[Paper]) -> None:
         """k papers in one request; ids checked; missing, invalid or extra-id papers retried alone.
@@ -327,18 +338,22 @@ class LLMSummarizer:
             good, problems = {}, {p.arxiv_id: str(exc) for p in group}
         status = CallStatus.OK if not problems else CallStatus.PARTIAL if good else CallStatus.INVALID
         job.session.logger.log(call.record(status, "; ".join(f"{k}: {v}" for k, v in problems.items()) or None))
+        checked: list[tuple[Paper, SummaryAnswer, Carried]] = []
         retry: list[tuple[Paper, Carried]] = []
         for paper, share in zip(group, _split(len(group), call.tokens_in, call.tokens_out, call.cost), strict=True):
             answer = good.get(paper.arxiv_id)
             if answer is not None:
-                self._finish(job, paper, self._ok(paper, answer, share))
+                checked.append((paper, answer, share))
             else:
                 retry.append((paper, share))
+
+        async def check(paper: Paper, answer: SummaryAnswer, share: Carried) -> None:
+            self._finish(job, paper, await self._checked(job, paper, answer, share))
 
         async def alone(paper: Paper, share: Carried) -> None:
             self._finish(job, paper, await self._safe_one(job, paper, share))
 
-        await asyncio.gather(*(alone(p, s) for p, s in retry))
+        await asyncio.gather(*(check(p, a, s) for p, a, s in checked), *(alone(p, s) for p, s in retry))
 
 
 class _Invalid(Exception):
