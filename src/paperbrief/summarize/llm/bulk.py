@@ -34,6 +34,7 @@ from paperbrief.summarize.llm.bulk_build import (
 )
 from paperbrief.summarize.llm.bulk_read import LineReader
 from paperbrief.summarize.llm.config import LLMConfig, ResponseFormat
+from paperbrief.summarize.llm.limits import redact
 from paperbrief.summarize.llm.transport import FORMAT_ARTIFACT_KIND
 from paperbrief.summarize.llm.truncate import cap_papers
 
@@ -204,6 +205,7 @@ class BulkRunner:
         )
         batch = api.create(file_id, {"paperbrief_batch": str(local_id)})
         self.store.update_batch(local_id, batch_id=batch.id, state=BatchState.SUBMITTED, provider_status=batch.status)
+        report.batch_ids.append(batch.id)
         row = self.store.get_batch(local_id)
         assert row is not None
         return row
@@ -212,7 +214,8 @@ class BulkRunner:
 
     def _finish(self, api: BatchAPI, row: BatchRow, report: BulkReport) -> None:
         batch = self._adopt(api, row)
-        report.batch_ids.append(batch.id)
+        if batch.id not in report.batch_ids:
+            report.batch_ids.append(batch.id)
         batch = self._poll(api, row.id, batch)
         if batch.status not in FINAL_STATUSES:
             report.outcome = BulkOutcome.WAITING
@@ -228,7 +231,7 @@ class BulkRunner:
             if file_id:
                 self._read_file(api, row.id, file_id, papers, report)
         left = [k for k, state in self.store.batch_items(row.id).items() if state is ItemState.PENDING]
-        why = f"no answer: the batch ended {batch.status}" + _batch_errors(batch)
+        why = redact(f"no answer: the batch ended {batch.status}" + _batch_errors(batch), self.config.api_key)[:500]
         self.store.mark_batch_items(row.id, left, ItemState.UNANSWERED, why)
         report.unanswered.extend(papers[k].versioned_id for k in left if k in papers)
         final = BatchState.FAILED if batch.status == "failed" else BatchState.DONE
