@@ -124,7 +124,7 @@ def _run(
             runner = make_runner(lambda s: spinner.update(_status_text(s)))
             return runner.run(papers, *days)
     except KeyboardInterrupt:
-        echo_line(f"interrupted: the batch is stored; rerun `{rerun}` to pick it up (nothing is uploaded again)")
+        echo_line(f"interrupted: rerun `{rerun}`: a batch already created is picked up from the store, not sent again")
         raise SystemExit(ExitCode.INTERRUPTED) from None
     except BudgetRefused as exc:
         fail(f"budget: {exc}")

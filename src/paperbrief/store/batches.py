@@ -216,23 +216,6 @@ class BatchesStore(StoreBase):
             if key is not None:
                 conn.execute(_item(local_id, *key).values(state=str(state), error=clean(error)))
 
-    def keys_in_open_batches(
-        self, keys: Sequence[Key], *, endpoint: str, model: str, prompt_version: str, language: str
-    ) -> set[Key]:
-        """The keys already pending in an open batch of this cache key (never sent twice)."""
-        wanted = set(keys)
-        open_ids = [
-            b.id
-            for b in self.open_batches(endpoint=endpoint, model=model, prompt_version=prompt_version, language=language)
-        ]
-        if not open_ids or not wanted:
-            return set()
-        query = sa.select(llm_batch_items.c.arxiv_id, llm_batch_items.c.version).where(
-            llm_batch_items.c.batch.in_(open_ids), llm_batch_items.c.state == str(ItemState.PENDING)
-        )
-        with self.reading() as conn:
-            return {(r.arxiv_id, r.version) for r in conn.execute(query)} & wanted
-
 
 def _item(local_id: int, arxiv_id: str, version: int) -> sa.Update:
     return llm_batch_items.update().where(
