@@ -289,3 +289,49 @@ def test_the_key_is_sent_but_never_stored(fake: FakeBatchAPI, store: Store) -> N
     assert set(fake.authorizations) == {f"Bearer {FAKE_KEY}"}
     dump = dump_store(store)
     assert FAKE_KEY not in dump and FAKE_KEY[:12] not in dump
+
+
+def test_a_line_is_recorded_once_even_when_two_runs_read_the_same_batch(fake: FakeBatchAPI, store: Store) -> None:
+    papers = _day(store, 2)
+    _runner(fake, store, BulkOptions(wait=False)).run(papers)
+    first = _runner(fake, store).run(papers)
+    assert first.ok == 2
+    # A second reader of the same (now finished) batch: reopen it as a concurrent run would see it.
+    store.update_batch(1, state=BatchState.SUBMITTED)
+    second = _runner(fake, store).run(papers)
+    assert second.resumed and second.ok == 0
+    assert len(store.recent_llm_calls(20)) == 2
+
+
+def test_the_store_records_a_batch_line_once(store: Store) -> None:
+    """Two readers racing on one line: the second write is refused inside the transaction."""
+    from paperbrief.store.batches import BatchLogLine
+
+    paper = _day(store, 1)[0]
+    local_id = store.create_batch(
+        endpoint="http://127.0.0.1:9/v1",
+        model="fake-model",
+        prompt_version=PROMPT_VERSION,
+        language="zh",
+        keys=[(paper.arxiv_id, 1)],
+        input_file_id="file-1",
+        first_day=DAY,
+        last_day=DAY,
+        estimated_tokens=10,
+        estimated_cost=None,
+    )
+    summary = Summary(
+        arxiv_id=paper.arxiv_id,
+        tldr="一句话 🚀 $\\alpha$",
+        keywords=["a", "b", "c", "d", "e"],
+        score=70,
+        backend="llm",
+        model="fake-model",
+        prompt_version=PROMPT_VERSION,
+        language="zh",
+    )
+    log = BatchLogLine([paper.versioned_id], "[user]\nprompt", "{}", "ok", None, 5, 7)
+    assert store.record_batch_answer(local_id, summary, ItemState.OK, log) is True
+    assert store.record_batch_answer(local_id, summary, ItemState.OK, log) is False
+    assert store.count_llm_calls() == 1 and store.batch_items(local_id) == {(paper.arxiv_id, 1): ItemState.OK}
+    assert _summaries(store, [paper])[(paper.arxiv_id, 1)].tldr == "一句话 🚀 $\\alpha$"

@@ -182,19 +182,29 @@ class BatchesStore(StoreBase):
 
     def record_batch_answer(
         self, local_id: int, summary: Summary | None, state: ItemState, log: BatchLogLine | None
-    ) -> None:
+    ) -> bool:
         """One line of a batch read: its summary (if any), its LLM log row and its item state, atomically.
 
-        A failed summary never overwrites a good cached one; a good one ends the claims on its paper.
+        Returns False (and writes nothing) when the paper's line was already recorded, e.g. by a
+        second `bulk` reading the same open batch. A failed summary never overwrites a good cached
+        one; a good one ends the claims on its paper.
         """
+        key = (summary.arxiv_id, summary.version) if summary is not None else _key_of(log)
         with self.transaction() as conn:
-            key: Key | None = None
+            if key is not None:
+                current = conn.execute(
+                    sa.select(llm_batch_items.c.state).where(
+                        llm_batch_items.c.batch == local_id,
+                        llm_batch_items.c.arxiv_id == key[0],
+                        llm_batch_items.c.version == key[1],
+                    )
+                ).scalar()
+                if current is not None and current != str(ItemState.PENDING):
+                    return False
             if summary is not None:
                 _write_summary(self, conn, summary)
-                key = (summary.arxiv_id, summary.version)
                 error = summary.error
             else:
-                key = _key_of(log)
                 error = log.error if log is not None else None
             if log is not None:
                 conn.execute(
@@ -215,6 +225,7 @@ class BatchesStore(StoreBase):
                 )
             if key is not None:
                 conn.execute(_item(local_id, *key).values(state=str(state), error=clean(error)))
+        return True
 
 
 def _item(local_id: int, arxiv_id: str, version: int) -> sa.Update:

@@ -42,8 +42,10 @@ __all__ = [
     "BudgetRefused",
     "BulkError",
     "BulkOptions",
+    "BulkOutcome",
     "BulkReport",
     "BulkRunner",
+    "BulkStatus",
     "NoBatchAPIError",
     "papers_in_range",
 ]
@@ -327,8 +329,9 @@ class BulkRunner:
         paper = papers[key]
         prompt = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages_for(paper, self.key.language))
         outcome = self._reader.read(line, paper, prompt)
-        self.store.record_batch_answer(local_id, outcome.summary, outcome.state, outcome.log)
         done.add(key)
+        if not self.store.record_batch_answer(local_id, outcome.summary, outcome.state, outcome.log):
+            return  # another `bulk` reading the same batch stored it first
         report.tokens_in += outcome.tokens_in
         report.tokens_out += outcome.tokens_out
         report.cost += outcome.cost
