@@ -335,3 +335,29 @@ def test_the_store_records_a_batch_line_once(store: Store) -> None:
     assert store.record_batch_answer(local_id, summary, ItemState.OK, log) is False
     assert store.count_llm_calls() == 1 and store.batch_items(local_id) == {(paper.arxiv_id, 1): ItemState.OK}
     assert _summaries(store, [paper])[(paper.arxiv_id, 1)].tldr == "一句话 🚀 $\\alpha$"
+
+
+def test_a_batch_the_provider_fails_leaves_every_paper_for_a_rerun_with_its_reason(
+    fake: FakeBatchAPI, store: Store
+) -> None:
+    papers = _day(store, 2)
+    fake.fail_validation = True
+    report = _runner(fake, store).run(papers)
+    assert report.ok == 0 and len(report.unanswered) == 2
+    assert report.notes == ["batch batch_0001 failed (invalid_json_line: Line 1 is not valid JSON.)"]
+    [row] = store.list_batches()
+    assert row.state is BatchState.FAILED and "invalid_json_line" in (row.error or "")
+    assert _summaries(store, papers) == {}  # nothing was judged: nothing stored as failed
+
+
+def test_max_wait_running_out_keeps_the_batch_for_a_rerun(fake: FakeBatchAPI, store: Store) -> None:
+    papers = _day(store, 2)
+    fake.polls_before_done = 50
+    slow = BulkOptions(poll_first=1.0, poll_max=1.0, max_wait=3.0)
+    report = _runner(fake, store, slow).run(papers)
+    assert report.outcome is BulkOutcome.WAITING and report.batch_ids == ["batch_0001"]
+    [row] = store.list_batches()
+    assert (row.state, row.provider_status) == (BatchState.SUBMITTED, "in_progress")
+    fake.polls_before_done = 0
+    done = _runner(fake, store).run(papers)
+    assert done.outcome is BulkOutcome.DONE and done.ok == 2 and fake.uploads == 1

@@ -49,6 +49,7 @@ class FakeBatchAPI:
     faults: dict[str, LineFault] = field(default_factory=dict)  # by arXiv id (without version)
     cut_downloads: int = 0
     fail_creates: int = 0  # answer 500 to the next n `POST /batches`
+    fail_validation: bool = False  # the batch ends `failed` at validation (e.g. a malformed input file)
     files: dict[str, bytes] = field(default_factory=dict)
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
     uploads: int = 0
@@ -75,6 +76,11 @@ class FakeBatchAPI:
 
     def _run(self, batch: dict[str, Any]) -> None:
         """Answer the batch's requests and end it (completed, or expired past `answer_limit`)."""
+        if self.fail_validation:
+            batch["status"] = "failed"
+            error = {"code": "invalid_json_line", "message": "Line 1 is not valid JSON.", "line": 1, "param": None}
+            batch["errors"] = {"object": "list", "data": [error]}
+            return
         outputs: list[str] = []
         errors: list[str] = []
         requests = self.input_lines(batch["input_file_id"])

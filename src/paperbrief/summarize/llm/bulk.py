@@ -236,6 +236,8 @@ class BulkRunner:
         why = redact(f"no answer: the batch ended {batch.status}" + _batch_errors(batch), self.config.api_key)[:500]
         self.store.mark_batch_items(row.id, left, ItemState.UNANSWERED, why)
         report.unanswered.extend(papers[k].versioned_id for k in left if k in papers)
+        if batch.status == "failed":
+            report.notes.append(f"batch {batch.id} {why.removeprefix('no answer: the batch ended ')}")
         final = BatchState.FAILED if batch.status == "failed" else BatchState.DONE
         self.store.update_batch(row.id, state=final, error=why if batch.status == "failed" else None)
         if report.outcome is not BulkOutcome.WAITING:
