@@ -144,6 +144,9 @@ def test_a_batch_that_expires_keeps_its_answers_and_leaves_the_rest_for_a_rerun(
     assert report.ok == 2 and len(report.unanswered) == 3 and not report.failed
     stored = _summaries(store, papers)
     assert len(stored) == 2 and all(s.status is SummaryStatus.OK for s in stored.values())
+    calls = store.recent_llm_calls(10)
+    assert sorted(c.status for c in calls) == ["cancelled"] * 3 + ["ok"] * 2
+    assert {c.model for c in calls} == {"fake-model"}
     items = store.batch_items(1)
     assert sorted(items.values()) == sorted([ItemState.OK] * 2 + [ItemState.UNANSWERED] * 3)
     # The rerun sends exactly the three unanswered papers, in a new batch.
@@ -330,10 +333,12 @@ def test_the_store_records_a_batch_line_once(store: Store) -> None:
         prompt_version=PROMPT_VERSION,
         language="zh",
     )
-    log = BatchLogLine([paper.versioned_id], "[user]\nprompt", "{}", "ok", None, 5, 7)
+    log = BatchLogLine([paper.versioned_id], "[user]\nprompt", "{}", "ok", None, 5, 7, "fake-model", PROMPT_VERSION)
     assert store.record_batch_answer(local_id, summary, ItemState.OK, log) is True
     assert store.record_batch_answer(local_id, summary, ItemState.OK, log) is False
     assert store.count_llm_calls() == 1 and store.batch_items(local_id) == {(paper.arxiv_id, 1): ItemState.OK}
+    [call] = store.recent_llm_calls(1)
+    assert (call.model, call.prompt_version, call.tokens_in, call.tokens_out) == ("fake-model", PROMPT_VERSION, 5, 7)
     assert _summaries(store, [paper])[(paper.arxiv_id, 1)].tldr == "一句话 🚀 $\\alpha$"
 
 

@@ -81,6 +81,8 @@ class BatchLogLine:
     error: str | None
     tokens_in: int
     tokens_out: int
+    model: str = ""
+    prompt_version: str = ""
 
 
 _UPDATABLE = frozenset(
@@ -212,8 +214,8 @@ class BatchesStore(StoreBase):
                         created=now(),
                         run_id=None,
                         paper_ids=clean(",".join(log.paper_ids)),
-                        model=clean(summary.model if summary else ""),
-                        prompt_version=clean(summary.prompt_version if summary else ""),
+                        model=clean(log.model),
+                        prompt_version=clean(log.prompt_version),
                         prompt=clean(log.prompt),
                         response=clean(log.response),
                         status=clean(log.status),

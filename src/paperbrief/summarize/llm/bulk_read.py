@@ -55,7 +55,7 @@ class LineReader:
             code = str(error.get("code") or "error")
             message = self._safe(f"{code}: {error.get('message') or ''}".strip())
             if code in UNRUN_CODES:
-                log = BatchLogLine(ids, prompt, None, str(CallStatus.CANCELLED), message, 0, 0)
+                log = BatchLogLine(ids, prompt, None, str(CallStatus.CANCELLED), message, 0, 0, *self._model)
                 return LineOutcome(None, ItemState.UNANSWERED, log)
             return self._failed(paper, prompt, f"batch request failed ({message}); {REDO_LIVE}", None)
         if not isinstance(response, dict):
@@ -83,7 +83,7 @@ class LineReader:
             answer = parse_summary(text)
         except AnswerError as exc:
             reason = self._safe(str(exc))
-            log = BatchLogLine(ids, prompt, self._safe(text), str(CallStatus.INVALID), reason, tin, tout)
+            log = BatchLogLine(ids, prompt, self._safe(text), str(CallStatus.INVALID), reason, tin, tout, *self._model)
             summary = self._summary(
                 paper,
                 status=SummaryStatus.FAILED,
@@ -93,7 +93,7 @@ class LineReader:
                 cost=cost,
             )
             return LineOutcome(summary, ItemState.FAILED, log, tin, tout, cost, cached)
-        log = BatchLogLine(ids, prompt, self._safe(text), str(CallStatus.OK), None, tin, tout)
+        log = BatchLogLine(ids, prompt, self._safe(text), str(CallStatus.OK), None, tin, tout, *self._model)
         summary = self._summary(
             paper, **answer.model_dump(), status=SummaryStatus.OK, tokens_in=tin, tokens_out=tout, cost=cost
         )
@@ -101,7 +101,7 @@ class LineReader:
 
     def _failed(self, paper: Paper, prompt: str, reason: str, text: str | None) -> LineOutcome:
         reason = self._safe(reason)[:500]
-        log = BatchLogLine([paper.versioned_id], prompt, text, str(CallStatus.ERROR), reason, 0, 0)
+        log = BatchLogLine([paper.versioned_id], prompt, text, str(CallStatus.ERROR), reason, 0, 0, *self._model)
         summary = self._summary(paper, status=SummaryStatus.FAILED, error=reason)
         return LineOutcome(summary, ItemState.FAILED, log)
 
@@ -116,6 +116,10 @@ class LineReader:
             created=dt.datetime.now(dt.UTC).replace(microsecond=0),
             **values,
         )
+
+    @property
+    def _model(self) -> tuple[str, str]:
+        return self.config.model, self.prompt_version
 
     def _safe(self, text: str) -> str:
         return redact(text, self.config.api_key)
