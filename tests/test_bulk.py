@@ -185,6 +185,36 @@ def test_a_cut_off_download_is_retried(fake: FakeBatchAPI, store: Store) -> None
     assert len(store.recent_llm_calls(20)) == 4  # the lines read before the cut were not logged twice
 
 
+def test_a_cut_off_download_without_content_length_is_caught_by_its_partial_last_line(
+    fake: FakeBatchAPI, store: Store
+) -> None:
+    papers = _day(store, 4)
+    fake.cut_downloads = 1
+    fake.cut_without_length = True
+    fake.cut_shift = 7  # inside the third line
+    report = _runner(fake, store).run(papers)
+    assert report.ok == 4 and fake.downloads == 2 and len(store.recent_llm_calls(20)) == 4
+
+
+def test_a_download_cut_at_a_line_end_is_caught_by_the_missing_lines(fake: FakeBatchAPI, store: Store) -> None:
+    """Without Content-Length a cut after a whole line looks like the end: a completed batch has a line for all."""
+    papers = _day(store, 4)
+    fake.cut_downloads = 1
+    fake.cut_without_length = True  # cut at exactly half: after the second of four equal-length lines
+    report = _runner(fake, store).run(papers)
+    output = fake.files["file-0002"]
+    assert output[: len(output) // 2].endswith(b"\n")  # the cut really fell on a line end
+    assert report.ok == 4 and not report.unanswered and fake.downloads == 2
+
+
+def test_a_line_that_is_not_json_is_skipped_and_its_paper_left_for_a_rerun(fake: FakeBatchAPI, store: Store) -> None:
+    papers = _day(store, 4)
+    fake.garbage_line = True
+    report = _runner(fake, store).run(papers)
+    assert report.ok == 4 and fake.downloads == 1
+    assert report.notes == ["skipped a result line that is not JSON: b'<html>502 Bad Gateway</html>'"]
+
+
 def test_a_download_cut_off_every_time_is_a_clear_error_and_loses_nothing(fake: FakeBatchAPI, store: Store) -> None:
     papers = _day(store, 4)
     fake.cut_downloads = 99

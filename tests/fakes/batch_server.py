@@ -16,6 +16,7 @@ import json
 import re
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,6 +49,9 @@ class FakeBatchAPI:
     answer_limit: int | None = None  # answer only this many requests, then the batch expires
     faults: dict[str, LineFault] = field(default_factory=dict)  # by arXiv id (without version)
     cut_downloads: int = 0
+    cut_without_length: bool = False  # cut downloads send no Content-Length (the end looks normal)
+    cut_shift: int = 0  # bytes past the middle where a download is cut (0: exactly half)
+    garbage_line: bool = False  # a line that is not JSON in the middle of the output file
     fail_creates: int = 0  # answer 500 to the next n `POST /batches`
     fail_validation: bool = False  # the batch ends `failed` at validation (e.g. a malformed input file)
     files: dict[str, bytes] = field(default_factory=dict)
@@ -93,6 +97,8 @@ class FakeBatchAPI:
             (errors if is_error else outputs).append(line)
         expired = self.answer_limit is not None and self.answer_limit < len(requests)
         batch["status"] = "expired" if expired else "completed"
+        if self.garbage_line and outputs:
+            outputs.insert(len(outputs) // 2, "<html>502 Bad Gateway</html>")
         if outputs:
             batch["output_file_id"] = self._add_file(("\n".join(outputs) + "\n").encode("utf-8"))
         if errors:
@@ -136,7 +142,7 @@ def _line(custom_id: str, response: dict[str, Any] | None, error: dict[str, Any]
         response = {"request_id": f"req_{custom_id[:10]}", **response}
     return json.dumps(
         {
-            "id": f"batch_req_{abs(hash(custom_id)) % 10**8}",
+            "id": f"batch_req_{zlib.crc32(custom_id.encode()):010d}",
             "custom_id": custom_id,
             "response": response,
             "error": error,
@@ -288,11 +294,15 @@ def _handler(fake: FakeBatchAPI) -> type[BaseHTTPRequestHandler]:  # noqa: C901 
                 return
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(len(data)))
+            if cut and fake.cut_without_length:
+                # HTTP/1.0-style body delimited by closing the connection: a cut looks like an end.
+                self.send_header("Connection", "close")
+            else:
+                self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             if cut:
                 # Half the promised bytes, cut inside a line, then the connection drops.
-                self.wfile.write(data[: len(data) // 2])
+                self.wfile.write(data[: len(data) // 2 + fake.cut_shift])
                 self.wfile.flush()
                 self.close_connection = True
                 return

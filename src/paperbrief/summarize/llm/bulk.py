@@ -229,10 +229,7 @@ class BulkRunner:
             error_file_id=batch.error_file_id,
         )
         papers = self._papers_of(row.id)
-        for file_id in (batch.output_file_id, batch.error_file_id):
-            if file_id:
-                self._read_file(api, row.id, file_id, papers, report)
-        left = [k for k, state in self.store.batch_items(row.id).items() if state is ItemState.PENDING]
+        left = self._read_results(api, row.id, batch, papers, report)
         why = redact(f"no answer: the batch ended {batch.status}" + _batch_errors(batch), self.config.api_key)[:500]
         self.store.mark_batch_items(row.id, left, ItemState.UNANSWERED, why)
         report.unanswered.extend(papers[k].versioned_id for k in left if k in papers)
@@ -242,6 +239,27 @@ class BulkRunner:
         self.store.update_batch(row.id, state=final, error=why if batch.status == "failed" else None)
         if report.outcome is not BulkOutcome.WAITING:
             report.outcome = BulkOutcome.DONE
+
+    def _read_results(
+        self, api: BatchAPI, local_id: int, batch: Batch, papers: dict[Key, Paper], report: BulkReport
+    ) -> list[Key]:
+        """Read the output and error files; returns the papers still without a line.
+
+        A completed batch has a line for every request: one missing means a download that ended
+        early without telling (no `Content-Length`, cut at a line end), so the files are read again.
+        """
+        left: list[Key] = []
+        for attempt in range(1, self.options.download_attempts + 1):
+            for file_id in (batch.output_file_id, batch.error_file_id):
+                if file_id:
+                    self._read_file(api, local_id, file_id, papers, report)
+            left = [k for k, state in self.store.batch_items(local_id).items() if state is ItemState.PENDING]
+            if not left or batch.status != "completed":
+                return left
+            if attempt < self.options.download_attempts:
+                self._sleep(min(self.config.retry_wait_max, self.config.retry_wait_base * 2**attempt))
+        report.notes.append(f"{len(left)} requests have no line in the result files of completed batch {batch.id}")
+        return left
 
     def _adopt(self, api: BatchAPI, row: BatchRow) -> Batch:
         """The provider's batch of a stored row; a row that crashed before its id was stored finds or creates it."""
@@ -301,8 +319,8 @@ class BulkRunner:
         for attempt in range(1, attempts + 1):
             done = {k for k, s in self.store.batch_items(local_id).items() if s is not ItemState.PENDING}
             try:
-                for raw in api.lines(file_id):
-                    self._read_line(local_id, raw, papers, done, report)
+                for raw, whole in api.lines(file_id):
+                    self._read_line(local_id, raw, whole, papers, done, report)
                 return
             except CutOffError as exc:
                 if attempt == attempts:
@@ -314,13 +332,15 @@ class BulkRunner:
                 self._sleep(min(self.config.retry_wait_max, self.config.retry_wait_base * 2**attempt))
 
     def _read_line(
-        self, local_id: int, raw: bytes, papers: dict[Key, Paper], done: set[Key], report: BulkReport
+        self, local_id: int, raw: bytes, whole: bool, papers: dict[Key, Paper], done: set[Key], report: BulkReport
     ) -> None:
         try:
             line = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
-            # Only a last line can be partial (`lines` splits on newlines): the body was cut short.
-            raise CutOffError(f"a line of {len(raw)} bytes is not JSON") from None
+            if not whole:  # the last line, without its newline: the body was cut short
+                raise CutOffError(f"the last line ({len(raw)} bytes) is not whole JSON") from None
+            report.notes.append(f"skipped a result line that is not JSON: {raw[:60]!r}")
+            return
         custom_id = line.get("custom_id") if isinstance(line, dict) else None
         key = self.key.key_of(custom_id) if isinstance(custom_id, str) else None
         if key is None or key not in papers:

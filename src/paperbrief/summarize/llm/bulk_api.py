@@ -103,11 +103,11 @@ class BatchAPI:
 
         return self._call("list the batches", scan, route="/batches")
 
-    def lines(self, file_id: str) -> Iterator[bytes]:
-        """Stream a result file line by line; raises `CutOffError` when it ends early.
+    def lines(self, file_id: str) -> Iterator[tuple[bytes, bool]]:
+        """Stream a result file as (line, ended by a newline); raises `CutOffError` when it ends early.
 
-        A last line without its newline is given out only when it is whole JSON-wise (the
-        caller checks); the connection dropping or a short body (`Content-Length`) is a cut-off.
+        The connection dropping or a short body (`Content-Length`) is a cut-off; a last line
+        without its newline may be one too (the caller checks whether it is whole JSON).
         """
         try:
             with self.client.files.with_streaming_response.content(file_id) as response:
@@ -115,9 +115,9 @@ class BatchAPI:
                 for chunk in response.iter_bytes():
                     rest += chunk
                     *whole, rest = rest.split(b"\n")
-                    yield from (line for line in whole if line.strip())
+                    yield from ((line, True) for line in whole if line.strip())
                 if rest.strip():
-                    yield rest
+                    yield rest, False
         except openai.APIStatusError as exc:
             if exc.status_code in RETRYABLE_STATUS:
                 raise CutOffError(status_message(exc, self.config.api_key)) from None
@@ -157,6 +157,8 @@ class BatchAPI:
             code = exc.status_code
             if code in RETRYABLE_STATUS:
                 raise _Transient(message) from None
+            if route == "/batches" and code == 404 and "file" in message.lower():
+                raise BulkError(f"cannot {what} at {endpoint}: the input file is gone ({message})") from None
             if route is not None and code in (404, 405):
                 raise NoBatchAPIError(
                     f"the provider at {endpoint} has no Batch API ({message[:120]} on {route}): "
