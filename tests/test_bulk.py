@@ -137,6 +137,8 @@ def test_only_cache_misses_are_sent(fake: FakeBatchAPI, store: Store) -> None:
 def test_a_batch_that_expires_keeps_its_answers_and_leaves_the_rest_for_a_rerun(
     fake: FakeBatchAPI, store: Store
 ) -> None:
+    """OpenAI: requests not run in the 24 h window are error-file lines `batch_expired`
+    (https://platform.openai.com/docs/guides/batch#batch-expiration): unanswered, not failed."""
     papers = _day(store, 5)
     fake.answer_limit = 2
     report = _runner(fake, store).run(papers)
@@ -159,6 +161,8 @@ def test_a_batch_that_expires_keeps_its_answers_and_leaves_the_rest_for_a_rerun(
 
 
 def test_failed_lines_fail_their_paper_with_the_reason_and_never_a_value(fake: FakeBatchAPI, store: Store) -> None:
+    """Error-file lines carry the request's own HTTP status and body
+    (https://platform.openai.com/docs/guides/batch#5-retrieve-the-results); invalid 200 answers fail like live ones."""
     papers = _day(store, 4)
     a, b, c, d = (p.arxiv_id for p in papers)
     fake.faults = {a: LineFault.HTTP_400, b: LineFault.SCORE_1000, c: LineFault.NON_JSON}
