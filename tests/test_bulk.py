@@ -400,3 +400,10 @@ def test_max_wait_running_out_keeps_the_batch_for_a_rerun(fake: FakeBatchAPI, st
     fake.polls_before_done = 0
     done = _runner(fake, store).run(papers)
     assert done.outcome is BulkOutcome.DONE and done.ok == 2 and fake.uploads == 1
+
+
+def test_a_range_over_one_batch_limit_is_refused_before_upload(fake: FakeBatchAPI, store: Store) -> None:
+    papers = _day(store, 3)
+    with pytest.raises(BulkError, match=r"3 requests .* over one batch's limit \(2 requests.*split the range"):
+        _runner(fake, store, BulkOptions(max_requests=2)).run(papers)
+    assert fake.uploads == 0 and store.list_batches() == []

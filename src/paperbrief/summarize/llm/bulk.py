@@ -75,6 +75,9 @@ class BulkOptions:
     max_wait: float = 26 * 3600.0  # the 24 h window plus the provider's finalizing time
     wait: bool = True
     download_attempts: int = 3
+    # OpenAI's limits per batch (https://platform.openai.com/docs/guides/batch#rate-limits).
+    max_requests: int = 50_000
+    max_file_bytes: int = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,12 @@ class BulkRunner:
         report.notes.extend(notes)
         data, estimate = build_jsonl(capped, self.config, self.key, self._format(), self.options.price_factor)
         report.estimate = estimate
+        if estimate.requests > self.options.max_requests or len(data) > self.options.max_file_bytes:
+            raise BulkError(
+                f"{estimate.requests} requests ({len(data) / 1e6:.1f} MB) are over one batch's limit "
+                f"({self.options.max_requests:,} requests, {self.options.max_file_bytes / 1e6:.0f} MB): "
+                "nothing was uploaded; split the range (--from/--to)"
+            )
         check_budget(estimate, self.config.max_cost, self.config.max_tokens, self.options.price_factor)
         file_id = api.upload(data)
         local_id = self.store.create_batch(
