@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "config": "paperbrief.cli.config:config_command",
     "fetch": "paperbrief.cli.fetch:fetch_command",
     "backfill": "paperbrief.cli.fetch:backfill_command",
+    "bulk": "paperbrief.cli.bulk:bulk_command",
     "explain": "paperbrief.cli.select_cmds:explain_command",
     "profile": "paperbrief.cli.select_cmds:profile_group",
     "logs": "paperbrief.cli.logs:logs_command",

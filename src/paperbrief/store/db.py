@@ -23,6 +23,7 @@ from paperbrief.store.base import (
     sqlite_path,
     sqlite_url,
 )
+from paperbrief.store.batches import BatchesStore
 from paperbrief.store.claims import ClaimsStore
 from paperbrief.store.deliveries import DeliveriesStore
 from paperbrief.store.digests import DigestsStore
@@ -40,7 +41,7 @@ __all__ = ["MIGRATIONS", "Store", "StoreError", "metadata", "sqlite_url"]
 DEFAULT_LEASE_SECONDS = 900.0
 
 
-class Store(PapersStore, ClaimsStore, RunsStore, DigestsStore, DeliveriesStore, ReaderStore):
+class Store(PapersStore, ClaimsStore, RunsStore, DigestsStore, DeliveriesStore, ReaderStore, BatchesStore):
     """The paperbrief database: papers, announcements, summaries (the LLM cache), runs, deliveries …"""
 
     def __init__(

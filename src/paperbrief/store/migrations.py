@@ -247,6 +247,45 @@ def _m006_summary_unsupported_numbers(conn: Connection) -> None:
     conn.exec_driver_sql(f"ALTER TABLE summaries ADD COLUMN unsupported_numbers {json_type}")
 
 
+def _m010_llm_batches(conn: Connection) -> None:
+    md = sa.MetaData()
+    sa.Table(
+        "llm_batches",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("batch_id", sa.String(128)),
+        sa.Column("endpoint", sa.String(255), nullable=False),
+        sa.Column("model", sa.String(128), nullable=False),
+        sa.Column("prompt_version", sa.String(32), nullable=False),
+        sa.Column("language", sa.String(8), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("provider_status", sa.String(32)),
+        sa.Column("input_file_id", sa.String(128)),
+        sa.Column("output_file_id", sa.String(128)),
+        sa.Column("error_file_id", sa.String(128)),
+        sa.Column("first_day", sa.Date),
+        sa.Column("last_day", sa.Date),
+        sa.Column("requests", sa.Integer, nullable=False),
+        sa.Column("estimated_tokens", sa.Integer, nullable=False),
+        sa.Column("estimated_cost", sa.Float),
+        sa.Column("error", sa.Text),
+        sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+    )
+    sa.Table(
+        "llm_batch_items",
+        md,
+        sa.Column("batch", sa.Integer, primary_key=True),
+        sa.Column("arxiv_id", sa.String(64), primary_key=True),
+        sa.Column("version", sa.Integer, primary_key=True),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("error", sa.Text),
+    )
+    md.create_all(conn)
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_llm_batches_state ON llm_batches (state)")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_llm_batch_items_paper ON llm_batch_items (arxiv_id, version)")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", _m001_initial),
     ("m002_artifacts_reading_list_state", _m002_artifacts_reading_list_state),
@@ -254,6 +293,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m004_compressed_digests", _m004_compressed_digests),
     ("m005_run_leases_and_summary_claims", _m005_run_leases_and_summary_claims),
     ("m006_summary_unsupported_numbers", _m006_summary_unsupported_numbers),
+    ("m010_llm_batches", _m010_llm_batches),
 ]
 
 _ledger = sa.Table(

@@ -191,3 +191,39 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 def released_claims() -> sa.Update:
     """An UPDATE that frees claims (add a `.where`): the row stays, so claiming again writes nothing new."""
     return summary_claims.update().values(run_id=None, lease_until=EPOCH)
+
+
+# m010_llm_batches: bulk summaries sent through a provider's Batch API (docs/bulk.md).
+llm_batches = sa.Table(
+    "llm_batches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("batch_id", sa.String(128)),
+    sa.Column("endpoint", sa.String(255), nullable=False),
+    sa.Column("model", sa.String(128), nullable=False),
+    sa.Column("prompt_version", sa.String(32), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("provider_status", sa.String(32)),
+    sa.Column("input_file_id", sa.String(128)),
+    sa.Column("output_file_id", sa.String(128)),
+    sa.Column("error_file_id", sa.String(128)),
+    sa.Column("first_day", sa.Date),
+    sa.Column("last_day", sa.Date),
+    sa.Column("requests", sa.Integer, nullable=False),
+    sa.Column("estimated_tokens", sa.Integer, nullable=False),
+    sa.Column("estimated_cost", sa.Float),
+    sa.Column("error", sa.Text),
+    sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+)
+
+llm_batch_items = sa.Table(
+    "llm_batch_items",
+    metadata,
+    sa.Column("batch", sa.Integer, primary_key=True),
+    sa.Column("arxiv_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("error", sa.Text),
+)
