@@ -26,6 +26,7 @@ from paperbrief.store.base import (
 from paperbrief.store.claims import ClaimsStore
 from paperbrief.store.deliveries import DeliveriesStore
 from paperbrief.store.digests import DigestsStore
+from paperbrief.store.fulltexts import FullTextRecord, FullTextsStore
 from paperbrief.store.migrations import MIGRATIONS
 from paperbrief.store.papers import PapersStore
 from paperbrief.store.reader import ReaderStore
@@ -33,14 +34,14 @@ from paperbrief.store.runs import RunsStore
 from paperbrief.store.schema import metadata
 from paperbrief.text import one_line
 
-__all__ = ["MIGRATIONS", "Store", "StoreError", "metadata", "sqlite_url"]
+__all__ = ["MIGRATIONS", "FullTextRecord", "Store", "StoreError", "metadata", "sqlite_url"]
 
 # A run that shows no sign of life (LLM call, claim, heartbeat) for this long counts as dead on
 # other hosts; on its own host a run is dead as soon as its process is gone.
 DEFAULT_LEASE_SECONDS = 900.0
 
 
-class Store(PapersStore, ClaimsStore, RunsStore, DigestsStore, DeliveriesStore, ReaderStore):
+class Store(PapersStore, ClaimsStore, RunsStore, DigestsStore, DeliveriesStore, ReaderStore, FullTextsStore):
     """The paperbrief database: papers, announcements, summaries (the LLM cache), runs, deliveries …"""
 
     def __init__(

@@ -240,12 +240,37 @@ def _m005_run_leases_and_summary_claims(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_runs_status ON runs (status)")
 
 
+def _m007_fulltexts(conn: Connection) -> None:
+    # Full-text summaries (issue 13): two more fields and where their text came from.
+    conn.exec_driver_sql("ALTER TABLE summaries ADD COLUMN experiments TEXT")
+    conn.exec_driver_sql("ALTER TABLE summaries ADD COLUMN limitations TEXT")
+    conn.exec_driver_sql("ALTER TABLE summaries ADD COLUMN text_source VARCHAR(16)")
+    md = sa.MetaData()
+    sa.Table(
+        "fulltexts",
+        md,
+        sa.Column("arxiv_id", sa.String(64), primary_key=True),
+        sa.Column("version", sa.Integer, primary_key=True),
+        sa.Column("source", sa.String(16), nullable=False),
+        sa.Column("text_z", sa.LargeBinary),
+        sa.Column("notes", sa.JSON, nullable=False),
+        sa.Column("figure", sa.LargeBinary),
+        sa.Column("figure_type", sa.String(32)),
+        sa.Column("figure_width", sa.Integer),
+        sa.Column("figure_height", sa.Integer),
+        sa.Column("figure_caption", sa.Text),
+        sa.Column("fetched", sa.DateTime(timezone=True), nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", _m001_initial),
     ("m002_artifacts_reading_list_state", _m002_artifacts_reading_list_state),
     ("m003_indexes", _m003_indexes),
     ("m004_compressed_digests", _m004_compressed_digests),
     ("m005_run_leases_and_summary_claims", _m005_run_leases_and_summary_claims),
+    ("m007_fulltexts", _m007_fulltexts),
 ]
 
 _ledger = sa.Table(
