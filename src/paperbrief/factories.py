@@ -230,7 +230,7 @@ def configure_channels(
         except EmailConfigError as exc:
             problems.append(ChannelProblem(ChannelKind.EMAIL.value, exc))
         else:
-            channels.append(EmailChannel(sender, settings.site_base_url))
+            channels.append(EmailChannel(sender, settings.site_base_url, figures_dir=settings.out_dir))
     if ChannelKind.CHAT in wanted:
         for url in dict.fromkeys(settings.notify_urls):
             try:

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from paperbrief.render import site_text
+from paperbrief.render import fulltext_view, site_text
 
 
 @lru_cache(maxsize=2)
@@ -40,5 +40,9 @@ def template_environment(autoescape: bool) -> Environment:
             entry_number=site_text.entry_number,
             day_page_name=site_text.day_page_name,
             one_line=site_text.one_line,
+            # Full-text additions and math (issue 13): render/fulltext_view.py, templates */fulltext.html.
+            math=fulltext_view.math_html,
+            source_mark=fulltext_view.source_mark,
+            fulltext_labels=fulltext_view.fulltext_labels,
         )
     return env

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from paperbrief.models import Digest, DigestEntry, Summary, SummaryStatus
+from paperbrief.render.fulltext_view import markdown_block
 from paperbrief.render.jinja_env import template_environment
 from paperbrief.render.layout import (
     Section,
@@ -169,7 +170,7 @@ def iter_markdown(digest: Digest) -> Iterator[str]:
                 "category": escape_markdown(s.category),
                 "anchor": s.anchor,
                 "count": labels["toc_count_one" if s.count == 1 else "toc_count"].format(n=s.count),
-                "entries": (_entry_view(e, labels) for e in s.entries),
+                "entries": (_entry_view(e, labels, digest.language) for e in s.entries),
             }
             for s in sections
         ],
@@ -233,7 +234,7 @@ def _cite(match: re.Match[str], anchors: dict[int, str]) -> str:
     return f"[\\[{number}\\]](#{anchor})" if anchor else match.group(0)
 
 
-def _entry_view(entry: DigestEntry, labels: dict[str, str]) -> dict[str, Any]:
+def _entry_view(entry: DigestEntry, labels: dict[str, str], language: str = "zh") -> dict[str, Any]:
     paper = entry.paper
     view: dict[str, Any] = {
         "number": entry.number,
@@ -249,6 +250,7 @@ def _entry_view(entry: DigestEntry, labels: dict[str, str]) -> dict[str, Any]:
         "summary_heading": summary_heading(entry, labels),
     }
     view.update(_summary_view(entry.summary, labels))
+    view["fulltext"] = markdown_block(entry.summary, language)  # papers read in full only (issue 13)
     return view
 
 
