@@ -6,6 +6,7 @@ The real client code runs: the run's one throttled `HttpClient` reads HTML, PDF 
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import re
@@ -114,9 +115,16 @@ def _day_file(tmp_path: Path, ids: list[str]) -> Path:
 
 
 def _run(
-    tmp_path: Path, arxiv: FakeArxivFullText, llm: FakeLLM, ids: list[str], *args: str, delay: str = "0"
+    tmp_path: Path,
+    arxiv: FakeArxivFullText,
+    llm: FakeLLM,
+    ids: list[str],
+    *args: str,
+    delay: str = "0",
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     env = {
+        **(extra_env or {}),
         "PAPERBRIEF_ARXIV_HTML_URL": arxiv.html_url,
         "PAPERBRIEF_ARXIV_PDF_URL": arxiv.pdf_url,
         "PAPERBRIEF_ARXIV_DELAY_SECONDS": delay,
@@ -128,7 +136,8 @@ def _run(
         "PAPERBRIEF_SELECT_HIGHLIGHTS": "false",
     }
     day = _day_file(tmp_path, ids)
-    argv = ["--home", str(tmp_path / "home"), "run", "--from-json", str(day), "--out", "out", "--no-deliver", *args]
+    deliver = [] if extra_env else ["--no-deliver"]
+    argv = ["--home", str(tmp_path / "home"), "run", "--from-json", str(day), "--out", "out", *deliver, *args]
     result = CliRunner().invoke(main, argv, env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     data: dict[str, Any] = json.loads((tmp_path / "out" / f"{DAY}.json").read_text(encoding="utf-8"))
@@ -298,3 +307,111 @@ def test_a_full_text_over_the_remaining_budget_is_not_sent_and_the_abstract_is_s
     assert summary["status"] == "ok" and summary["text_source"] == "abstract"
     assert any("budget" in n for n in summary["fulltext_notes"])
     assert data["stats"]["tokens_in"] < 3000
+
+
+# --- what readers get ---------------------------------------------------------------------------------
+
+
+def test_markdown_adds_fields_source_and_figure_link_for_full_text_papers_only(
+    tmp_path: Path, arxiv: FakeArxivFullText, llm: FakeLLM
+) -> None:
+    _run(tmp_path, arxiv, llm, ["2601.00001", "2601.00002", "2601.00003"], "--fulltext", "2")
+    markdown = (tmp_path / "out" / f"{DAY}.md").read_text(encoding="utf-8")
+    blocks = {
+        m.group(1): m.group(0)
+        for m in re.finditer(r"^## \[\d+\. .*?\]\(https://arxiv.org/abs/(\S+?)v\d\)[\s\S]*?^---$", markdown, re.M)
+    }
+    assert len(blocks) == 3
+    read = [i for i, b in blocks.items() if "**实验与关键数字**：" in b]
+    assert len(read) == 2
+    [other] = set(blocks) - set(read)
+    assert "**局限性**" not in blocks[other] and "**来源**" not in blocks[other]  # the reference layout
+    for arxiv_id in read:
+        block = blocks[arxiv_id]
+        assert "**局限性**：" in block
+        assert re.search(r"\*\*来源\*\*：全文（(HTML|PDF)）", block)
+        if "全文（HTML）" in block:  # the figure is linked, next to the digest
+            assert re.search(rf"\*\*首图\*\*：\[.+\]\(figures/{arxiv_id}v\d\.png\)", block)
+    assert "$O(n \\log n)$" in markdown  # the Markdown keeps the LaTeX as written
+    assert "全文（HTML）" in markdown
+
+
+def test_site_shows_a_local_copy_of_the_figure_and_math_as_mathml(
+    tmp_path: Path, arxiv: FakeArxivFullText, llm: FakeLLM
+) -> None:
+    from lxml import html
+
+    _run(tmp_path, arxiv, llm, ["2601.00001", "2601.00002"], "--fulltext", "2")
+    site = tmp_path / "out" / "site"
+    page = html.fromstring((site / f"{DAY}.html").read_bytes())
+    [img] = page.xpath("//article[@id='2601.00001']//figure[@class='teaser']//img")
+    assert img.get("src") == "figures/2601.00001v1.png"
+    assert (site / "figures" / "2601.00001v1.png").read_bytes() == (
+        tmp_path / "out" / "figures" / "2601.00001v1.png"
+    ).read_bytes()
+    sources = [e.get("src") for p in site.rglob("*.html") for e in html.fromstring(p.read_bytes()).xpath("//*[@src]")]
+    assert sources and not [s for s in sources if "://" in s or s.startswith("//")]  # nothing hotlinked
+    card = page.xpath("//article[@id='2601.00001']")[0]
+    assert card.xpath(".//h3//math"), "the title's $O(n \\log n)$ is MathML"
+    assert "全文（HTML）" in card.text_content() and "实验与关键数字" in card.text_content()
+    pdf_card = page.xpath("//article[@id='2601.00002']")[0]
+    assert "全文（PDF）" in pdf_card.text_content() and not pdf_card.xpath(".//img")
+    assert pdf_card.xpath(".//details[contains(@class, 'abstract')]//math")  # $\\mathcal{L}$ in the abstract
+
+
+def test_email_received_over_smtp_carries_the_figure_inline(
+    tmp_path: Path, arxiv: FakeArxivFullText, llm: FakeLLM
+) -> None:
+    import email
+    from email.message import EmailMessage
+    from email.policy import default
+
+    from fakes.publish_servers import smtp_server
+
+    with smtp_server() as (port, received):
+        env = {
+            "PAPERBRIEF_SMTP_HOST": "127.0.0.1",
+            "PAPERBRIEF_SMTP_PORT": str(port),
+            "PAPERBRIEF_SMTP_SECURITY": "none",
+            "PAPERBRIEF_EMAIL_FROM": "paperbrief@example.org",
+            "PAPERBRIEF_EMAIL_TO": "ada@example.org",
+        }
+        _run(tmp_path, arxiv, llm, ["2601.00001", "2601.00002"], "--fulltext", "2", extra_env=env)
+    [mail] = received
+    message = email.message_from_bytes(mail.data, policy=default)
+    assert isinstance(message, EmailMessage)
+    html_body = message.get_body(("html",))
+    assert html_body is not None
+    markup = html_body.get_content()
+    [cid] = re.findall(r'src="cid:([^"]+)"', markup)
+    images = [p for p in message.walk() if p.get_content_maintype() == "image"]
+    assert len(images) == 1
+    assert images[0]["Content-ID"] == f"<{cid}>" and images[0].get_content_disposition() == "inline"
+    with Image.open(io.BytesIO(images[0].get_content())) as image:
+        assert image.format == "PNG"
+    assert not re.findall(r'src="https?:', markup)  # never a remote image
+    assert "<math" in markup and "实验与关键数字" in markup and "全文（HTML）" in markup
+    text = message.get_body(("plain",))
+    assert text is not None and "局限性: " in text.get_content()
+
+
+@pytest.mark.browser
+def test_math_and_figure_render_in_chromium(tmp_path: Path, arxiv: FakeArxivFullText, llm: FakeLLM) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from fakes.publish_servers import serve_directory
+
+    _run(tmp_path, arxiv, llm, ["2601.00001"], "--fulltext", "1")
+    errors: list[str] = []
+    with serve_directory(tmp_path / "out" / "site") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+        page.goto(f"{url}/{DAY}.html")
+        box = page.locator("article h3 math").first.bounding_box()
+        assert box is not None and box["width"] > 10 and box["height"] > 5  # laid out as math, not hidden
+        assert page.evaluate("document.querySelector('h3 math') instanceof MathMLElement")
+        width = page.evaluate("document.querySelector('figure.teaser img').naturalWidth")
+        assert width > 0  # the local figure loaded under the page's CSP
+        browser.close()
+    assert errors == []
