@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -70,13 +70,11 @@ def source_mark(summary: Summary | None, language: str) -> str | None:
     return f"{labels.source}{labels.colon}{word[summary.text_source]}"
 
 
-def markdown_block(summary: Summary | None, language: str) -> str:
-    """The Markdown lines added to a full-text paper's summary ("" for every other paper)."""
+def markdown_block(summary: Summary | None, language: str, escape_markdown: Callable[[str], str]) -> str:
+    """The Markdown lines added to a full-text paper's summary ("" for any other paper), escaped by the caller."""
     mark = source_mark(summary, language)
     if summary is None or mark is None:
         return ""
-    from paperbrief.render.markdown import escape_markdown
-
     labels = fulltext_labels(language)
     lines = []
     for label, text in ((labels.experiments, summary.experiments), (labels.limitations, summary.limitations)):

@@ -250,7 +250,7 @@ def _entry_view(entry: DigestEntry, labels: dict[str, str], language: str = "zh"
         "summary_heading": summary_heading(entry, labels),
     }
     view.update(_summary_view(entry.summary, labels))
-    view["fulltext"] = markdown_block(entry.summary, language)  # papers read in full only (issue 13)
+    view["fulltext"] = markdown_block(entry.summary, language, escape_markdown)  # papers read in full only (issue 13)
     return view
 
 
