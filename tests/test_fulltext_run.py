@@ -10,6 +10,8 @@ import io
 import itertools
 import json
 import re
+import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,8 @@ PAPERS: dict[str, tuple[str, str]] = {
     "2601.00020": ("A Hostile Page", "Its HTML carries scripts, iframes and an SVG figure."),
     "2601.00021": ("A Huge Page", "Its HTML is larger than the limit."),
     "2601.00022": ("A Very Long Paper", "Its introduction is far longer than the token cap."),
+    "2601.00023": ("A Paper With An Enormous Figure", "Its figure claims 60,000 × 60,000 pixels."),
+    "2601.00024": ("A Paper With An SVG Figure", "Its first figure is an SVG with a script."),
 }
 VERSIONS = {"2601.00003": 2}
 
@@ -67,7 +71,23 @@ def _routes() -> dict[str, Reply]:
         "/html/2601.00021v1": Reply(b"<html><body>" + b"<p class='ltx_p'>word </p>" * 900_000 + b"</body></html>"),
         "/pdf/2601.00021v1": pdf_reply("graphs"),
         "/html/2601.00022v1": Reply(_long_page(), "text/html"),
+        "/html/2601.00023v1": html_reply("routing"),
+        "/html/2601.00023v1/teaser.png": Reply(_bomb_png(), "image/png"),
+        "/html/2601.00024v1": html_reply("routing"),
+        "/html/2601.00024v1/teaser.png": Reply((hostile / "x1.svg").read_bytes(), "image/png"),  # lies about its type
     }
+
+
+def _bomb_png() -> bytes:
+    """A valid PNG header claiming 60,000 × 60,000 pixels (a decompression bomb), with almost no data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", 60_000, 60_000, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 def _long_page() -> bytes:
@@ -259,11 +279,18 @@ def test_withdrawn_in_the_metadata_costs_no_request(tmp_path: Path, arxiv: FakeA
     assert _summaries(data)["2601.00030"]["text_source"] == "abstract"
 
 
-def test_bad_figure_keeps_the_text_and_drops_the_figure(tmp_path: Path, arxiv: FakeArxivFullText, llm: FakeLLM) -> None:
-    data = _run(tmp_path, arxiv, llm, ["2601.00011"], "--fulltext", "1")
-    summary = _summaries(data)["2601.00011"]
+@pytest.mark.parametrize(
+    ("arxiv_id", "problem"), [("2601.00011", "not an image"), ("2601.00023", "pixels"), ("2601.00024", "SVG")]
+)
+def test_bad_figure_keeps_the_text_and_drops_the_figure(
+    tmp_path: Path, arxiv: FakeArxivFullText, llm: FakeLLM, arxiv_id: str, problem: str
+) -> None:
+    data = _run(tmp_path, arxiv, llm, [arxiv_id], "--fulltext", "1")
+    summary = _summaries(data)[arxiv_id]
     assert summary["text_source"] == "html" and summary["figure"] is None
-    assert any("figure not used" in n for n in summary["fulltext_notes"])
+    notes = summary["fulltext_notes"]
+    assert any("figure not used" in n and problem.lower() in n.lower() for n in notes), notes
+    assert not (tmp_path / "out" / "figures").exists() or not any((tmp_path / "out" / "figures").iterdir())
 
 
 def test_hostile_html_gives_text_only_and_no_svg_figure(tmp_path: Path, arxiv: FakeArxivFullText, llm: FakeLLM) -> None:
@@ -415,3 +442,36 @@ def test_math_and_figure_render_in_chromium(tmp_path: Path, arxiv: FakeArxivFull
         assert width > 0  # the local figure loaded under the page's CSP
         browser.close()
     assert errors == []
+
+
+def test_online_run_spaces_feed_api_html_and_figures_with_one_throttle(
+    tmp_path: Path, arxiv: FakeArxivFullText, llm: FakeLLM
+) -> None:
+    from fakes.arxiv_server import FakeArxiv, load_sample
+
+    for row in load_sample():  # every paper of the day has an HTML rendering and a figure
+        versioned = f"{row['id']}v{row['version']}"
+        arxiv.routes[f"/html/{versioned}"] = html_reply("routing")
+        arxiv.routes[f"/html/{versioned}/teaser.png"] = png_reply(TEASER)
+    env = {
+        "PAPERBRIEF_ARXIV_HTML_URL": arxiv.html_url,
+        "PAPERBRIEF_ARXIV_PDF_URL": arxiv.pdf_url,
+        "PAPERBRIEF_ARXIV_DELAY_SECONDS": "0.25",
+        "PAPERBRIEF_ARXIV_RETRIES": "1",
+        "PAPERBRIEF_ARXIV_CATEGORIES": "cs.AI,cs.CL,cs.CV,cs.LG",
+        "PAPERBRIEF_LLM_BASE_URL": llm.base_url,
+        "PAPERBRIEF_LLM_API_KEY": FAKE_KEY,
+        "PAPERBRIEF_LLM_MODEL": "fake-model",
+        "PAPERBRIEF_SELECT_HIGHLIGHTS": "false",
+    }
+    with FakeArxiv() as feed:
+        env |= {"PAPERBRIEF_ARXIV_RSS_URL": feed.rss_url, "PAPERBRIEF_ARXIV_API_URL": feed.api_url}
+        argv = ["--home", str(tmp_path / "home"), "run", "--out", "out", "--no-deliver", "--max-papers", "5"]
+        result = CliRunner().invoke(main, [*argv, "--fulltext", "2"], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        starts = sorted([r.start for r in feed.requests()] + [s.arrived for s in arxiv.served])
+    assert len(arxiv.served) == 4 and len(starts) == 6  # feed, API batch, 2 × (HTML, figure)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert min(gaps) >= 0.24, gaps  # one throttle for the whole command, across both servers
+    data = json.loads((tmp_path / "out" / "2026-02-05.json").read_text(encoding="utf-8"))
+    assert sum(e["summary"]["text_source"] == "html" for e in data["entries"]) == 2
