@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -107,19 +108,28 @@ def summarize_papers(
     rest = list(papers[len(top) :])
     if plan is None or not top:
         return summarize_entries(store, summarizer, rest, refresh=refresh, progress=progress)
+    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fulltext") as chain:
-        pending = chain.submit(_full_texts, store, summarizer, top, plan, refresh, progress)
+        pending = chain.submit(_full_texts, store, summarizer, top, plan, refresh, progress, stop)
         try:
             stage = summarize_entries(store, summarizer, rest, refresh=refresh, progress=progress)
+        except BaseException:
+            stop.set()  # Ctrl-C or a fatal LLM error: no further download; what is stored stays stored
+            raise
         finally:
-            outcome = _result(pending)
+            outcome = _result(pending, stop)
     stage.summaries.update(outcome.summaries)
     stage.usage = stage.usage + outcome.usage
     stage.notes.extend(outcome.notes)
     return stage
 
 
-def _result(pending: Future[_Outcome]) -> _Outcome:
+def _result(pending: Future[_Outcome], stop: threading.Event) -> _Outcome:
+    if stop.is_set():  # the calling thread is failing: its error wins over the chain's
+        try:
+            return pending.result()
+        except Exception:
+            return _Outcome()
     return pending.result()
 
 
@@ -130,6 +140,7 @@ def _full_texts(
     plan: FullTextPlan,
     refresh: bool,
     progress: ProgressHook | None,
+    stop: threading.Event,
 ) -> _Outcome:
     """The fetch chain (this thread) and each paper's summary as soon as its text is here (a worker)."""
     cached = store.get_fulltexts([(p.arxiv_id, p.version) for p in papers])
@@ -138,18 +149,32 @@ def _full_texts(
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="fulltext-llm") as llm:
         jobs: list[Future[tuple[Summary | None, Usage, list[str]]]] = []
         for paper in papers:
+            if stop.is_set():
+                break
             read = _read(store, plan.fetcher, paper, cached.get((paper.arxiv_id, paper.version)))
             jobs.append(llm.submit(_summary_of, store, summarizer, paper, read, plan, refresh))
             done += 1
             if progress:
                 progress("fulltext", done, len(papers))
-        for paper, job in zip(papers, jobs, strict=True):
-            summary, usage, notes = job.result()
+        for paper, job in zip(papers, jobs, strict=False):
+            summary, usage, _ = job.result()
             outcome.usage = outcome.usage + usage
-            outcome.notes.extend(f"{paper.versioned_id}: {n}" for n in notes)
             if summary is not None:
                 outcome.summaries[(paper.arxiv_id, paper.version)] = summary
+    outcome.notes.extend(_overview(list(outcome.summaries.values()), len(papers)))
     return outcome
+
+
+def _overview(summaries: list[Summary], wanted: int) -> list[str]:
+    """One line for the run's messages (each paper's own notes are in its summary, shown in the outputs)."""
+    counts = {source: sum(s.text_source is source for s in summaries) for source in TextSource}
+    fallback = counts[TextSource.ABSTRACT]
+    if not fallback and len(summaries) == wanted:
+        return []
+    return [
+        f"full text: {counts[TextSource.HTML]} via HTML, {counts[TextSource.PDF]} via PDF, "
+        f"{fallback} from the abstract only, of {wanted} (notes in the digest)"
+    ]
 
 
 # --- reading (cache first) ----------------------------------------------------------------------
