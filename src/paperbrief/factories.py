@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from paperbrief.publish import SiteOptions
     from paperbrief.select import SelectOptions
     from paperbrief.sources.arxiv import ArxivSource, Throttle
+    from paperbrief.sources.fulltext import FullTextFetcher
     from paperbrief.store import Store
     from paperbrief.summarize.base import Summarizer
     from paperbrief.summarize.llm import LLMConfig, LLMSummarizer
@@ -54,6 +55,13 @@ def source_from_settings(settings: Settings, throttle: Throttle | None = None) -
         # The bundled holidays plus the user's `<home>/arxiv-holidays.toml` (HolidayFileError if unreadable).
         calendar=ArxivCalendar.load(settings.home / USER_HOLIDAYS_FILE),
     )
+
+
+def fulltext_fetcher_from_settings(settings: Settings, source: ArxivSource) -> FullTextFetcher:
+    """A `FullTextFetcher` over the run's arXiv source, so its one throttle spaces HTML/PDF/figure requests too."""
+    from paperbrief.sources.fulltext import FullTextFetcher
+
+    return FullTextFetcher(source.http_client, html_url=settings.arxiv_html_url, pdf_url=settings.arxiv_pdf_url)
 
 
 def llm_config_from_settings(settings: Settings) -> LLMConfig:
@@ -222,7 +230,7 @@ def configure_channels(
         except EmailConfigError as exc:
             problems.append(ChannelProblem(ChannelKind.EMAIL.value, exc))
         else:
-            channels.append(EmailChannel(sender, settings.site_base_url))
+            channels.append(EmailChannel(sender, settings.site_base_url, figures_dir=settings.out_dir))
     if ChannelKind.CHAT in wanted:
         for url in dict.fromkeys(settings.notify_urls):
             try:

@@ -122,6 +122,24 @@ class Paper(BaseModel):
         return f"https://arxiv.org/pdf/{self.versioned_id}"
 
 
+class TextSource(StrEnum):
+    """Where a summary's text came from (issue 13): the paper's HTML, its PDF, or the abstract only."""
+
+    HTML = "html"
+    PDF = "pdf"
+    ABSTRACT = "abstract"
+
+
+class SummaryFigure(BaseModel):
+    """A paper's first figure, re-encoded and saved next to the digest (`figures/{id}v{n}.png`)."""
+
+    path: str  # relative to the output folder, e.g. "figures/2601.00001v1.png"
+    caption: str = ""
+    width: int = 0
+    height: int = 0
+    media_type: str = "image/png"
+
+
 class Summary(BaseModel):
     """What a summarizer wrote about one paper version. `score` is None unless a model judged it."""
 
@@ -131,6 +149,11 @@ class Summary(BaseModel):
     motivation: str | None = None
     method: str | None = None
     conclusion: str | None = None
+    experiments: str | None = None  # 实验与关键数字 (full-text summaries only, issue 13)
+    limitations: str | None = None  # 局限性 (full-text summaries only)
+    text_source: TextSource | None = None  # None: an abstract summary of a paper not read in full
+    figure: SummaryFigure | None = None
+    fulltext_notes: list[str] = Field(default_factory=list)  # why the full text or figure was not used
     keywords: list[str] = Field(default_factory=list)
     score: int | None = Field(default=None, ge=0, le=100)
     score_reason: str | None = None

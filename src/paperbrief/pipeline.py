@@ -20,11 +20,13 @@ from paperbrief.factories import (
     LLMNotConfiguredError,
     choose_summarizer,
     configure_channels,
+    fulltext_fetcher_from_settings,
     llm_not_configured,
     select_options_from_settings,
     site_options_from_settings,
     source_from_settings,
 )
+from paperbrief.fulltext_stage import FullTextPlan, summarize_papers
 from paperbrief.models import Digest, RunStatus
 from paperbrief.outcome import ExitCode
 from paperbrief.select.candidates import Candidates, select_candidates
@@ -54,6 +56,7 @@ from paperbrief.text import one_line as _one_line
 
 if TYPE_CHECKING:
     from paperbrief.publish import PublishReport
+    from paperbrief.sources.arxiv import ArxivSource
 
 __all__ = [
     "EARLIEST_DATE",
@@ -135,6 +138,7 @@ def run_day(
         finally:
             if ctx.source is not None:
                 ctx.source.close()
+            close_fulltext_source(ctx)
     timings["total"] = round(time.perf_counter() - started, 3)
     return _finish(store, run_id, made, notes, timings)
 
@@ -196,8 +200,29 @@ def _context(
         channels=tuple(channels),
         channel_problems=tuple(problems),
         progress=progress,
+        fulltext=fulltext_plan(settings, source),
     )
     return ctx, notes
+
+
+def fulltext_plan(settings: Settings, source: ArxivSource | None) -> FullTextPlan | None:
+    """The run's full-text plan: off when `fulltext_top` is 0; an offline run reads through a source of its own."""
+    if settings.fulltext_top <= 0:
+        return None
+    reader = source if source is not None else source_from_settings(settings)
+    return FullTextPlan(
+        top=settings.fulltext_top,
+        fetcher=fulltext_fetcher_from_settings(settings, reader),
+        out_dir=settings.out_dir,
+        token_cap=settings.fulltext_token_cap,
+        on_close=None if source is not None else reader.close,
+    )
+
+
+def close_fulltext_source(ctx: RunContext) -> None:
+    """Close the HTTP client of an offline run's full-text reader (an online run's is `ctx.source`)."""
+    if ctx.fulltext is not None:
+        ctx.fulltext.close()
 
 
 @contextmanager
@@ -247,8 +272,13 @@ def _summarize(ctx: RunContext, picked: Picked, date: dt.date) -> Summarized:
 
     summarizer = ctx.summarizer
     entries = picked.selection.entries
-    stage = summarize_entries(
-        ctx.store, summarizer, [e.paper for e in entries], refresh=ctx.request.refresh, progress=ctx.progress
+    stage = summarize_papers(
+        ctx.store,
+        summarizer,
+        [e.paper for e in entries],
+        ctx.fulltext,
+        refresh=ctx.request.refresh,
+        progress=ctx.progress,
     )
     for entry in entries:
         entry.summary = stage.for_paper(entry.paper)

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     arxiv_timeout_seconds: float = Field(default=30.0, gt=0)
     arxiv_retries: int = Field(default=4, ge=0)
     arxiv_contact: str = Field(default="", description="E-mail put in the User-Agent, as arXiv asks.")
+    arxiv_html_url: str = Field(default="https://arxiv.org/html", description="arXiv's HTML renderings (full text).")
+    arxiv_pdf_url: str = Field(default="https://arxiv.org/pdf", description="arXiv's PDFs (full text fallback).")
+
+    # -- full text (issue 13, docs/fulltext.md)
+    fulltext_top: int = Field(default=0, ge=0, description="Top papers summarized from their full text (0: off).")
+    fulltext_token_cap: int = Field(default=6000, ge=500, description="Token cap of one paper's full-text excerpt.")
 
     # -- LLM
     llm_base_url: str | None = Field(

@@ -25,6 +25,7 @@ from paperbrief.text import clean_text, has_forbidden_chars, one_line
 
 if TYPE_CHECKING:
     from paperbrief.deliver import Channel, ChannelProblem
+    from paperbrief.fulltext_stage import FullTextPlan
     from paperbrief.publish import PublishReport, SiteOptions
     from paperbrief.select import Selection, SelectOptions
     from paperbrief.sources.arxiv import ArxivSource
@@ -74,6 +75,7 @@ class RunContext:
     channels: tuple[Channel, ...] = ()
     channel_problems: tuple[ChannelProblem, ...] = ()
     progress: ProgressHook | None = None
+    fulltext: FullTextPlan | None = None  # the top K papers read in full (issue 13)
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,16 @@ def answer_for(arxiv_id: str, title: str, abstract: str, zh: bool) -> dict[str, 
     }
 
 
+def _fulltext_fields(user: str) -> dict[str, str]:
+    """Experiments and limitations of a full-text answer: they name the sections the prompt carried."""
+    headings = re.findall(r"^## (.+)$", user, re.MULTILINE)
+    source = re.search(r"Full text \((\w+)", user)
+    return {
+        "experiments": f"Read from {source.group(1) if source else '?'}: {', '.join(headings)}.",
+        "limitations": "Limitations stated by the fake server.",
+    }
+
+
 def _tokens(text: str) -> int:
     # ~4 characters a token for English, ~1.5 for CJK: realistic enough for cost arithmetic.
     cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
@@ -326,6 +336,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
                     items.append({"id": "9999.99999", **answers[0]})
                 return json.dumps({"papers": items}, ensure_ascii=False)
             item = answers[0]
+            if '"experiments"' in system:  # the full-text prompt (issue 13): two more fields
+                item.update(_fulltext_fields(user))
             if fault is Fault.SCORE_1000:
                 item["score"] = 1000
             if fault is Fault.MISSING_KEY:

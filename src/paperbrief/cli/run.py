@@ -57,6 +57,13 @@ if TYPE_CHECKING:
     "--no-deliver", is_flag=True, help="Skip e-mail and chat (the digest files and the site are still written)."
 )
 @click.option("--no-site", is_flag=True, help="Do not rebuild OUT/site/ (the HTML site and Atom feed).")
+@click.option(
+    "--fulltext",
+    "fulltext_top",
+    type=click.IntRange(min=0),
+    metavar="K",
+    help="Summarize the top K papers from their full text, with their first figure [0: off].",
+)
 @pass_app
 def run_command(
     app: AppContext,
@@ -75,6 +82,7 @@ def run_command(
     max_tokens: int | None,
     no_deliver: bool,
     no_site: bool,
+    fulltext_top: int | None,
 ) -> None:
     """Fetch, select, summarize and publish one announcement day.
 
@@ -105,6 +113,7 @@ def run_command(
         "arxiv_include_cross": include_cross,
         "llm_max_cost": max_cost,
         "llm_max_tokens": max_tokens,
+        "fulltext_top": fulltext_top,
     }
     settings, _ = app.settings(**overrides)
     warning = llm_key_warning(settings) if settings.summarizer != "extractive" else None

@@ -17,10 +17,12 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from enum import StrEnum
+from pathlib import Path
 
 from paperbrief.deliver.base import ChannelKind, DeliveryError
 from paperbrief.models import Digest
 from paperbrief.render import site_text
+from paperbrief.render.fulltext_view import attach_figures, inline_figures
 from paperbrief.render.highlights import highlights_html, highlights_plain
 from paperbrief.render.jinja_env import template_environment
 from paperbrief.render.layout import ordered_entries
@@ -41,7 +43,13 @@ class EmailConfigError(ValueError):
     """The e-mail settings are incomplete or invalid."""
 
 
-def build_email(digest: Digest, sender: str, recipients: Sequence[str], base_url: str | None = None) -> EmailMessage:
+def build_email(
+    digest: Digest,
+    sender: str,
+    recipients: Sequence[str],
+    base_url: str | None = None,
+    figures_dir: Path | None = None,
+) -> EmailMessage:
     """The digest as a multipart/alternative message: plain text first, HTML preferred.
 
     Text is cleaned first (no forbidden character, no bidi control: `render.safe`); untrusted
@@ -72,6 +80,8 @@ def build_email(digest: Digest, sender: str, recipients: Sequence[str], base_url
         ),
         "highlights_text": highlights_plain(digest.highlights),
     }
+    figures = inline_figures(digest, figures_dir)  # full-text figures (issue 13), attached as cid: parts
+    context["figure_cids"] = {arxiv_id: cid for arxiv_id, (cid, _) in figures.items()}
     text = env.get_template("email/digest.txt").render(**context)
     html = env.get_template("email/digest.html").render(**context)
     message = EmailMessage(policy=SMTP_POLICY)
@@ -83,6 +93,7 @@ def build_email(digest: Digest, sender: str, recipients: Sequence[str], base_url
     message["Content-Language"] = labels.html_lang
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
+    attach_figures(message, figures)
     return message
 
 
@@ -189,9 +200,10 @@ class EmailChannel:
 
     kind = ChannelKind.EMAIL
 
-    def __init__(self, sender: EmailSender, base_url: str | None = None) -> None:
+    def __init__(self, sender: EmailSender, base_url: str | None = None, *, figures_dir: Path | None = None) -> None:
         self.sender = sender
         self.base_url = base_url
+        self.figures_dir = figures_dir  # OUT: full-text figures are attached inline from OUT/figures
 
     @property
     def name(self) -> str:
@@ -200,4 +212,5 @@ class EmailChannel:
 
     def send(self, digest: Digest) -> None:
         """Build the day's message and send it."""
-        self.sender.send(build_email(digest, self.sender.sender, self.sender.recipients, self.base_url))
+        message = build_email(digest, self.sender.sender, self.sender.recipients, self.base_url, self.figures_dir)
+        self.sender.send(message)

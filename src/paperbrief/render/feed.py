@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from paperbrief.models import Digest, DigestEntry
 from paperbrief.render import numbers_marks, site_text
+from paperbrief.render.fulltext_view import feed_parts
 from paperbrief.render.safe import clean_model
 from paperbrief.render.site_text import Labels, labels_for
 from paperbrief.render.weekly_links import WeeklyLink
@@ -48,6 +49,7 @@ def _entry_html(entry: DigestEntry, labels: Labels, page_url: str | None) -> str
     )
     if summary is not None and summary.keywords:
         parts.append(Markup("<p>{}: {}</p>").format(labels.keywords, ", ".join(summary.keywords)))
+    parts += feed_parts(summary, labels.lang, page_url)  # papers read in full (issue 13)
     links = [
         Markup('<a href="{}">{}</a>').format(entry.paper.abs_url, labels.abs_link),
         Markup('<a href="{}">{}</a>').format(entry.paper.pdf_url, labels.pdf_link),

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from paperbrief.render import numbers_marks, site_text
+from paperbrief.render import fulltext_view, numbers_marks, site_text
 
 
 @lru_cache(maxsize=2)
@@ -45,5 +45,9 @@ def template_environment(autoescape: bool) -> Environment:
             numbers_mark_text=numbers_marks.mark_text,
             numbers_legend=numbers_marks.legend,
             numbers_in_entries=numbers_marks.entries_have_marks,
+            # Full-text additions and math (issue 13): render/fulltext_view.py, templates */fulltext.html.
+            math=fulltext_view.math_html,
+            source_mark=fulltext_view.source_mark,
+            fulltext_labels=fulltext_view.fulltext_labels,
         )
     return env

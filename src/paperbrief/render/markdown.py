@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from paperbrief.models import Digest, DigestEntry, Summary, SummaryStatus
+from paperbrief.render.fulltext_view import markdown_block
 from paperbrief.render.jinja_env import template_environment
 from paperbrief.render.layout import (
     Section,
@@ -250,6 +251,7 @@ def _entry_view(entry: DigestEntry, labels: dict[str, str], language: str = "zh"
         "summary_heading": summary_heading(entry, labels),
     }
     view.update(_summary_view(entry.summary, labels, language))
+    view["fulltext"] = markdown_block(entry.summary, language, escape_markdown)  # papers read in full only (issue 13)
     return view
 
 

@@ -23,6 +23,7 @@ from paperbrief.models import Digest, DigestEntry
 from paperbrief.render import site_text
 from paperbrief.render.feed import build_feed_checked
 from paperbrief.render.files import OutputError, sweep_stale_temp_files, write_bytes_atomic
+from paperbrief.render.fulltext_view import copy_figures
 from paperbrief.render.highlights import highlights_html
 from paperbrief.render.jinja_env import template_environment
 from paperbrief.render.layout import Section, ordered_sections
@@ -162,6 +163,7 @@ def build_site(digests: Sequence[Digest], out_dir: Path, base_url: str | None = 
         weeklies = weekly_links(site_dir)  # written by `paperbrief weekly` (render/weekly_site.py)
         common["weeklies"] = weeklies
         shown, written = _write_day_pages(env, common, days, site_dir, notes)
+        written += copy_figures(shown, out_dir, site_dir)  # full-text figures: local copies, never hotlinked
         index = _rendered_or_noted(lambda: _index_html(env, common, shown, notes), "the index", notes)
         if index is not None:
             write_bytes_atomic(site_dir / "index.html", index, sweep=False)

@@ -27,6 +27,7 @@ from paperbrief.store.batches import BatchesStore
 from paperbrief.store.claims import ClaimsStore
 from paperbrief.store.deliveries import DeliveriesStore
 from paperbrief.store.digests import DigestsStore
+from paperbrief.store.fulltexts import FullTextRecord, FullTextsStore
 from paperbrief.store.migrations import MIGRATIONS
 from paperbrief.store.papers import PapersStore
 from paperbrief.store.reader import ReaderStore
@@ -34,14 +35,16 @@ from paperbrief.store.runs import RunsStore
 from paperbrief.store.schema import metadata
 from paperbrief.text import one_line
 
-__all__ = ["MIGRATIONS", "Store", "StoreError", "metadata", "sqlite_url"]
+__all__ = ["MIGRATIONS", "FullTextRecord", "Store", "StoreError", "metadata", "sqlite_url"]
 
 # A run that shows no sign of life (LLM call, claim, heartbeat) for this long counts as dead on
 # other hosts; on its own host a run is dead as soon as its process is gone.
 DEFAULT_LEASE_SECONDS = 900.0
 
 
-class Store(PapersStore, ClaimsStore, RunsStore, DigestsStore, DeliveriesStore, ReaderStore, BatchesStore):
+class Store(
+    PapersStore, ClaimsStore, RunsStore, DigestsStore, DeliveriesStore, ReaderStore, FullTextsStore, BatchesStore
+):
     """The paperbrief database: papers, announcements, summaries (the LLM cache), runs, deliveries …"""
 
     def __init__(

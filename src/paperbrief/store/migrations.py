@@ -247,6 +247,30 @@ def _m006_summary_unsupported_numbers(conn: Connection) -> None:
     conn.exec_driver_sql(f"ALTER TABLE summaries ADD COLUMN unsupported_numbers {json_type}")
 
 
+def _m007_fulltexts(conn: Connection) -> None:
+    # Full-text summaries (issue 13): two more fields and where their text came from.
+    conn.exec_driver_sql("ALTER TABLE summaries ADD COLUMN experiments TEXT")
+    conn.exec_driver_sql("ALTER TABLE summaries ADD COLUMN limitations TEXT")
+    conn.exec_driver_sql("ALTER TABLE summaries ADD COLUMN text_source VARCHAR(16)")
+    md = sa.MetaData()
+    sa.Table(
+        "fulltexts",
+        md,
+        sa.Column("arxiv_id", sa.String(64), primary_key=True),
+        sa.Column("version", sa.Integer, primary_key=True),
+        sa.Column("source", sa.String(16), nullable=False),
+        sa.Column("text_z", sa.LargeBinary),
+        sa.Column("notes", sa.JSON, nullable=False),
+        sa.Column("figure", sa.LargeBinary),
+        sa.Column("figure_type", sa.String(32)),
+        sa.Column("figure_width", sa.Integer),
+        sa.Column("figure_height", sa.Integer),
+        sa.Column("figure_caption", sa.Text),
+        sa.Column("fetched", sa.DateTime(timezone=True), nullable=False),
+    )
+    md.create_all(conn)
+
+
 def _m010_llm_batches(conn: Connection) -> None:
     md = sa.MetaData()
     sa.Table(
@@ -293,6 +317,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m004_compressed_digests", _m004_compressed_digests),
     ("m005_run_leases_and_summary_claims", _m005_run_leases_and_summary_claims),
     ("m006_summary_unsupported_numbers", _m006_summary_unsupported_numbers),
+    ("m007_fulltexts", _m007_fulltexts),
     ("m010_llm_batches", _m010_llm_batches),
 ]
 

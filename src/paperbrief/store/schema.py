@@ -54,6 +54,9 @@ summaries = sa.Table(
     sa.Column("method", sa.Text),
     sa.Column("conclusion", sa.Text),
     sa.Column("keywords", sa.JSON, nullable=False),
+    sa.Column("experiments", sa.Text),  # m007: full-text summaries (issue 13)
+    sa.Column("limitations", sa.Text),
+    sa.Column("text_source", sa.String(16)),
     sa.Column("score", sa.Integer),
     sa.Column("score_reason", sa.Text),
     sa.Column("tokens_in", sa.Integer, nullable=False, default=0),
@@ -226,4 +229,21 @@ llm_batch_items = sa.Table(
     sa.Column("version", sa.Integer, primary_key=True),
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("error", sa.Text),
+)
+
+# m007: full texts and first figures read from arXiv, by paper version (issue 13).
+fulltexts = sa.Table(
+    "fulltexts",
+    metadata,
+    sa.Column("arxiv_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("text_z", sa.LargeBinary),
+    sa.Column("notes", sa.JSON, nullable=False),
+    sa.Column("figure", sa.LargeBinary),
+    sa.Column("figure_type", sa.String(32)),
+    sa.Column("figure_width", sa.Integer),
+    sa.Column("figure_height", sa.Integer),
+    sa.Column("figure_caption", sa.Text),
+    sa.Column("fetched", sa.DateTime(timezone=True), nullable=False),
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from paperbrief.models import Summary, SummaryStatus
+from paperbrief.models import Summary, SummaryStatus, TextSource
 from paperbrief.store.base import StoreBase, as_utc, chunks, clean, now
 from paperbrief.store.rows import LLMCallRow
 from paperbrief.store.schema import llm_log, released_claims, runs, summaries, summary_claims
@@ -159,6 +159,9 @@ def _summary_row(summary: Summary) -> dict[str, Any]:
         "method": clean(summary.method),
         "conclusion": clean(summary.conclusion),
         "keywords": clean(list(summary.keywords)),
+        "experiments": clean(summary.experiments),
+        "limitations": clean(summary.limitations),
+        "text_source": str(summary.text_source) if summary.text_source is not None else None,
         "score": summary.score,
         "score_reason": clean(summary.score_reason),
         "tokens_in": summary.tokens_in,
@@ -180,6 +183,9 @@ def _summary_from_row(row: Any) -> Summary:
         method=row.method,
         conclusion=row.conclusion,
         keywords=list(row.keywords),
+        experiments=row.experiments,
+        limitations=row.limitations,
+        text_source=TextSource(row.text_source) if row.text_source else None,
         score=row.score,
         score_reason=row.score_reason,
         language=row.language,

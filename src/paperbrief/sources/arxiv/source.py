@@ -120,6 +120,11 @@ class ArxivSource:
             random_unit=random_unit,
         )
 
+    @property
+    def http_client(self) -> HttpClient:
+        """The source's one throttled HTTP client, for other readers of arXiv in the same command (full text)."""
+        return self._http
+
     def close(self) -> None:
         """Release the HTTP connection pool."""
         self._http.close()

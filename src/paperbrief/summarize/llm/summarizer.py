@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from paperbrief.models import DigestEntry, Paper, Summary, SummaryStatus
+from paperbrief.models import DigestEntry, Paper, Summary, SummaryStatus, TextSource
 from paperbrief.store.db import Store
 from paperbrief.summarize.base import (
     FatalCause,
@@ -30,6 +30,7 @@ from paperbrief.summarize.llm import prompt as P
 from paperbrief.summarize.llm.calllog import CallLogger, CallStatus
 from paperbrief.summarize.llm.config import LLMConfig
 from paperbrief.summarize.llm.errors import BreakerOpen, BudgetReached, CallFailed, CircuitBreaker
+from paperbrief.summarize.llm.fulltext import FullTextWriter
 from paperbrief.summarize.llm.highlights import HighlightsWriter
 from paperbrief.summarize.llm.limits import Budget, redact
 from paperbrief.summarize.llm.numbers_check import NumberChecker, NumbersTally
@@ -131,6 +132,11 @@ class LLMSummarizer:
     ) -> HighlightsResult:
         """Async core of `highlights` (one call over the numbered tldrs, validated and cached)."""
         return await self._highlights.write(entries, store if store is not None else self.store, refresh=refresh)
+
+    def summarize_fulltext(self, paper: Paper, body: str, source: TextSource) -> tuple[Summary | None, Usage]:
+        """One paper's summary from the chosen sections of its full text (issue 13); runs its own event loop."""
+        writer = FullTextWriter(self.config, self.transport, self.store, self.run_id)
+        return asyncio.run(writer.summarize(paper, body, source))
 
     # --- the groups of one call ---------------------------------------------------------------
 
