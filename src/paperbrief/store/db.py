@@ -31,6 +31,7 @@ from paperbrief.store.papers import PapersStore
 from paperbrief.store.reader import ReaderStore
 from paperbrief.store.runs import RunsStore
 from paperbrief.store.schema import metadata
+from paperbrief.store.search import SearchStore
 from paperbrief.text import one_line
 
 __all__ = ["MIGRATIONS", "Store", "StoreError", "metadata", "sqlite_url"]
@@ -40,7 +41,7 @@ __all__ = ["MIGRATIONS", "Store", "StoreError", "metadata", "sqlite_url"]
 DEFAULT_LEASE_SECONDS = 900.0
 
 
-class Store(PapersStore, ClaimsStore, RunsStore, DigestsStore, DeliveriesStore, ReaderStore):
+class Store(PapersStore, ClaimsStore, RunsStore, DigestsStore, DeliveriesStore, ReaderStore, SearchStore):
     """The paperbrief database: papers, announcements, summaries (the LLM cache), runs, deliveries …"""
 
     def __init__(

@@ -240,12 +240,38 @@ def _m005_run_leases_and_summary_claims(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_runs_status ON runs (status)")
 
 
+def _m009_search(conn: Connection) -> None:
+    # The full-text index of docs/search.md: one document per arXiv id, written by the store's write
+    # path from then on (store/search.py). SQLite: FTS5, porter + unicode61 over CJK-bigram text;
+    # PostgreSQL: a weighted tsvector under a GIN index.
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE TABLE search_docs (doc_id BIGSERIAL PRIMARY KEY, arxiv_id VARCHAR(64) NOT NULL UNIQUE,"
+            " version INTEGER NOT NULL, categories TEXT NOT NULL, document TSVECTOR NOT NULL)"
+        )
+        conn.exec_driver_sql("CREATE INDEX ix_search_docs_document ON search_docs USING GIN (document)")
+    else:
+        conn.exec_driver_sql(
+            "CREATE TABLE search_docs (doc_id INTEGER PRIMARY KEY, arxiv_id VARCHAR(64) NOT NULL UNIQUE,"
+            " version INTEGER NOT NULL, categories TEXT NOT NULL)"
+        )
+        conn.exec_driver_sql(
+            "CREATE VIRTUAL TABLE search_fts USING fts5(title, authors, abstract, summary, keywords,"
+            " tokenize='porter unicode61 remove_diacritics 2')"
+        )
+    # Data step: index the papers and summaries stored before this migration.
+    from paperbrief.store.search import build_search_index
+
+    build_search_index(conn)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", _m001_initial),
     ("m002_artifacts_reading_list_state", _m002_artifacts_reading_list_state),
     ("m003_indexes", _m003_indexes),
     ("m004_compressed_digests", _m004_compressed_digests),
     ("m005_run_leases_and_summary_claims", _m005_run_leases_and_summary_claims),
+    ("m009_search", _m009_search),
 ]
 
 _ledger = sa.Table(
