@@ -21,7 +21,7 @@ from paperbrief.store import Store
 from paperbrief.store.db import MIGRATIONS, sqlite_url
 from paperbrief.store.migrations import migrate
 from paperbrief.store.schema import metadata
-from paperbrief.store.search import SEARCH_TABLES
+from paperbrief.store.search_index import SEARCH_TABLES
 
 HISTORY = Path(__file__).parent / "data" / "store"
 ALL = [name for name, _ in MIGRATIONS]

@@ -260,7 +260,7 @@ def _m009_search(conn: Connection) -> None:
             " tokenize='porter unicode61 remove_diacritics 2')"
         )
     # Data step: index the papers and summaries stored before this migration.
-    from paperbrief.store.search import build_search_index
+    from paperbrief.store.search_index import build_search_index
 
     build_search_index(conn)
 

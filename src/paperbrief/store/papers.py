@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from paperbrief.models import AnnounceType, Paper
 from paperbrief.store.base import StoreBase, as_utc, chunks, clean, now
 from paperbrief.store.schema import announcements, papers
-from paperbrief.store.search import refresh_search_documents
+from paperbrief.store.search_index import refresh_search_documents
 
 
 class PapersStore(StoreBase):

@@ -11,7 +11,7 @@ from paperbrief.models import Summary, SummaryStatus
 from paperbrief.store.base import StoreBase, as_utc, chunks, clean, now
 from paperbrief.store.rows import LLMCallRow
 from paperbrief.store.schema import llm_log, released_claims, runs, summaries, summary_claims
-from paperbrief.store.search import refresh_search_documents
+from paperbrief.store.search_index import refresh_search_documents
 
 SUMMARY_KEY = ["arxiv_id", "version", "model", "prompt_version", "language"]
 GOOD_STATUSES = (SummaryStatus.OK, SummaryStatus.EXTRACTIVE)
