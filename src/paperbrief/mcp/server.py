@@ -27,7 +27,7 @@ from paperbrief.search import results_as_json, search
 from paperbrief.store import Store, StoreError
 
 MAX_LIMIT = 100
-_READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
+_READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
 @dataclass(frozen=True)
