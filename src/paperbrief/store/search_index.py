@@ -53,6 +53,8 @@ def split_cjk(text: str, *, trailing: bool = True) -> str:
             grams.append(run[-1])
         return " " + " ".join(grams) + " "
 
+    if text.isascii():  # most titles and abstracts: skip the regex
+        return text
     return _CJK_RUN_RE.sub(expand, text)
 
 
