@@ -178,3 +178,16 @@ def test_the_migration_indexes_papers_stored_before_it(store_url: str) -> None:
     with store.reading() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM search_docs")).scalar_one() == 1
     store.close()
+
+
+def test_snippets_mark_matches_stems_and_chinese_words() -> None:
+    from paperbrief.search import make_snippet
+
+    assert make_snippet(["Models distill; distillation works."], ["distillation"]) == (
+        "Models **distill**; **distillation** works."
+    )
+    assert make_snippet(["一种知识蒸馏方法，蒸馏很好"], ["蒸馏"]) == "一种知识**蒸馏**方法，**蒸馏**很好"
+    long = "word " * 60 + "target " + "tail " * 60
+    snippet = make_snippet(["no match here", long], ["target"], width=60)
+    assert snippet.startswith("…word ") and snippet.endswith("…") and "**target**" in snippet
+    assert make_snippet(["First text.", "Second."], ["absent"]) == "First text."

@@ -106,13 +106,16 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     words = term.split()
     if len(words) == 1 and term.isascii() and len(term) > 5:
         # A stem: the index matches distill/distillation/distilled alike (porter).
-        return re.compile(r"\b" + re.escape(term[: max(5, len(term) - 3)]) + r"\w*", re.IGNORECASE)
+        return re.compile(r"\b" + re.escape(term[: max(5, len(term) - 5)]) + r"\w*", re.IGNORECASE)
     return re.compile(r"\s+".join(re.escape(w) for w in words), re.IGNORECASE)
 
 
 def _window(text: str, spans: list[tuple[int, int]], width: int) -> str:
     first_start = spans[0][0]
     start = max(0, first_start - width // 3)
+    space = text.find(" ", start, first_start)
+    if start > 0 and space != -1:  # begin at a word, not inside one
+        start = space + 1
     end = min(len(text), start + width)
     pieces, cursor = [], start
     for s, e in spans:
