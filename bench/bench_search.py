@@ -129,14 +129,22 @@ def index_disabled() -> Iterator[None]:
     import paperbrief.store.papers as papers_module
     import paperbrief.store.summaries as summaries_module
 
-    saved = papers_module.refresh_search_documents, summaries_module.refresh_search_documents
+    saved = (
+        papers_module.refresh_search_documents,
+        papers_module.set_search_days,
+        summaries_module.refresh_search_documents,
+    )
     noop: Callable[..., None] = lambda *_a, **_k: None  # noqa: E731
-    papers_module.refresh_search_documents = noop
+    papers_module.refresh_search_documents = papers_module.set_search_days = noop
     summaries_module.refresh_search_documents = noop
     try:
         yield
     finally:
-        papers_module.refresh_search_documents, summaries_module.refresh_search_documents = saved
+        (
+            papers_module.refresh_search_documents,
+            papers_module.set_search_days,
+            summaries_module.refresh_search_documents,
+        ) = saved
 
 
 def time_query(store: Store, query: str, filters: dict[str, Any], repeat: int) -> tuple[float, int]:
@@ -156,14 +164,18 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=100_000, help="Papers to store first (multiple of 1,000).")
     parser.add_argument("--url", help="Database URL (default: a SQLite file in a temp folder).")
     parser.add_argument("--repeat", type=int, default=7, help="Warm runs per query.")
+    parser.add_argument("--db", type=Path, help="SQLite file to build once and reuse (default: a temp file).")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.url or sqlite_url(Path(tmp) / "bench.db")
+        url = args.url or sqlite_url(args.db or Path(tmp) / "bench.db")
         store = Store.open(url)
         corpus = Corpus()
         days = args.papers // DAY_SIZE
         start = time.perf_counter()
-        for index in range(days):
+        built = len(store.announced_days()) if args.db else 0
+        for _ in range(built):  # a reused file: advance the corpus past the stored days
+            corpus.day(0)
+        for index in range(built, days):
             store_day(store, corpus, index)
             if index % 10 == 9:
                 print(f"  stored {(index + 1) * DAY_SIZE:,} papers ({time.perf_counter() - start:.0f} s)", flush=True)
@@ -180,9 +192,10 @@ def main() -> None:
 
         with_index, without = [], []
         for round_ in range(2):  # alternate, so a warming cache favours neither
-            with_index.append(store_day(store, corpus, days + 2 * round_))
+            first_new = max(days, len(store.announced_days()))
+            with_index.append(store_day(store, corpus, first_new))
             with index_disabled():
-                without.append(store_day(store, corpus, days + 2 * round_ + 1))
+                without.append(store_day(store, corpus, first_new + 1))
         extra = statistics.median(with_index) - statistics.median(without)
         print(
             f"storing a day of {DAY_SIZE:,}: {statistics.median(with_index):.2f} s with the index,"

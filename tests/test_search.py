@@ -115,6 +115,10 @@ def test_filters_by_day_and_category(store: Store) -> None:
     assert _ids(store, "graph", since=DAY + dt.timedelta(days=2)) == {"2602.00001"}
     [hit] = search(store, "graph one")
     assert (hit.date, hit.digests, hit.announced) == (DAY + dt.timedelta(days=2), [DAY + dt.timedelta(days=2)], DAY)
+    # The digest of day 3 saved again without it: its day is its announcement day again.
+    store.save_digest(Digest(date=DAY + dt.timedelta(days=2), entries=[]))
+    assert _ids(store, "graph", since=DAY + dt.timedelta(days=2)) == set()
+    assert _ids(store, "graph", until=DAY) == {"2602.00001"}
 
 
 @pytest.mark.parametrize(

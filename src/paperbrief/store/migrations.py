@@ -247,13 +247,13 @@ def _m009_search(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(
             "CREATE TABLE search_docs (doc_id BIGSERIAL PRIMARY KEY, arxiv_id VARCHAR(64) NOT NULL UNIQUE,"
-            " version INTEGER NOT NULL, categories TEXT NOT NULL, document TSVECTOR NOT NULL)"
+            " version INTEGER NOT NULL, categories TEXT NOT NULL, day DATE, document TSVECTOR NOT NULL)"
         )
         conn.exec_driver_sql("CREATE INDEX ix_search_docs_document ON search_docs USING GIN (document)")
     else:
         conn.exec_driver_sql(
             "CREATE TABLE search_docs (doc_id INTEGER PRIMARY KEY, arxiv_id VARCHAR(64) NOT NULL UNIQUE,"
-            " version INTEGER NOT NULL, categories TEXT NOT NULL)"
+            " version INTEGER NOT NULL, categories TEXT NOT NULL, day DATE)"
         )
         conn.exec_driver_sql(
             "CREATE VIRTUAL TABLE search_fts USING fts5(title, authors, abstract, summary, keywords,"

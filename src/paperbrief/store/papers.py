@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from paperbrief.models import AnnounceType, Paper
 from paperbrief.store.base import StoreBase, as_utc, chunks, clean, now
 from paperbrief.store.schema import announcements, papers
-from paperbrief.store.search_index import refresh_search_documents
+from paperbrief.store.search_index import refresh_search_documents, set_search_days
 
 
 class PapersStore(StoreBase):
@@ -79,6 +79,7 @@ class PapersStore(StoreBase):
                     )
             if rows:
                 self.upsert(conn, announcements, rows, ["date", "arxiv_id", "category"])
+                set_search_days(conn, [p.arxiv_id for p in items])  # the search index's day filter
             return len(rows)
 
     def announced_papers(self, date: dt.date) -> list[Paper]:

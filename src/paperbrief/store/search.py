@@ -31,8 +31,8 @@ from paperbrief.store.summaries import _summary_from_row
 
 __all__ = ["SEARCH_TABLES", "SearchFilter", "SearchHit", "SearchStore", "parse_terms"]
 
-# bm25 weights of the FTS5 columns title, authors, abstract, summary, keywords.
-_BM25 = "bm25(search_fts, 8.0, 4.0, 1.0, 2.0, 4.0)"
+# FTS5's rank function: bm25 with weights of the columns title, authors, abstract, summary, keywords.
+_BM25 = "bm25(8.0, 4.0, 1.0, 2.0, 4.0)"
 
 
 @dataclass(frozen=True)
@@ -62,35 +62,29 @@ class SearchHit:
 
 
 def _filters(flt: SearchFilter) -> tuple[str, dict[str, Any]]:
-    """SQL conditions (on the hits `h`: categories, day) and parameters for a filter."""
+    """SQL conditions (on the documents `d`: categories, day) and parameters for a filter."""
     conds: list[str] = []
     params: dict[str, Any] = {}
     if flt.category:
         wanted = flt.category.strip().lower()
         if "." in wanted:
-            conds.append("h.categories LIKE :cat ESCAPE '\\'")
+            conds.append("d.categories LIKE :cat ESCAPE '\\'")
             params["cat"] = f"% {_escape_like(wanted)} %"
         else:  # a whole archive: cs matches cs.CL
-            conds.append("(h.categories LIKE :cat ESCAPE '\\' OR h.categories LIKE :arch ESCAPE '\\')")
+            conds.append("(d.categories LIKE :cat ESCAPE '\\' OR d.categories LIKE :arch ESCAPE '\\')")
             params["cat"] = f"% {_escape_like(wanted)} %"
             params["arch"] = f"% {_escape_like(wanted)}.%"
     if flt.since:
-        conds.append("h.day >= :since")
+        conds.append("d.day >= :since")
         params["since"] = flt.since
     if flt.until:
-        conds.append("h.day <= :until")
+        conds.append("d.day <= :until")
         params["until"] = flt.until
-    return (" WHERE " + " AND ".join(conds)) if conds else "", params
+    return "".join(f" AND {c}" for c in conds), params
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-_DAY = (
-    "coalesce((SELECT min(dp.date) FROM digest_papers dp WHERE dp.arxiv_id = d.arxiv_id),"
-    " (SELECT min(a.date) FROM announcements a WHERE a.arxiv_id = d.arxiv_id))"
-)
 
 
 class SearchStore(StoreBase):
@@ -103,23 +97,30 @@ class SearchStore(StoreBase):
         if not terms or flt.limit <= 0:
             return []
         where, params = _filters(flt)
-        # The day (digest, else announcement) is looked up only when a date filter needs it.
-        day = f", {_DAY} AS day" if flt.since or flt.until else ""
+        params["limit"] = flt.limit
         if self.dialect == "postgresql":
             tsquery, qparams = pg_query(terms)
-            hits = (
-                f"SELECT d.arxiv_id, d.categories, ts_rank_cd(d.document, q.query) AS score{day}"
-                f" FROM search_docs d, (SELECT {tsquery} AS query) q WHERE d.document @@ q.query"
-            )
             params.update(qparams)
-        else:
-            hits = (
-                f"SELECT d.arxiv_id, d.categories, -{_BM25} AS score{day} FROM search_fts"
-                " JOIN search_docs d ON d.doc_id = search_fts.rowid WHERE search_fts MATCH :match"
+            sql = (
+                f"SELECT d.arxiv_id, ts_rank_cd(d.document, q.query) AS score FROM search_docs d,"
+                f" (SELECT {tsquery} AS query) q WHERE d.document @@ q.query{where}"
+                " ORDER BY score DESC, d.arxiv_id DESC LIMIT :limit"
             )
-            params["match"] = fts5_query(terms)
-        sql = f"SELECT h.arxiv_id, h.score FROM ({hits}) h{where} ORDER BY h.score DESC, h.arxiv_id DESC LIMIT :limit"
-        params["limit"] = flt.limit
+        elif where:
+            params.update(match=fts5_query(terms), rank=_BM25)
+            sql = (
+                "SELECT d.arxiv_id, -search_fts.rank AS score FROM search_fts JOIN search_docs d"
+                " ON d.doc_id = search_fts.rowid WHERE search_fts MATCH :match AND search_fts.rank MATCH :rank"
+                f"{where} ORDER BY search_fts.rank LIMIT :limit"
+            )
+        else:
+            # FTS5 sorts by rank itself (ORDER BY rank LIMIT): only the top hits meet search_docs.
+            params.update(match=fts5_query(terms), rank=_BM25)
+            sql = (
+                "SELECT d.arxiv_id, h.score FROM (SELECT rowid AS doc_id, -rank AS score FROM search_fts"
+                " WHERE search_fts MATCH :match AND rank MATCH :rank ORDER BY rank LIMIT :limit) h"
+                " JOIN search_docs d ON d.doc_id = h.doc_id ORDER BY h.score DESC, d.arxiv_id DESC"
+            )
         with self.reading() as conn:
             ranked = [(r.arxiv_id, float(r.score)) for r in conn.execute(sa.text(sql), params)]
         return self._hits(ranked)

@@ -128,10 +128,27 @@ def refresh_search_documents(conn: Connection, arxiv_ids: Iterable[str]) -> None
         _refresh_chunk(conn, list(chunk))
 
 
+def set_search_days(conn: Connection, arxiv_ids: Iterable[str]) -> None:
+    """Set the day of `arxiv_ids`' documents: first digest day, else first announcement day.
+
+    Called where announcements and digests are written, in their transaction: the date filters then
+    read one column instead of looking the day up for every match.
+    """
+    update = sa.text(
+        "UPDATE search_docs SET day = coalesce("
+        "(SELECT min(dp.date) FROM digest_papers dp WHERE dp.arxiv_id = search_docs.arxiv_id),"
+        " (SELECT min(a.date) FROM announcements a WHERE a.arxiv_id = search_docs.arxiv_id))"
+        " WHERE arxiv_id IN :ids"
+    ).bindparams(sa.bindparam("ids", expanding=True))
+    for chunk in chunks(sorted(set(arxiv_ids)), 500):
+        conn.execute(update, {"ids": list(chunk)})
+
+
 def build_search_index(conn: Connection) -> None:
     """Index every stored paper (m009's data step; also repairs an index by hand)."""
     ids = list(conn.execute(sa.text("SELECT DISTINCT arxiv_id FROM papers")).scalars())
     refresh_search_documents(conn, ids)
+    set_search_days(conn, ids)
 
 
 def _refresh_chunk(conn: Connection, ids: list[str]) -> None:
@@ -188,6 +205,7 @@ def _write_fts5(conn: Connection, docs: list[dict[str, Any]]) -> None:
             ),
             new,
         )
+        set_search_days(conn, [d["arxiv_id"] for d in new])
     conn.execute(
         sa.text(
             "INSERT INTO search_fts (rowid, title, authors, abstract, summary, keywords)"
@@ -212,3 +230,4 @@ def _write_pg(conn: Connection, docs: list[dict[str, Any]]) -> None:
         ),
         docs,
     )
+    set_search_days(conn, [d["arxiv_id"] for d in docs])
