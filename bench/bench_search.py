@@ -191,7 +191,7 @@ def main() -> None:
         print(f"query median {median:.1f} ms (bound {QUERY_BOUND_MS:.0f} ms, ratio {median / QUERY_BOUND_MS:.2f})")
 
         with_index, without = [], []
-        for round_ in range(2):  # alternate, so a warming cache favours neither
+        for _ in range(2):  # alternate, so a warming cache favours neither
             first_new = max(days, len(store.announced_days()))
             with_index.append(store_day(store, corpus, first_new))
             with index_disabled():
