@@ -18,8 +18,8 @@ frequencies look like arXiv's. Then:
 from __future__ import annotations
 
 import argparse
-import os
 import datetime as dt
+import os
 import random
 import re
 import statistics
