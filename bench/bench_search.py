@@ -184,7 +184,8 @@ def main() -> None:
             store_day(store, corpus, index)
             if index % 10 == 9:
                 print(f"  stored {(index + 1) * DAY_SIZE:,} papers ({time.perf_counter() - start:.0f} s)", flush=True)
-        print(f"store: {store.dialect}, {days * DAY_SIZE:,} papers in {time.perf_counter() - start:.0f} s")
+        how = f"reused {args.db}" if built >= days else f"stored in {time.perf_counter() - start:.0f} s"
+        print(f"store: {store.dialect}, {max(built, days) * DAY_SIZE:,} papers ({how})")
 
         walls, cpus = [], []
         for query, filters in QUERIES:
