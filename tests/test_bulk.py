@@ -99,6 +99,11 @@ def test_a_batch_that_completes_stores_every_answer_validated_and_logged(fake: F
     assert "in_progress" in {s.provider_status for s in statuses}
     [row] = store.list_batches()
     assert (row.state, row.provider_status, row.batch_id) == (BatchState.DONE, "completed", "batch_0001")
+    # The search index is refreshed in the same transaction as each answer (docs/search.md).
+    first = stored[(papers[0].arxiv_id, 1)]
+    assert first.tldr
+    found = store.search_papers(first.tldr)
+    assert papers[0].arxiv_id in [hit.paper.arxiv_id for hit in found]
 
 
 def test_the_requests_are_those_of_a_live_call(fake: FakeBatchAPI, store: Store) -> None:

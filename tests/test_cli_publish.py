@@ -125,7 +125,8 @@ def test_site_command_rebuilds_from_all_stored_digests(home: Path, tmp_path: Pat
     result = CliRunner().invoke(main, ["site", "--out", str(out)], env=_env(home))
     assert result.exit_code == 0, result.output
     site = out / "site"
-    assert sorted(p.name for p in site.iterdir()) == ["2026-02-03.html", "2026-02-04.html", "feed.xml", "index.html"]
+    names = sorted(p.name for p in site.iterdir())
+    assert names == ["2026-02-03.html", "2026-02-04.html", "feed.xml", "index.html", "search.json"]
     assert "https://example.org/pb/2026-02-04.html#2602.04837" in (site / "feed.xml").read_text(encoding="utf-8")
     index = (site / "index.html").read_text(encoding="utf-8")
     assert index.index("2026-02-04.html") < index.index("2026-02-03.html")

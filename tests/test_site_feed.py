@@ -78,7 +78,7 @@ def test_site_files_and_escaping(tmp_path: Path) -> None:
     assert built.notes == []
     written = built.files
     names = sorted(p.name for p in written)
-    assert names == ["2026-02-04.html", "2026-02-06.html", "feed.xml", "index.html"]
+    assert names == ["2026-02-04.html", "2026-02-06.html", "feed.xml", "index.html", "search.json"]
     assert not [p for p in (tmp_path / "site").iterdir() if p.name.startswith(".")]  # no temp files left
     html = (tmp_path / "site" / "2026-02-04.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in html

@@ -217,7 +217,13 @@ def test_a_day_that_cannot_be_rendered_is_skipped_with_a_note_and_the_rest_is_bu
     assert built.notes[0].startswith("site: the page of 2026-02-03 was not rebuilt: ")
     assert "\n" not in built.notes[0]
     assert not previous and not (site / "2026-02-03.html").exists()
-    assert sorted(p.name for p in built.files) == ["2026-02-02.html", "2026-02-04.html", "feed.xml", "index.html"]
+    assert sorted(p.name for p in built.files) == [
+        "2026-02-02.html",
+        "2026-02-04.html",
+        "feed.xml",
+        "index.html",
+        "search.json",
+    ]
     # The neighbours link to each other, not to the day left out.
     newer = html.fromstring((site / "2026-02-04.html").read_text(encoding="utf-8"))
     assert newer.xpath("//a[@rel='prev']/@href") == ["2026-02-02.html"]

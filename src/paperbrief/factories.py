@@ -19,6 +19,7 @@ THROTTLE_FILE = "arxiv-throttle.lock"
 
 if TYPE_CHECKING:
     from paperbrief.deliver import Channel, ChannelKind, ChannelProblem
+    from paperbrief.explain import ExplainOptions
     from paperbrief.publish import SiteOptions
     from paperbrief.select import SelectOptions
     from paperbrief.sources.arxiv import ArxivSource, Throttle
@@ -118,6 +119,20 @@ def select_options_from_settings(
         topics=dict(settings.select_topics),
         embedding_model=settings.select_embedding_model,
         language=settings.language,
+    )
+
+
+def explain_options_from_settings(settings: Settings) -> ExplainOptions:
+    """What `explain` (CLI and MCP) replays a day with; raises `FilterSyntaxError`/`ValueError`."""
+    from paperbrief.explain import ExplainOptions
+    from paperbrief.summarize.llm.prompt import PROMPT_VERSION
+
+    return ExplainOptions(
+        select=select_options_from_settings(settings),
+        language=settings.language,
+        include_replacements=settings.arxiv_include_replacements,
+        llm_model=settings.llm_model,
+        prompt_version=PROMPT_VERSION,
     )
 
 

@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "serve": "paperbrief.cli.publish:serve_command",
     "weekly": "paperbrief.cli.weekly:weekly_command",
     "export": "paperbrief.cli.export:export_command",
+    "search": "paperbrief.cli.search:search_command",
+    "mcp": "paperbrief.cli.mcp:mcp_command",
 }
 
 

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from pathlib import Path
 
 import click
 
 from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_app
-from paperbrief.factories import select_options_from_settings, source_from_settings
-from paperbrief.models import Digest, Paper, SelectionReason, Summary, split_arxiv_id
-from paperbrief.publish import NothingStoredError, given_or_latest
-from paperbrief.select.candidates import select_candidates
+from paperbrief.explain import ExplainError, explain_paper
+from paperbrief.factories import explain_options_from_settings, select_options_from_settings, source_from_settings
+from paperbrief.models import SelectionReason, split_arxiv_id
+from paperbrief.publish import NothingStoredError
 from paperbrief.select.filters import FilterSyntaxError
-from paperbrief.select.modes import Selection, SelectMode, SelectOptions, replay_score_cut, select_papers
+from paperbrief.select.modes import SelectOptions
 from paperbrief.select.profile import ReadingListError, ReadingListFormat, import_reading_list
 from paperbrief.settings import Settings
-from paperbrief.store import Store
 
 __all__ = ["explain_command", "options_from_settings", "profile_group"]
 
@@ -41,48 +39,25 @@ def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> No
         arxiv_id, _version = split_arxiv_id(paper_id)
     except ValueError:
         fail(f"not an arXiv id: {paper_id!r}", code=ExitCode.USAGE)
+    try:
+        options = explain_options_from_settings(settings)
+    except (FilterSyntaxError, ValueError) as exc:
+        fail(f"invalid selection settings: {exc}", code=ExitCode.USAGE)
     store = app.store(settings)
     try:
-        date = given_or_latest(
-            parse_date(date_text), store.announced_days(), "no announcement is stored yet: run `paperbrief run` first"
-        )
-    except NothingStoredError as exc:
+        found = explain_paper(store, arxiv_id, parse_date(date_text), options)
+    except (NothingStoredError, ExplainError) as exc:
         fail(str(exc))
-    papers = store.announced_papers(date)
-    paper = next((p for p in papers if p.arxiv_id == arxiv_id), None)
-    if paper is None:
-        fail(f"{arxiv_id} is not in the stored announcement of {date} ({len(papers)} papers)")
-    digest = store.load_digest(date, prefer_language=settings.language)
-    selection = _replay_selection(store, settings, date, papers, digest)
-    click.echo(f"{arxiv_id}v{paper.version}  {paper.title}")
-    click.echo(f"day {date}: {len(papers)} papers, {selection.candidates} candidates, mode {selection.mode.value}")
-    click.echo(f"decision: {selection.decisions.get(arxiv_id, 'not a candidate (announce type not digested)')}")
-    reason = selection.reasons.get(arxiv_id)
-    if reason is not None:
-        _echo_reason(reason)
-    if digest is not None:
-        stored = next((e for e in digest.entries if e.paper.arxiv_id == arxiv_id), None)
-        where = f"#{stored.number}" if stored is not None else "absent"
-        click.echo(f"stored digest of {date}: {where} (it may have been made with other settings)")
-    for note in selection.notes:
+    click.echo(f"{arxiv_id}v{found.version}  {found.title}")
+    click.echo(f"day {found.date}: {found.papers} papers, {found.candidates} candidates, mode {found.mode}")
+    click.echo(f"decision: {found.decision}")
+    if found.reason is not None:
+        _echo_reason(found.reason)
+    if found.digest_stored:
+        where = f"#{found.digest_number}" if found.digest_number is not None else "absent"
+        click.echo(f"stored digest of {found.date}: {where} (it may have been made with other settings)")
+    for note in found.notes:
         click.echo(f"note: {note}")
-
-
-def _replay_selection(
-    store: Store, settings: Settings, date: dt.date, papers: list[Paper], digest: Digest | None
-) -> Selection:
-    """The selection `paperbrief run` makes of the day, from the same candidates, with the current settings."""
-    options = options_from_settings(settings)
-    # The same candidates `paperbrief run` takes: papers an earlier digest carried are left out first.
-    candidates = select_candidates(store, date, papers, include_replacements=settings.arxiv_include_replacements)
-    selection = select_papers(candidates.papers, options, store.reading_items())
-    for arxiv_id, day in candidates.already_digested.items():
-        where = f"the digest of {day.isoformat()}" if day is not None else "an earlier digest"
-        selection.decisions[arxiv_id] = f"not selected: already in {where} (papers are not repeated)"
-    if selection.mode is SelectMode.SCORE:
-        # The final cut is by LLM score: replay it with the scores the day's run stored.
-        replay_score_cut(selection, _stored_summaries(store, settings, selection, digest), options.max_papers)
-    return selection
 
 
 def _echo_reason(reason: SelectionReason) -> None:
@@ -94,34 +69,6 @@ def _echo_reason(reason: SelectionReason) -> None:
         click.echo("profile matches: " + "; ".join(reason.matched_profile))
     if reason.rank_score is not None:
         click.echo(f"rank score: {reason.rank_score:.3f}")
-
-
-def _stored_summaries(
-    store: Store, settings: Settings, selection: Selection, digest: Digest | None
-) -> dict[tuple[str, int], Summary]:
-    """Summaries of the papers sent for LLM scoring: the summary cache under the stored digest's
-    model and prompt version (else the configured model's), then the digest's own entries."""
-    keys = [(e.paper.arxiv_id, e.paper.version) for e in selection.entries]
-    found: dict[tuple[str, int], Summary] = {}
-    if digest is not None and digest.stats.backend == "llm":
-        model, prompt_version, language = digest.stats.model, digest.stats.prompt_version, digest.language
-    elif settings.llm_model:
-        from paperbrief.summarize.llm.prompt import PROMPT_VERSION
-
-        model, prompt_version, language = settings.llm_model, PROMPT_VERSION, settings.language
-    else:
-        model = prompt_version = language = ""
-    if model:
-        found = store.get_summaries(
-            keys, model=model, prompt_version=prompt_version, language=language, include_failed=True
-        )
-    if digest is not None:
-        wanted = set(keys)
-        for entry in digest.entries:
-            key = (entry.paper.arxiv_id, entry.paper.version)
-            if key in wanted and entry.summary is not None:
-                found[key] = entry.summary
-    return found
 
 
 @click.group("profile")

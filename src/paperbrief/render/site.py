@@ -28,6 +28,7 @@ from paperbrief.render.highlights import highlights_html
 from paperbrief.render.jinja_env import template_environment
 from paperbrief.render.layout import Section, ordered_sections
 from paperbrief.render.safe import clean_model
+from paperbrief.render.site_search import SEARCH_INDEX_FILENAME, search_index_json
 from paperbrief.render.site_text import Labels, labels_for
 from paperbrief.render.weekly_links import WeeklyLink, weekly_links
 from paperbrief.render.wording import no_announcement_reason_text
@@ -168,6 +169,10 @@ def build_site(digests: Sequence[Digest], out_dir: Path, base_url: str | None = 
         if index is not None:
             write_bytes_atomic(site_dir / "index.html", index, sweep=False)
             written.append(site_dir / "index.html")
+        search = _rendered_or_noted(lambda: search_index_json(shown), "the search index", notes)
+        if search is not None:  # the index page's all-days search (render/site_search.py)
+            write_bytes_atomic(site_dir / SEARCH_INDEX_FILENAME, search, sweep=False)
+            written.append(site_dir / SEARCH_INDEX_FILENAME)
         feed = _rendered_or_noted(lambda: _feed_data(shown, base_url, feed_days, notes, weeklies), "the feed", notes)
         if feed is not None:
             write_bytes_atomic(site_dir / FEED_FILENAME, feed, sweep=False)

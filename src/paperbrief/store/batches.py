@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from paperbrief.models import Summary
 from paperbrief.store.base import StoreBase, as_utc, chunks, clean, now
 from paperbrief.store.schema import llm_batch_items, llm_batches, llm_log, released_claims, summaries, summary_claims
+from paperbrief.store.search_index import refresh_search_documents
 from paperbrief.store.summaries import GOOD_STATUSES, SUMMARY_KEY, _summary_row
 
 Key = tuple[str, int]
@@ -253,6 +254,7 @@ def _write_summary(store: StoreBase, conn: Connection, summary: Summary) -> None
     if row["status"] in GOOD_STATUSES:
         store.upsert(conn, summaries, [row], SUMMARY_KEY)
         conn.execute(released_claims().where(*[summary_claims.c[k] == row[k] for k in SUMMARY_KEY]))
+        refresh_search_documents(conn, [row["arxiv_id"]])  # the search index, same transaction
         return
     existing = conn.execute(sa.select(summaries.c.status).where(*match)).scalar()
     if existing not in GOOD_STATUSES:

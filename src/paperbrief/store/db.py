@@ -33,6 +33,7 @@ from paperbrief.store.papers import PapersStore
 from paperbrief.store.reader import ReaderStore
 from paperbrief.store.runs import RunsStore
 from paperbrief.store.schema import metadata
+from paperbrief.store.search import SearchStore
 from paperbrief.text import one_line
 
 __all__ = ["MIGRATIONS", "FullTextRecord", "Store", "StoreError", "metadata", "sqlite_url"]
@@ -43,7 +44,15 @@ DEFAULT_LEASE_SECONDS = 900.0
 
 
 class Store(
-    PapersStore, ClaimsStore, RunsStore, DigestsStore, DeliveriesStore, ReaderStore, FullTextsStore, BatchesStore
+    PapersStore,
+    ClaimsStore,
+    RunsStore,
+    DigestsStore,
+    DeliveriesStore,
+    ReaderStore,
+    FullTextsStore,
+    SearchStore,
+    BatchesStore,
 ):
     """The paperbrief database: papers, announcements, summaries (the LLM cache), runs, deliveries …"""
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from paperbrief.models import Digest
 from paperbrief.store.base import StoreBase, chunks, now
 from paperbrief.store.schema import digest_archive, digest_papers
+from paperbrief.store.search_index import set_search_days
 
 
 class DigestsStore(StoreBase):
@@ -62,6 +63,10 @@ class DigestsStore(StoreBase):
 def _write_digest(conn: Connection, digest: Digest, updated: dt.datetime) -> None:
     body = _compress_digest(digest)
     key = {"date": digest.date, "language": digest.language}
+    before = sa.select(digest_papers.c.arxiv_id).where(
+        digest_papers.c.date == digest.date, digest_papers.c.language == digest.language
+    )
+    dropped = set(conn.execute(before).scalars())  # their search day may change too
     conn.execute(
         digest_archive.delete().where(
             digest_archive.c.date == digest.date, digest_archive.c.language == digest.language
@@ -74,6 +79,7 @@ def _write_digest(conn: Connection, digest: Digest, updated: dt.datetime) -> Non
     rows = [{**key, "arxiv_id": e.paper.arxiv_id, "version": e.paper.version} for e in digest.entries]
     for chunk in chunks(rows, 500):
         conn.execute(digest_papers.insert(), list(chunk))
+    set_search_days(conn, dropped | {e.paper.arxiv_id for e in digest.entries})  # the search index's day filter
 
 
 def _compress_digest(digest: Digest) -> bytes:

@@ -271,6 +271,31 @@ def _m007_fulltexts(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _m009_search(conn: Connection) -> None:
+    # The full-text index of docs/search.md: one document per arXiv id, written by the store's write
+    # path from then on (store/search.py). SQLite: FTS5, porter + unicode61 over CJK-bigram text;
+    # PostgreSQL: a weighted tsvector under a GIN index.
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE TABLE search_docs (doc_id BIGSERIAL PRIMARY KEY, arxiv_id VARCHAR(64) NOT NULL UNIQUE,"
+            " version INTEGER NOT NULL, categories TEXT NOT NULL, day DATE, document TSVECTOR NOT NULL)"
+        )
+        conn.exec_driver_sql("CREATE INDEX ix_search_docs_document ON search_docs USING GIN (document)")
+    else:
+        conn.exec_driver_sql(
+            "CREATE TABLE search_docs (doc_id INTEGER PRIMARY KEY, arxiv_id VARCHAR(64) NOT NULL UNIQUE,"
+            " version INTEGER NOT NULL, categories TEXT NOT NULL, day DATE)"
+        )
+        conn.exec_driver_sql(
+            "CREATE VIRTUAL TABLE search_fts USING fts5(title, authors, abstract, summary, keywords,"
+            " tokenize='porter unicode61 remove_diacritics 2')"
+        )
+    # Data step: index the papers and summaries stored before this migration.
+    from paperbrief.store.search_index import build_search_index
+
+    build_search_index(conn)
+
+
 def _m010_llm_batches(conn: Connection) -> None:
     md = sa.MetaData()
     sa.Table(
@@ -318,6 +343,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m005_run_leases_and_summary_claims", _m005_run_leases_and_summary_claims),
     ("m006_summary_unsupported_numbers", _m006_summary_unsupported_numbers),
     ("m007_fulltexts", _m007_fulltexts),
+    ("m009_search", _m009_search),
     ("m010_llm_batches", _m010_llm_batches),
 ]
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from paperbrief.models import AnnounceType, Paper
 from paperbrief.store.base import StoreBase, as_utc, chunks, clean, now
 from paperbrief.store.schema import announcements, papers
+from paperbrief.store.search_index import refresh_search_documents, set_search_days
 
 
 class PapersStore(StoreBase):
@@ -19,13 +20,16 @@ class PapersStore(StoreBase):
 
     def upsert_papers(self, items: Iterable[Paper], conn: Connection | None = None) -> int:
         """Insert or update papers (keyed by id and version); returns how many were written."""
-        rows = [_paper_row(p) for p in items]
+        items_list = list(items)
+        rows = [_paper_row(p) for p in items_list]
         if not rows:
             return 0
         if conn is None:
             with self.transaction() as own:
-                return self.upsert(own, papers, rows, ["arxiv_id", "version"])
-        return self.upsert(conn, papers, rows, ["arxiv_id", "version"])
+                return self.upsert_papers(items_list, own)
+        written = self.upsert(conn, papers, rows, ["arxiv_id", "version"])
+        refresh_search_documents(conn, [r["arxiv_id"] for r in rows])  # the search index, same transaction
+        return written
 
     def get_papers(self, ids: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Paper]:
         """Papers by (id, version)."""
@@ -75,6 +79,7 @@ class PapersStore(StoreBase):
                     )
             if rows:
                 self.upsert(conn, announcements, rows, ["date", "arxiv_id", "category"])
+                set_search_days(conn, [p.arxiv_id for p in items])  # the search index's day filter
             return len(rows)
 
     def announced_papers(self, date: dt.date) -> list[Paper]:

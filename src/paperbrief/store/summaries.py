@@ -11,6 +11,7 @@ from paperbrief.models import Summary, SummaryStatus, TextSource
 from paperbrief.store.base import StoreBase, as_utc, chunks, clean, now
 from paperbrief.store.rows import LLMCallRow
 from paperbrief.store.schema import llm_log, released_claims, runs, summaries, summary_claims
+from paperbrief.store.search_index import refresh_search_documents
 
 SUMMARY_KEY = ["arxiv_id", "version", "model", "prompt_version", "language"]
 GOOD_STATUSES = (SummaryStatus.OK, SummaryStatus.EXTRACTIVE)
@@ -77,6 +78,7 @@ class SummariesStore(StoreBase):
                 if existing in GOOD_STATUSES:
                     continue
                 self.upsert(conn, summaries, [row], SUMMARY_KEY)
+            refresh_search_documents(conn, [r["arxiv_id"] for r in good])  # the search index, same transaction
 
     def count_summaries(self) -> int:
         """How many summaries (of any status) are stored."""

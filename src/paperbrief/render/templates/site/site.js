@@ -23,6 +23,104 @@
     });
   }
 
+  // The index page's search over all days: search.json (written by the site build) is fetched on
+  // the first keystroke; every term must appear in a paper's title, id, authors, keywords, TL;DR
+  // or categories. Results are built with textContent only, never as markup.
+  var allQ = document.getElementById("all-q");
+  if (allQ) { allDaysSearch(allQ); }
+  function allDaysSearch(input) {
+    var form = document.getElementById("all-search");
+    var list = document.getElementById("all-results");
+    var status = document.getElementById("all-status");
+    var LIMIT = 50;
+    var loading = null;
+    function load() {
+      if (!loading) {
+        loading = fetch(form.getAttribute("data-index")).then(function (response) {
+          if (!response.ok) { throw new Error("HTTP " + response.status); }
+          return response.json();
+        }).then(function (rows) {
+          for (var i = 0; i < rows.length; i++) {
+            var r = rows[i];
+            r.hay = [r.title, r.id, (r.authors || []).join(" "), (r.keywords || []).join(" "), r.tldr || "",
+              (r.categories || []).join(" ")].join(" ").toLowerCase();
+            r.low = (r.title || "").toLowerCase();
+          }
+          return rows;
+        });
+        loading.catch(function () { loading = null; });
+      }
+      return loading;
+    }
+    function say(text) { status.textContent = text; status.hidden = !text; }
+    function item(r) {
+      var li = document.createElement("li");
+      li.className = "day";
+      var line = document.createElement("div");
+      line.className = "day-line";
+      var day = document.createElement("a");
+      day.className = "day-link";
+      day.href = r.page;
+      day.textContent = r.date;
+      line.appendChild(day);
+      for (var c = 0; c < (r.categories || []).length; c++) {
+        var cat = document.createElement("span");
+        cat.className = "cat";
+        cat.textContent = r.categories[c];
+        line.appendChild(document.createTextNode(" "));
+        line.appendChild(cat);
+      }
+      var top = document.createElement("p");
+      top.className = "day-top";
+      var link = document.createElement("a");
+      link.href = r.page + "#" + encodeURIComponent(r.id);
+      link.textContent = r.title;
+      top.appendChild(link);
+      if (r.tldr) {
+        var tldr = document.createElement("span");
+        tldr.className = "muted";
+        tldr.textContent = r.tldr;
+        top.appendChild(document.createElement("br"));
+        top.appendChild(tldr);
+      }
+      li.appendChild(line);
+      li.appendChild(top);
+      return li;
+    }
+    function show(rows, terms) {
+      var found = [];
+      for (var i = 0; i < rows.length; i++) {
+        var ok = true, inTitle = 0;
+        for (var t = 0; t < terms.length; t++) {
+          if (rows[i].hay.indexOf(terms[t]) === -1) { ok = false; break; }
+          if (rows[i].low.indexOf(terms[t]) !== -1) { inTitle++; }
+        }
+        if (ok) { found.push({ row: rows[i], title: inTitle, at: i }); }
+      }
+      // Papers matching in their title first; then newest day first (the file's order).
+      found.sort(function (a, b) { return b.title - a.title || a.at - b.at; });
+      while (list.firstChild) { list.removeChild(list.firstChild); }
+      var shown = Math.min(found.length, LIMIT);
+      for (var k = 0; k < shown; k++) { list.appendChild(item(found[k].row)); }
+      list.hidden = shown === 0;
+      var text = found.length === 0 ? form.getAttribute("data-none")
+        : form.getAttribute("data-count").replace("{n}", String(found.length));
+      if (found.length > shown) { text += form.getAttribute("data-more").replace("{shown}", String(shown)); }
+      say(text);
+    }
+    function run() {
+      var terms = input.value.toLowerCase().split(/\s+/).filter(function (t) { return t.length > 0; });
+      if (terms.length === 0) { list.hidden = true; say(""); return; }
+      load().then(function (rows) {
+        if (input.value.toLowerCase().split(/\s+/).filter(function (t) { return t.length > 0; }).join(" ") === terms.join(" ")) {
+          show(rows, terms);
+        }
+      }, function () { list.hidden = true; say(form.getAttribute("data-offline")); });
+    }
+    form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+    input.addEventListener("input", run);
+  }
+
   var container = document.getElementById("cards");
   var form = document.getElementById("controls");
   if (!container || !form) { return; }

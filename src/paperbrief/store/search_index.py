@@ -1,0 +1,233 @@
+"""The search index's write side: prepared text per paper, refreshed in the writer's transaction.
+
+One search document per arXiv id: the newest stored version's title, authors and abstract, plus
+the text and keywords of every good summary of it (any model, prompt or language). The store's
+write path (`upsert_papers`, `put_summaries`) calls `refresh_search_documents` in the same
+transaction that stores the paper or summary, so the index is never stale and needs no rebuild.
+
+CJK text is indexed as overlapping character bigrams (the approach of Lucene's CJKAnalyzer):
+neither FTS5's `unicode61` tokenizer nor PostgreSQL's default parser splits 大语言模型蒸馏 into
+words, and bigrams — unlike FTS5's `trigram` tokenizer, which needs three characters — also find
+the two-character words most Chinese queries are made of (蒸馏, 模型) through the index, with no
+table scan. Both backends get the same prepared text. See docs/search.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from paperbrief.models import SummaryStatus
+from paperbrief.store.base import chunks
+
+# Han (CJK unified ideographs and extensions), kana and hangul: scripts written without spaces.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002ffff"
+_CJK_RUN_RE = re.compile(f"[{_CJK}]+")
+# A query is words and "quoted phrases"; anything else in it is plain text, never FTS syntax.
+_QUERY_TOKEN_RE = re.compile(r'"([^"]*)"|(\S+)')
+_WORDISH_RE = re.compile(r"\w", re.UNICODE)
+GOOD_STATUSES = (str(SummaryStatus.OK), str(SummaryStatus.EXTRACTIVE))
+# Tables of the index (derived data: rebuilt from papers and summaries by m009).
+SEARCH_TABLES = ("search_docs", "search_fts")
+
+
+def split_cjk(text: str, *, trailing: bool = True) -> str:
+    """`text` with every CJK run written as space-separated overlapping bigrams.
+
+    A document (`trailing=True`) also gets the run's last character alone, so a one-character
+    query (a prefix query) finds it; a query (`trailing=False`) gets the bigrams only, matched
+    as a phrase.
+    """
+
+    def expand(match: re.Match[str]) -> str:
+        run = match.group(0)
+        if len(run) == 1:
+            return f" {run} "
+        grams = [run[i : i + 2] for i in range(len(run) - 1)]
+        if trailing:
+            grams.append(run[-1])
+        return " " + " ".join(grams) + " "
+
+    if text.isascii():  # most titles and abstracts: skip the regex
+        return text
+    return _CJK_RUN_RE.sub(expand, text)
+
+
+def parse_terms(query: str) -> list[str]:
+    """The terms of a query: its words and "quoted phrases"; every term must match."""
+    terms = []
+    for match in _QUERY_TOKEN_RE.finditer(query):
+        term = (match.group(1) if match.group(1) is not None else match.group(2)).strip()
+        if _WORDISH_RE.search(term):
+            terms.append(term)
+    return terms
+
+
+def _single_cjk(term: str) -> bool:
+    return len(term) == 1 and _CJK_RUN_RE.fullmatch(term) is not None
+
+
+def fts5_query(terms: Sequence[str]) -> str:
+    """An FTS5 MATCH expression: each term a quoted phrase (no user text is FTS syntax)."""
+    parts = []
+    for term in terms:
+        if _single_cjk(term):
+            parts.append(f'"{term}"*')  # the bigrams starting with it and a run's last character
+            continue
+        parts.append('"' + split_cjk(term, trailing=False).replace('"', '""') + '"')
+    return " AND ".join(parts)
+
+
+def pg_query(terms: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """A tsquery expression (SQL) and its parameters: phrases ANDed, a single CJK character as a prefix."""
+    parts, params = [], {}
+    for index, term in enumerate(terms):
+        key = f"t{index}"
+        if _single_cjk(term):
+            parts.append(f"to_tsquery('simple', :{key})")
+            params[key] = f"{term}:*"
+        else:
+            parts.append(f"phraseto_tsquery('english', :{key})")
+            params[key] = split_cjk(term, trailing=False)
+    return " && ".join(parts), params
+
+
+def _document(paper: dict[str, Any], summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The prepared text of one paper's search document, field by field."""
+    texts = [s.get(k) or "" for s in summaries for k in ("tldr", "motivation", "method", "conclusion")]
+    keywords = [k for s in summaries for k in _json_list(s.get("keywords"))]
+    categories = _json_list(paper.get("categories"))
+    return {
+        "arxiv_id": paper["arxiv_id"],
+        "version": int(paper["version"]),
+        "categories": " " + " ".join(c.lower() for c in categories) + " ",
+        "title": split_cjk(paper.get("title") or ""),
+        "authors": split_cjk(", ".join(_json_list(paper.get("authors")))),
+        "abstract": split_cjk(paper.get("abstract") or ""),
+        "summary": split_cjk("\n".join(t for t in texts if t)),
+        "keywords": split_cjk(", ".join(keywords)),
+    }
+
+
+def _json_list(value: Any) -> list[str]:
+    # SQLAlchemy's JSON type decodes lists; raw SQL on SQLite hands back the JSON text.
+    if isinstance(value, str):
+        value = json.loads(value) if value.startswith("[") else [value]
+    return [str(v) for v in value or []]
+
+
+def refresh_search_documents(conn: Connection, arxiv_ids: Iterable[str]) -> None:
+    """Rebuild the search documents of `arxiv_ids` inside the caller's transaction."""
+    ids = sorted(set(arxiv_ids))
+    for chunk in chunks(ids, 500):
+        _refresh_chunk(conn, list(chunk))
+
+
+def set_search_days(conn: Connection, arxiv_ids: Iterable[str]) -> None:
+    """Set the day of `arxiv_ids`' documents: first digest day, else first announcement day.
+
+    Called where announcements and digests are written, in their transaction: the date filters then
+    read one column instead of looking the day up for every match.
+    """
+    update = sa.text(
+        "UPDATE search_docs SET day = coalesce("
+        "(SELECT min(dp.date) FROM digest_papers dp WHERE dp.arxiv_id = search_docs.arxiv_id),"
+        " (SELECT min(a.date) FROM announcements a WHERE a.arxiv_id = search_docs.arxiv_id))"
+        " WHERE arxiv_id IN :ids"
+    ).bindparams(sa.bindparam("ids", expanding=True))
+    for chunk in chunks(sorted(set(arxiv_ids)), 500):
+        conn.execute(update, {"ids": list(chunk)})
+
+
+def build_search_index(conn: Connection) -> None:
+    """Index every stored paper (m009's data step; also repairs an index by hand)."""
+    ids = list(conn.execute(sa.text("SELECT DISTINCT arxiv_id FROM papers")).scalars())
+    refresh_search_documents(conn, ids)
+    set_search_days(conn, ids)
+
+
+def _refresh_chunk(conn: Connection, ids: list[str]) -> None:
+    bind = {"ids": ids}
+    newest: dict[str, dict[str, Any]] = {}
+    papers_sql = sa.text(
+        "SELECT arxiv_id, version, title, authors, abstract, categories FROM papers WHERE arxiv_id IN :ids"
+    ).bindparams(sa.bindparam("ids", expanding=True))
+    for row in conn.execute(papers_sql, bind).mappings():
+        if row["arxiv_id"] not in newest or newest[row["arxiv_id"]]["version"] < row["version"]:
+            newest[row["arxiv_id"]] = dict(row)
+    by_paper: dict[str, list[dict[str, Any]]] = {}
+    summaries_sql = sa.text(
+        "SELECT arxiv_id, version, tldr, motivation, method, conclusion, keywords FROM summaries"
+        " WHERE arxiv_id IN :ids AND status IN :good ORDER BY arxiv_id, language, model, prompt_version"
+    ).bindparams(sa.bindparam("ids", expanding=True), sa.bindparam("good", expanding=True))
+    for row in conn.execute(summaries_sql, {**bind, "good": list(GOOD_STATUSES)}).mappings():
+        paper = newest.get(row["arxiv_id"])
+        if paper is not None and row["version"] == paper["version"]:
+            by_paper.setdefault(row["arxiv_id"], []).append(dict(row))
+    docs = [_document(paper, by_paper.get(i, [])) for i, paper in newest.items()]
+    if conn.dialect.name == "postgresql":
+        _write_pg(conn, docs)
+    else:
+        _write_fts5(conn, docs)
+
+
+def _write_fts5(conn: Connection, docs: list[dict[str, Any]]) -> None:
+    if not docs:
+        return
+    select_ids = sa.text("SELECT arxiv_id, doc_id FROM search_docs WHERE arxiv_id IN :ids").bindparams(
+        sa.bindparam("ids", expanding=True)
+    )
+    existing = {r.arxiv_id: r.doc_id for r in conn.execute(select_ids, {"ids": [d["arxiv_id"] for d in docs]})}
+    next_id = int(conn.execute(sa.text("SELECT coalesce(max(doc_id), 0) FROM search_docs")).scalar_one()) + 1
+    old, new = [], []
+    for doc in docs:
+        if doc["arxiv_id"] in existing:
+            old.append({**doc, "doc_id": existing[doc["arxiv_id"]]})
+        else:
+            new.append({**doc, "doc_id": next_id})
+            next_id += 1
+    if old:
+        conn.execute(sa.text("DELETE FROM search_fts WHERE rowid = :doc_id"), old)
+        conn.execute(
+            sa.text("UPDATE search_docs SET version = :version, categories = :categories WHERE doc_id = :doc_id"),
+            old,
+        )
+    if new:
+        conn.execute(
+            sa.text(
+                "INSERT INTO search_docs (doc_id, arxiv_id, version, categories)"
+                " VALUES (:doc_id, :arxiv_id, :version, :categories)"
+            ),
+            new,
+        )
+        set_search_days(conn, [d["arxiv_id"] for d in new])
+    conn.execute(
+        sa.text(
+            "INSERT INTO search_fts (rowid, title, authors, abstract, summary, keywords)"
+            " VALUES (:doc_id, :title, :authors, :abstract, :summary, :keywords)"
+        ),
+        old + new,
+    )
+
+
+def _write_pg(conn: Connection, docs: list[dict[str, Any]]) -> None:
+    if not docs:
+        return
+    conn.execute(
+        sa.text(
+            "INSERT INTO search_docs (arxiv_id, version, categories, document) VALUES (:arxiv_id, :version,"
+            " :categories, setweight(to_tsvector('english', :title), 'A')"
+            " || setweight(to_tsvector('english', :keywords || ' ' || :authors), 'B')"
+            " || setweight(to_tsvector('english', :summary), 'C')"
+            " || setweight(to_tsvector('english', :abstract), 'D'))"
+            " ON CONFLICT (arxiv_id) DO UPDATE SET version = excluded.version,"
+            " categories = excluded.categories, document = excluded.document"
+        ),
+        docs,
+    )
+    set_search_days(conn, [d["arxiv_id"] for d in docs])
