@@ -91,11 +91,12 @@ class Settings(BaseSettings):
     llm_retries: int = Field(default=4, ge=0)
     llm_run_deadline_seconds: float | None = None
     llm_temperature: float = 0.0
-    llm_batch_size: int = Field(default=1, ge=1)
+    llm_batch_size: int = Field(default=5, ge=1, description="Papers per request (docs/llm.md: defaults).")
     llm_max_cost: float | None = None
     llm_max_tokens: int | None = None
     llm_prices: dict[str, list[float]] = Field(
-        default_factory=dict, description="model -> [USD per 1M input tokens, USD per 1M output tokens]."
+        default_factory=dict,
+        description="model -> [USD per 1M input tokens, per 1M output tokens(, per 1M cached input tokens)].",
     )
 
     # -- selection

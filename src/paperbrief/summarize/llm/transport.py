@@ -296,7 +296,7 @@ class Transport:
         tin = int(usage.prompt_tokens) if usage and usage.prompt_tokens else 0
         tout = int(usage.completion_tokens) if usage and usage.completion_tokens else 0
         cached = _cached_tokens(usage)
-        cost = self.config.prices.cost(self.config.model, tin, tout)
+        cost = self.config.prices.cost(self.config.model, tin, tout, cached)
         self.state.budget.spend(tin, tout, cost, cached)
         session.spent.spend(tin, tout, cost, cached)
         if session.tpm is not None and (tin or tout):
