@@ -18,7 +18,6 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 from pydantic_settings import SettingsError as _SourceError
 
 from paperbrief.redact import mask_notify_url, mask_url
-from paperbrief.store.db import sqlite_url
 
 # Lists come from the environment as "a,b" (or space-separated URLs), not JSON.
 StrList = Annotated[list[str], NoDecode]
@@ -165,7 +164,11 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         """The database URL: the setting, or a SQLite file in home."""
-        return self.database_url or sqlite_url(self.home / "paperbrief.db")
+        if self.database_url:
+            return self.database_url
+        from paperbrief.store.base import sqlite_url  # lazy: SQLAlchemy is not needed to read settings
+
+        return sqlite_url(self.home / "paperbrief.db")
 
     @property
     def llm_configured(self) -> bool:
