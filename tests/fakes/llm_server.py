@@ -137,6 +137,17 @@ class FakeLLM:
         with self._lock:
             return len(self.requests)
 
+    def summaries(self) -> list[dict[str, Any]]:
+        """Every request so far as {at (time.monotonic, system-wide on Linux), ids, chars, kind} (benchmarks)."""
+        with self._lock:
+            received = list(self.requests)
+        out = []
+        for r in received:
+            kind = "tools" if r.body.get("tools") else "summary" if r.paper_ids else "other"
+            chars = sum(len(m.get("content") or "") for m in r.body.get("messages", []))
+            out.append({"at": r.at, "ids": len(r.paper_ids), "chars": chars, "kind": kind})
+        return out
+
     def prefix_hit(self, body: dict[str, Any]) -> int:
         """Cached tokens of this request: its system message, when an earlier request sent the same one."""
         system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
@@ -211,6 +222,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
         def do_GET(self) -> None:
             if self.path.endswith("/stats"):
                 self._send(200, {"requests": fake.count()})
+            elif self.path.endswith("/requests"):
+                self._send(200, {"requests": fake.summaries()})
             else:
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
 
