@@ -106,6 +106,7 @@ def _count(
     grams: dict[tuple[str, ...], int] = {}
     surface: dict[tuple[str, ...], str] = {}
     for index, block in _blocks(sentences):
+        run = 0  # usable words (no stopword, no number) ending here: the candidates end with them
         for i, (word, key, tag) in enumerate(block):
             term = terms.get(key)
             if term is None:
@@ -115,19 +116,20 @@ def _count(
             term.tf_acronym += tag == "a"
             term.tf_proper += tag == "n"
             term.sentences.append(index)
-            if i > 0 and tag not in "du" and block[i - 1][2] not in "du":  # window of one word, as yake's default
+            odd = tag in "du"
+            if i > 0 and not odd and block[i - 1][2] not in "du":  # window of one word, as yake's default
                 prev = block[i - 1][1]
                 terms[prev].right[key] = terms[prev].right.get(key, 0) + 1
                 term.left[prev] = term.left.get(prev, 0) + 1
-            for n in range(1, _MAX_N + 1):
-                if i + 1 < n:
-                    break
-                gram = block[i + 1 - n : i + 1]
-                if any(t[2] in "du" for t in gram):
-                    continue
-                keys = tuple(t[1] for t in gram)
-                grams[keys] = grams.get(keys, 0) + 1
-                surface.setdefault(keys, " ".join(t[0] for t in gram))
+            run = 0 if odd or term.stop else run + 1
+            for n in range(1, min(run, _MAX_N) + 1):
+                keys = tuple(t[1] for t in block[i + 1 - n : i + 1])
+                count = grams.get(keys)
+                if count is None:
+                    grams[keys] = 1
+                    surface[keys] = " ".join(t[0] for t in block[i + 1 - n : i + 1])
+                else:
+                    grams[keys] = count + 1
     return terms, grams, surface
 
 
@@ -163,9 +165,7 @@ def yake_keywords(sentences: Sequence[str], top: int = 30, stopwords: frozenset[
     terms, grams, surface = _count(sentences, stop)
     scores = _term_scores(terms, max(1, len(sentences)))
     ranked: list[tuple[float, str]] = []
-    for keys, tf in grams.items():
-        if any(k not in scores for k in keys):
-            continue
+    for keys, tf in grams.items():  # every gram holds scored terms only (`_count` builds no other)
         values = [scores[k] for k in keys]
         ranked.append((math.prod(values) / ((sum(values) + 1.0) * tf), surface[keys]))
     ranked.sort(key=lambda item: (item[0], item[1]))
