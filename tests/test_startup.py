@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 from click.testing import CliRunner
@@ -46,3 +47,23 @@ def test_help_imports_no_heavy_library_and_no_command_module() -> None:
     assert heavy == []
     commands = sorted(m for m in loaded if m.startswith("paperbrief.cli.") and m != "paperbrief.cli.common")
     assert commands == []
+
+
+def test_a_run_reaches_its_first_request_without_the_llm_sdk_or_the_ranking_libraries(tmp_path: Path) -> None:
+    """Up to the feed request a run needs settings, the store and the summarizer object, not the SDK itself."""
+    code = (
+        "import sys, json\n"
+        "import paperbrief.cli.run, paperbrief.pipeline\n"
+        "from paperbrief.factories import choose_summarizer\n"
+        "from paperbrief.settings import Settings\n"
+        "from paperbrief.store import Store, sqlite_url\n"
+        f"home = {str(tmp_path)!r}\n"
+        "settings = Settings(home=home, llm_model='m', llm_base_url='http://127.0.0.1:9/v1', summarizer='llm')\n"
+        "store = Store.open(sqlite_url(home + '/x.db'))\n"
+        "summarizer, _note = choose_summarizer(settings, store, None)\n"
+        "assert summarizer.backend == 'llm'\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert sorted(m for m in loaded if m.split(".")[0] in ("openai", "bm25s", "scipy", "yake", "apprise")) == []

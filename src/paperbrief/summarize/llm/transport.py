@@ -16,9 +16,8 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import openai
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
@@ -37,6 +36,9 @@ from paperbrief.summarize.llm.errors import (
     classify,
 )
 from paperbrief.summarize.llm.limits import Budget, RateLimiter
+
+if TYPE_CHECKING:  # the SDK (seconds to import on a busy machine) loads with the first client (issue 15)
+    import openai
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,8 @@ class Transport:
             await asyncio.shield(session.client.close())
 
     def _new_client(self) -> openai.AsyncOpenAI:
+        import openai
+
         config = self.config
         # Local servers (Ollama, vLLM) take any key; the SDK needs a non-empty one.
         return openai.AsyncOpenAI(
