@@ -8,8 +8,9 @@ Rows, each a fresh process against the fakes (fake arXiv in this process, fake L
 - **daily-arXiv-ai-enhanced** (dw-dengwei): one function-calling request per paper (its short
   system text and template around the abstract only, one tool with its five string fields), 8 in
   flight, no cache; its process start and one read of the day's listing included;
-- **paperbrief (baseline)**: `paperbrief run` of another git revision (default `main`, its src/
-  copied by `git archive`): the day's feed, the throttled API enrichment, summaries, highlights;
+- **paperbrief (baseline)**: `paperbrief run` of another git revision (default: the merge-base of
+  HEAD and main; its src/ copied by `git archive`): the feed, the throttled API enrichment,
+  summaries, highlights;
 - **paperbrief**: `paperbrief run` of this tree, same settings (defaults: concurrency 8, batch 5).
 
 Prompt tokens per paper are the characters of the message text sent for the day's summaries
@@ -235,8 +236,14 @@ def main() -> int:
     """Run every row and print the table, the timelines and the verdicts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--latency", type=float, default=1.0, help="seconds per LLM request [1.0]")
-    parser.add_argument("--baseline", default="main", help="git revision of the paperbrief baseline row [main]")
+    parser.add_argument(
+        "--baseline", default=None, help="git revision of the paperbrief baseline row [merge-base of HEAD and main]"
+    )
     args = parser.parse_args()
+    if args.baseline is None:  # the main this branch started from: the code it replaces
+        args.baseline = subprocess.run(
+            ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], capture_output=True, text=True, check=True
+        ).stdout.strip()[:12]
     with tempfile.TemporaryDirectory(prefix="paperbrief-peers-") as tmp_name, FakeArxiv() as arxiv:
         tmp = Path(tmp_name)
         base = tmp / "base"

@@ -60,9 +60,13 @@ def time_case(src: Path, argv: list[str], repeat: int) -> float:
 def main() -> int:
     """Print a Markdown table: baseline vs this tree, and the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--baseline", default="main", help="git revision to compare with [main]")
+    parser.add_argument("--baseline", default=None, help="git revision to compare with [merge-base of HEAD and main]")
     parser.add_argument("--repeat", type=int, default=7, help="fresh interpreters per row [7]")
     args = parser.parse_args()
+    if args.baseline is None:  # the main this branch started from: the code it replaces
+        args.baseline = subprocess.run(
+            ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], capture_output=True, text=True, check=True
+        ).stdout.strip()[:12]
     with tempfile.TemporaryDirectory(prefix="paperbrief-startup-") as tmp:
         base = Path(tmp) / "base"
         base.mkdir()
