@@ -44,6 +44,7 @@ def test_a_signal_mid_run_keeps_every_summary_and_the_rerun_asks_only_for_the_re
             "PAPERBRIEF_LLM_API_KEY": "sk-test-interrupt-0123456789",
             "PAPERBRIEF_LLM_MODEL": "fake-model",
             "PAPERBRIEF_LLM_CONCURRENCY": "2",
+            "PAPERBRIEF_LLM_BATCH_SIZE": "1",  # faults are scripted per request, one paper each
         }
         command = [sys.executable, "-c", "from paperbrief.cli import entry; entry()"]
         child = subprocess.Popen(

@@ -42,6 +42,7 @@ def _configure(monkeypatch: pytest.MonkeyPatch, base_url: str, model: str = "fak
     monkeypatch.setenv("PAPERBRIEF_LLM_BASE_URL", base_url)
     monkeypatch.setenv("PAPERBRIEF_LLM_API_KEY", FAKE_KEY)
     monkeypatch.setenv("PAPERBRIEF_LLM_MODEL", model)
+    monkeypatch.setenv("PAPERBRIEF_LLM_BATCH_SIZE", "1")  # these faults are scripted per request, one paper each
 
 
 def _run(tmp_path: Path, *args: str) -> Result:

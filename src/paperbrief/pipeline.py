@@ -8,9 +8,13 @@ See docs/architecture.md.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
+import queue
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +35,9 @@ from paperbrief.models import Digest, RunStatus
 from paperbrief.outcome import ExitCode
 from paperbrief.select.candidates import Candidates, select_candidates
 from paperbrief.settings import Settings
-from paperbrief.sources.arxiv import EARLIEST_DATE, HolidayFileError, date_problem
+from paperbrief.sources.arxiv import EARLIEST_DATE, Announcement, FeedDay, HolidayFileError, date_problem
 from paperbrief.stages import (
+    Acquired,
     Picked,
     PipelineError,
     ProgressHook,
@@ -57,6 +62,8 @@ from paperbrief.text import one_line as _one_line
 if TYPE_CHECKING:
     from paperbrief.publish import PublishReport
     from paperbrief.sources.arxiv import ArxivSource
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "EARLIEST_DATE",
@@ -234,7 +241,7 @@ def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
 
 def _stages(ctx: RunContext, timings: dict[str, float]) -> _Made:
     with _timed(timings, "fetch"):
-        acquired = acquire(ctx)
+        acquired, early = _acquire_streaming(ctx, timings)
     if acquired.announcement.no_announcement:
         # A weekend or holiday: the digest says so; nothing to select, summarize or deliver.
         digest = no_announcement_digest(ctx, acquired)
@@ -245,7 +252,7 @@ def _stages(ctx: RunContext, timings: dict[str, float]) -> _Made:
     with _timed(timings, "select"):
         picked = pick(ctx, candidates)
     with _timed(timings, "summarize"):
-        summarized = _summarize(ctx, picked, acquired.date)
+        summarized = _with_early_spend(_summarize(ctx, picked, acquired.date), early)
     digest = assemble(ctx, acquired, candidates, picked, summarized)
     with _timed(timings, "render"):
         files = write(ctx, digest)
@@ -253,6 +260,78 @@ def _stages(ctx: RunContext, timings: dict[str, float]) -> _Made:
         published = publish(ctx, digest)
     notes = _candidate_notes(candidates) + picked.notes + summarized.notes
     return _Made(digest, files, judge(acquired, digest, published), notes, summarized, published, candidates)
+
+
+def _acquire_streaming(ctx: RunContext, timings: dict[str, float]) -> tuple[Acquired, Summarized | None]:
+    """`acquire`, streamed: the feed's papers are selected and summarized while the enrichment waits.
+
+    arXiv's API look-up waits for its throttle slot (3 s after the feed by default); titles and
+    abstracts are already final in the feed, so the summaries (and the highlights) are made then,
+    stored in the summary cache. The run then goes on exactly as before on the enriched day: its
+    selection and summaries hit that cache (a paper the enriched data selects differently is
+    summarized then), so the digest is the one an unstreamed run makes. See docs/benchmarks.md.
+    Not streamed: offline days, `--refresh` (the run proper would pay twice) and extractive runs.
+    """
+    request = ctx.request
+    offline = ctx.source is None or request.sample or request.day_file is not None
+    if offline or request.refresh or ctx.summarizer.backend != "llm":
+        return acquire(ctx), None
+    assert ctx.source is not None
+    source = ctx.source
+    feeds: queue.SimpleQueue[FeedDay] = queue.SimpleQueue()
+    started = time.perf_counter()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arxiv-fetch")
+    try:
+        future: Future[Announcement] = pool.submit(
+            source.fetch_announcement, list(ctx.categories), ctx.request.date, feeds.put
+        )
+        feed = _wait_for_feed(feeds, future)
+        early = None
+        if feed is not None:
+            timings["feed"] = round(time.perf_counter() - started, 3)
+            with _timed(timings, "early_summaries"):
+                early = _summarize_early(ctx, feed)
+        announcement = future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # on Ctrl-C the fetch thread ends with the source
+    return acquire(ctx, fetched=announcement), early
+
+
+def _wait_for_feed(feeds: queue.SimpleQueue[FeedDay], future: Future[Announcement]) -> FeedDay | None:
+    """The feed's papers as soon as they are parsed, or None when the fetch ended without them."""
+    while True:
+        try:
+            return feeds.get(timeout=0.02)
+        except queue.Empty:
+            if future.done():
+                return None if feeds.empty() else feeds.get_nowait()
+
+
+def _summarize_early(ctx: RunContext, feed: FeedDay) -> Summarized | None:
+    """Select and summarize the feed's papers (results land in the store's caches; the spend is returned)."""
+    if not feed.papers:
+        return None
+    date = feed.date or ctx.request.date or today_in_arxiv_tz()
+    # No reading-list refresh here: it fetches ids through the same throttle as the enrichment.
+    early = dataclasses.replace(ctx, reading_list=None)
+    try:
+        candidates = select_candidates(ctx.store, date, feed.papers, include_replacements=ctx.include_replacements)
+        return _summarize(early, pick(early, candidates), date)
+    except Exception as exc:  # the run proper meets (and reports) the same problem on the enriched day
+        log.info("early summaries stopped: %s", _one_line(exc))
+        return None
+
+
+def _with_early_spend(summarized: Summarized, early: Summarized | None) -> Summarized:
+    """The run's spend includes the early summaries (the run proper found them in the cache)."""
+    if early is None:
+        return summarized
+    return dataclasses.replace(
+        summarized,
+        tokens=summarized.tokens + early.tokens,
+        cost=summarized.cost + early.cost,
+        priced=summarized.priced and early.priced,
+    )
 
 
 def _candidate_notes(candidates: Candidates) -> tuple[str, ...]:

@@ -18,7 +18,6 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 from pydantic_settings import SettingsError as _SourceError
 
 from paperbrief.redact import mask_notify_url, mask_url
-from paperbrief.store.db import sqlite_url
 
 # Lists come from the environment as "a,b" (or space-separated URLs), not JSON.
 StrList = Annotated[list[str], NoDecode]
@@ -97,11 +96,12 @@ class Settings(BaseSettings):
     llm_retries: int = Field(default=4, ge=0)
     llm_run_deadline_seconds: float | None = None
     llm_temperature: float = 0.0
-    llm_batch_size: int = Field(default=1, ge=1)
+    llm_batch_size: int = Field(default=5, ge=1, description="Papers per request (docs/llm.md: defaults).")
     llm_max_cost: float | None = None
     llm_max_tokens: int | None = None
     llm_prices: dict[str, list[float]] = Field(
-        default_factory=dict, description="model -> [USD per 1M input tokens, USD per 1M output tokens]."
+        default_factory=dict,
+        description="model -> [USD per 1M input tokens, per 1M output tokens(, per 1M cached input tokens)].",
     )
 
     # -- selection
@@ -170,7 +170,11 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         """The database URL: the setting, or a SQLite file in home."""
-        return self.database_url or sqlite_url(self.home / "paperbrief.db")
+        if self.database_url:
+            return self.database_url
+        from paperbrief.store.base import sqlite_url  # lazy: SQLAlchemy is not needed to read settings
+
+        return sqlite_url(self.home / "paperbrief.db")
 
     @property
     def llm_configured(self) -> bool:

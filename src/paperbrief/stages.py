@@ -121,8 +121,12 @@ class Verdict:
     messages: tuple[str, ...] = field(default_factory=tuple)
 
 
-def acquire(ctx: RunContext) -> Acquired:
-    """The day's announcement: the bundled sample, a JSON day file, or arXiv (recorded in the store)."""
+def acquire(ctx: RunContext, fetched: Announcement | None = None) -> Acquired:
+    """The day's announcement: the bundled sample, a JSON day file, or arXiv (recorded in the store).
+
+    `fetched` is arXiv's announcement when the caller already fetched it (the pipeline streams
+    the day: it fetches in a thread of its own and records here, on the store's thread).
+    """
     request = ctx.request
     if request.sample:
         from paperbrief.sources.sample import SAMPLE_DATE, load_sample_day
@@ -147,7 +151,8 @@ def acquire(ctx: RunContext) -> Acquired:
         return _offline(ctx, day, papers, "file", cleaned)
     if ctx.source is None:
         raise PipelineError("no arXiv source for an online run")
-    announcement = ctx.source.fetch_announcement(list(ctx.categories), request.date)
+    cats = list(ctx.categories)
+    announcement = fetched if fetched is not None else ctx.source.fetch_announcement(cats, request.date)
     date = announcement.date or request.date or today_in_arxiv_tz()
     if not announcement.no_announcement:
         ctx.store.record_announcement(date, announcement.papers)

@@ -148,6 +148,9 @@ class FakeArxiv:
         self.api_extra: list[dict[str, Any]] = []  # papers the API knows but today's feed does not list
         self.api_hidden: set[str] = set()  # ids the API pretends not to know (announced but not returned)
         self.log: list[RequestRecord] = []
+        # When set, API requests wait for this event (at most 30 s) before answering: a test can hold
+        # the enrichment until it has seen what the client does meanwhile (the streamed day).
+        self.api_gate: threading.Event | None = None
         self._faults: dict[str, deque[Fault]] = {}
         self._lock = threading.Lock()
         handler = self._handler_class()
@@ -229,6 +232,8 @@ class FakeArxiv:
                 query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
                 with fake._lock:
                     fake.log.append(RequestRecord(parts.path, query, arrived, self.headers.get("User-Agent", "")))
+                if fake.api_gate is not None and parts.path.startswith("/api"):
+                    fake.api_gate.wait(30)
                 fault = fake._next_fault(parts.path)
                 if fault is not None and fault.delay:
                     time.sleep(fault.delay)

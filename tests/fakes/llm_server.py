@@ -45,6 +45,7 @@ class Fault(StrEnum):
     NO_USAGE = "no-usage"
     BATCH_MISSING_ID = "batch-missing-id"
     BATCH_EXTRA_ID = "batch-extra-id"
+    BATCH_DUPLICATE_ID = "batch-duplicate-id"  # the second item carries the first item's id
     ECHO_KEY = "echo-key"  # 401 whose body echoes the Authorization header, as some gateways do
     UNAUTHORIZED = "401"  # OpenAI's answer to a wrong key
     MODEL_NOT_FOUND = "404-model"  # OpenAI's answer to an unknown model
@@ -114,6 +115,10 @@ class FakeLLM:
     # Like a real provider: a request with another key gets 401, an unlisted model 404 (None: accept any).
     required_key: str | None = None
     cached_tokens: int | None = None  # report `prompt_tokens_details.cached_tokens` (OpenAI prompt caching)
+    # Play a provider's automatic prefix cache (DeepSeek-like: 64-token units, any length): a request
+    # whose system message was seen before reports that prefix as `prompt_tokens_details.cached_tokens`.
+    prefix_cache: bool = False
+    seen_prefixes: set[str] = field(default_factory=set)
     models: frozenset[str] | None = None
     numbers_by_id: dict[str, NumbersScript] = field(default_factory=dict)  # issue 16: sentences with numbers
     requests: list[Received] = field(default_factory=list)
@@ -144,6 +149,25 @@ class FakeLLM:
         """Requests received so far."""
         with self._lock:
             return len(self.requests)
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """Every request so far as {at (time.monotonic, system-wide on Linux), ids, chars, kind} (benchmarks)."""
+        with self._lock:
+            received = list(self.requests)
+        out = []
+        for r in received:
+            kind = "tools" if r.body.get("tools") else "summary" if r.paper_ids else "other"
+            chars = sum(len(m.get("content") or "") for m in r.body.get("messages", []))
+            out.append({"at": r.at, "ids": len(r.paper_ids), "chars": chars, "kind": kind})
+        return out
+
+    def prefix_hit(self, body: dict[str, Any]) -> int:
+        """Cached tokens of this request: its system message, when an earlier request sent the same one."""
+        system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
+        with self._lock:
+            hit = system in self.seen_prefixes
+            self.seen_prefixes.add(system)
+        return (_tokens(system) // 64) * 64 if hit and system else 0
 
     def _next_fault(self, ids: list[str]) -> Fault:
         with self._lock:
@@ -222,6 +246,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
         def do_GET(self) -> None:
             if self.path.endswith("/stats"):
                 self._send(200, {"requests": fake.count()})
+            elif self.path.endswith("/requests"):
+                self._send(200, {"requests": fake.summaries()})
             else:
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
 
@@ -281,13 +307,10 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
             if rejection is not None:
                 self._send(*rejection)
                 return
+            if body.get("tools"):
+                self._send(200, _tool_reply(fake, body))
+                return
             content = self._content(body, blocks, fault)
-            prompt_text = "".join(m["content"] for m in body["messages"])
-            usage: dict[str, Any] = {
-                "prompt_tokens": _tokens(prompt_text),
-                "completion_tokens": _tokens(content),
-                "total_tokens": _tokens(prompt_text) + _tokens(content),
-            }
             reply: dict[str, Any] = {
                 "id": f"chatcmpl-{len(fake.requests)}",
                 "object": "chat.completion",
@@ -297,10 +320,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
                     {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
                 ],
             }
-            if fake.cached_tokens is not None:
-                usage["prompt_tokens_details"] = {"cached_tokens": fake.cached_tokens}
             if fault is not Fault.NO_USAGE:
-                reply["usage"] = usage
+                reply["usage"] = _usage(fake, body, content)
             self._send(200, reply)
 
         def _content(self, body: dict[str, Any], blocks: list[tuple[str, str, str]], fault: Fault) -> str:  # noqa: C901 — a fake server's dispatch over every fault it can inject; one branch per fault reads best
@@ -334,6 +355,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
                     items = items[1:]
                 if fault is Fault.BATCH_EXTRA_ID:
                     items.append({"id": "9999.99999", **answers[0]})
+                if fault is Fault.BATCH_DUPLICATE_ID:
+                    items[1]["id"] = items[0]["id"]
                 return json.dumps({"papers": items}, ensure_ascii=False)
             item = answers[0]
             if '"experiments"' in system:  # the full-text prompt (issue 13): two more fields
@@ -402,6 +425,47 @@ def _rejection(
     return None
 
 
+def _usage(fake: FakeLLM, body: dict[str, Any], content: str) -> dict[str, Any]:
+    """The `usage` object of an answer, with cached tokens when the fake plays a prompt cache."""
+    prompt_text = "".join(m["content"] for m in body["messages"])
+    usage: dict[str, Any] = {
+        "prompt_tokens": _tokens(prompt_text),
+        "completion_tokens": _tokens(content),
+        "total_tokens": _tokens(prompt_text) + _tokens(content),
+    }
+    if fake.cached_tokens is not None:
+        usage["prompt_tokens_details"] = {"cached_tokens": fake.cached_tokens}
+    elif fake.prefix_cache:
+        usage["prompt_tokens_details"] = {"cached_tokens": fake.prefix_hit(body)}
+    return usage
+
+
+def _tool_reply(fake: FakeLLM, body: dict[str, Any]) -> dict[str, Any]:
+    """A function-calling answer (the request shape of daily-arXiv-ai-enhanced: one tool, abstract only).
+
+    https://platform.openai.com/docs/guides/function-calling: the arguments are a JSON string.
+    """
+    user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+    tool = body["tools"][0]["function"]
+    first = " ".join(user.split())[:160]
+    args = {name: f"{name}: {first}" for name in tool.get("parameters", {}).get("properties", {})}
+    arguments = json.dumps(args, ensure_ascii=False)
+    call = {
+        "id": f"call_{fake.count()}",
+        "type": "function",
+        "function": {"name": tool["name"], "arguments": arguments},
+    }
+    message = {"role": "assistant", "content": None, "tool_calls": [call]}
+    return {
+        "id": f"chatcmpl-{fake.count()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model"),
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+        "usage": _usage(fake, body, arguments),
+    }
+
+
 def _highlights(body: dict[str, Any]) -> str:
     user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
     numbers = [int(n) for n in re.findall(r"^\[(\d+)\]", user, re.MULTILINE)]
@@ -467,6 +531,7 @@ def fake_from_args(argv: Sequence[str] | None = None) -> FakeLLM:
     parser.add_argument("--reject-json-schema", action="store_true", help="answer 400 to json_schema (like DeepSeek)")
     parser.add_argument("--retry-after", default="1", help="Retry-After header value of a 429")
     parser.add_argument("--hang-seconds", type=float, default=30.0, help="how long a 'hang' fault sleeps")
+    parser.add_argument("--prefix-cache", action="store_true", help="report a repeated system message as cached tokens")
     args = parser.parse_args(argv)
     if not 0.0 <= args.fault_rate <= 1.0:
         parser.error("--fault-rate must be between 0 and 1")
@@ -475,6 +540,7 @@ def fake_from_args(argv: Sequence[str] | None = None) -> FakeLLM:
         reject_json_schema=args.reject_json_schema,
         retry_after=args.retry_after,
         hang_seconds=args.hang_seconds,
+        prefix_cache=args.prefix_cache,
         script=deque(args.script),
         fault_rate=args.fault_rate,
         fault_choices=tuple(args.faults),

@@ -42,6 +42,8 @@ def make_config(fake: FakeLLM, **overrides: Any) -> LLMConfig:
         "retries": 3,
         "retry_wait_base": 0.01,
         "retry_wait_max": 0.05,
+        # The engine tests pin per-paper behaviour (one request a paper); batch tests pass batch_size.
+        "batch_size": 1,
     }
     options.update(overrides)
     if isinstance(options.get("prices"), dict):

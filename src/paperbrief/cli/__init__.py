@@ -33,6 +33,27 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# The one-line help of each command, so `paperbrief --help` lists them without importing any
+# (importing every command pulled in the openai SDK, Apprise, SQLAlchemy: seconds on a busy box).
+# tests/test_startup.py checks each line against the command's own help; a command missing here
+# is imported for its line, as before.
+COMMAND_HELP: dict[str, str] = {
+    "backfill": "Store every paper of a date range (restartable: rerun to resume after a failure).",
+    "config": "Print the effective settings and where each came from (secrets masked).",
+    "deliver": "Send a stored digest by e-mail and chat, once per day and channel.",
+    "explain": "Show why paper ID was or was not selected on a stored day, with the current settings.",
+    "export": "Export stored papers for Zotero, JabRef and friends (BibTeX, RIS or CSL-JSON).",
+    "fetch": "Fetch one announcement day (or --ids) from arXiv, print the papers and store them.",
+    "init": "Write a commented paperbrief.toml with every setting and its default.",
+    "logs": "Show the most recent LLM calls: prompt, response, tokens, latency and status (newest first).",
+    "profile": "The interest profile: weighted topics (settings) and an imported reading list.",
+    "run": "Fetch, select, summarize and publish one announcement day.",
+    "serve": "Serve OUT/site/ over HTTP for a local preview (builds it first if missing).",
+    "site": "Rebuild the HTML site and Atom feed (OUT/site/) from every stored digest.",
+    "weekly": "Write the weekly report: best papers, rising/falling terms and themes of one ISO week.",
+}
+
+
 class LazyGroup(click.Group):
     """A Click group whose subcommands are imported on first use."""
 
@@ -48,6 +69,24 @@ class LazyGroup(click.Group):
             _accept_config(command)
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of --help, from `COMMAND_HELP` where it can (no command module imported)."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in COMMAND_HELP and name not in self.commands:
+                rows.append((name, click.Command(name, help=COMMAND_HELP[name]).get_short_help_str(limit)))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 def _accept_config(command: click.Command) -> None:

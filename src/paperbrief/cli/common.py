@@ -6,15 +6,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
 
 from paperbrief.outcome import ExitCode as ExitCode
 from paperbrief.redact import mask_text
-from paperbrief.settings import Settings, SettingsError, load_settings
-from paperbrief.store import Store, StoreError
+
+if TYPE_CHECKING:  # settings (pydantic-settings) and the store (SQLAlchemy) load when used, not for --help
+    from paperbrief.settings import Settings
+    from paperbrief.store import Store
 
 
 @dataclass
@@ -29,6 +31,8 @@ class AppContext:
 
     def settings(self, **overrides: Any) -> tuple[Settings, dict[str, str]]:
         """Effective settings with CLI flags applied, and where each came from."""
+        from paperbrief.settings import SettingsError, load_settings
+
         if self.home is not None:
             overrides.setdefault("home", self.home)
         try:
@@ -39,6 +43,8 @@ class AppContext:
     def store(self, settings: Settings) -> Store:
         """The store of these settings, created (and migrated) on first use."""
         if self._store is None:
+            from paperbrief.store import Store, StoreError
+
             if settings.database_url is None:
                 try:
                     settings.home.mkdir(parents=True, exist_ok=True)

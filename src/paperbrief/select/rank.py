@@ -9,6 +9,7 @@ Optional embeddings use a sentence-transformers model that is already on disk, n
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -17,10 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import bm25s
 import numpy as np
 import numpy.typing as npt
-from bm25s.stopwords import STOPWORDS_EN
 
 from paperbrief.models import Paper
 
@@ -50,9 +49,17 @@ EMBED_READING_MATCH = 0.55
 _READING_WEIGHTS = (1.0, 0.5, 0.25)
 
 _TOKEN_RE = re.compile(r"\w\w+", re.UNICODE)
-_STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(
+_OUR_STOPWORDS = frozenset(
     {"we", "our", "us", "paper", "propose", "proposed", "method", "methods", "results", "show", "based", "using"}
 )
+
+
+@functools.cache
+def _stopwords() -> frozenset[str]:
+    # bm25s (and SciPy under it) is imported when a day is ranked, not at start-up (issue 15).
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN) | _OUR_STOPWORDS
 
 
 class EmbeddingUnavailable(RuntimeError):
@@ -91,7 +98,7 @@ def _stem(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased, plural-stemmed word tokens without English stopwords."""
-    return [_stem(t) for t in _TOKEN_RE.findall(text.lower()) if t not in _STOPWORDS and not t.isdigit()]
+    return [_stem(t) for t in _TOKEN_RE.findall(text.lower()) if t not in _stopwords() and not t.isdigit()]
 
 
 def paper_text(paper: Paper) -> str:
@@ -134,6 +141,8 @@ class Bm25Similarity:
         for tokens in corpus:
             for token in set(tokens):
                 df[token] = df.get(token, 0) + 1
+        import bm25s
+
         retriever = bm25s.BM25(k1=_K1, b=_B)
         # `create_empty_token` keeps empty documents indexable.
         retriever.index(corpus, show_progress=False)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from paperbrief.models import DigestEntry, Paper, Summary
 from paperbrief.store import Store
 from paperbrief.summarize.base import HighlightsResult, Summarizer, Usage
+from paperbrief.summarize.writer import SummaryWriter
 from paperbrief.text import one_line
 
 ProgressHook = Callable[[str, int, int], None]
@@ -59,19 +60,24 @@ def summarize_entries(
     if progress:
         progress("summarize", done, total)
 
+    # LLM summaries are written one by one, the moment each is paid for; free, local ones in bursts.
+    writer = SummaryWriter(store, max_items=200 if summarizer.backend == "extractive" else 1)
+
     def on_result(summary: Summary) -> None:
         nonlocal done
-        # Stored the moment it exists: Ctrl-C later loses nothing already paid for. The time is
-        # set here so the digest shows the same value as the cached copy on a rerun.
+        # Stored the moment it exists (extractive ones within a burst, flushed on the way out): Ctrl-C
+        # later loses nothing. The time is set here so the digest shows the same value as the cached
+        # copy on a rerun.
         if summary.created is None:
             summary.created = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        store.put_summary(summary)
+        writer.add(summary)
         done += 1
         if progress:
             progress("summarize", done, total)
 
     # Called even with nothing missing: the backend's zero usage still says whether it is priced.
-    result = summarizer.summarize(missing, on_result=on_result)
+    with writer:
+        result = summarizer.summarize(missing, on_result=on_result)
     summaries = dict(cached)
     summaries.update({(s.arxiv_id, s.version): s for s in result.summaries})
     return StageSummaries(summaries, cached=len(cached), usage=result.usage, notes=list(result.notes))

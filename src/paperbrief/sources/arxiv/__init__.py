@@ -7,6 +7,7 @@ https://info.arxiv.org/help/api/tou.html for the politeness rules.
 """
 
 from paperbrief.sources.arxiv._throttle import Throttle
+from paperbrief.sources.arxiv._today import FeedCallback, FeedDay
 from paperbrief.sources.arxiv.errors import (
     ArxivAPIError,
     ArxivCategoryError,
@@ -48,6 +49,8 @@ __all__ = [
     "ArxivParseError",
     "ArxivSource",
     "DateCheck",
+    "FeedCallback",
+    "FeedDay",
     "HolidayFileError",
     "NoAnnouncementReason",
     "Throttle",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from paperbrief.models import AnnounceType, Paper, category_counts
 from paperbrief.sources.arxiv.announcement import Announcement, announce_kind
@@ -15,6 +16,21 @@ from paperbrief.sources.arxiv.parse import FeedPage
 from paperbrief.text import one_line
 
 FEED_LIMIT = 2000  # rss.arxiv.org: "Limit 2000 results" (arxiv-feed `.limit(2000)`)
+
+
+@dataclass(frozen=True)
+class FeedDay:
+    """The feed's papers of the day, before the API enrichment: titles and abstracts are final.
+
+    Handed to `on_feed` so a caller can start work (summaries) while the enrichment waits for
+    its throttle slot; the papers are copies, so nothing the caller does reaches the enrichment.
+    """
+
+    date: dt.date | None
+    papers: list[Paper]
+
+
+FeedCallback = Callable[[FeedDay], None]
 
 # Papers by id: the found ones by bare id, the ids still missing, the parser's notes (`_ids.lookup`).
 Lookup = Callable[[Sequence[str]], tuple[dict[str, Paper], list[str], list[str]]]
@@ -86,8 +102,14 @@ def enrich(
     partial: str | None,
     notes: list[str],
     lookup: Lookup,
+    on_feed: FeedCallback | None = None,
 ) -> Announcement:
-    """The feed's items merged with the API's records; the feed's data alone if the API fails after retries."""
+    """The feed's items merged with the API's records; the feed's data alone if the API fails after retries.
+
+    `on_feed` gets the feed's papers (copies) first, before the look-up waits for its throttle slot.
+    """
+    if on_feed is not None:
+        on_feed(FeedDay(date, [p.model_copy(deep=True) for p in items]))
     try:
         found, missing, lookup_notes = lookup([p.versioned_id for p in items])
     except ArxivError as exc:

@@ -145,8 +145,13 @@ class ArxivSource:
         """The current announcement feed, parsed (one request)."""
         return self._http.get(self.feed_url(categories), {}, parse_announcement)
 
-    def fetch_announcement(self, categories: Sequence[str], date: dt.date | None = None) -> Announcement:
-        """The announcement dated `date` (None = the feed's): feed + enrichment, or an API window for past days."""
+    def fetch_announcement(
+        self, categories: Sequence[str], date: dt.date | None = None, on_feed: _today.FeedCallback | None = None
+    ) -> Announcement:
+        """The announcement dated `date` (None = the feed's): feed + enrichment, or an API window for past days.
+
+        For a feed day, `on_feed` gets the feed's papers before the enrichment (see `_today.FeedDay`).
+        """
         cats = check_categories(categories)
         if date is not None and (reason := self.calendar.no_announcement_reason(date)) is not None:
             return no_announcement(date, cats, reason, source="calendar")
@@ -161,7 +166,7 @@ class ArxivSource:
                 why = (self.calendar.no_announcement_reason(day) if day else None) or NoAnnouncementReason.EMPTY_FEED
                 return no_announcement(day, cats, why, source="rss")
             items, partial, notes = _today.complete_feed(feed, cats, self.fetch_feed)
-            return _today.enrich(feed.date, items, cats, partial, notes, self._lookup)
+            return _today.enrich(feed.date, items, cats, partial, notes, self._lookup, on_feed)
         if feed_date is not None and date > feed_date:
             raise ArxivNotAnnouncedError(
                 f"{date.isoformat()} is not announced yet (the feed is dated {feed_date.isoformat()})",

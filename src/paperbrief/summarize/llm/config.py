@@ -48,7 +48,7 @@ class LLMConfig:
     retries: int = 4
     run_deadline: float | None = None
     temperature: float = 0.0
-    batch_size: int = 1
+    batch_size: int = 5  # papers per request: fewer prompt tokens per paper (docs/llm.md, defaults)
     response_format: ResponseFormat = ResponseFormat.AUTO
     max_cost: float | None = None
     max_tokens: int | None = None
@@ -83,6 +83,6 @@ class LLMConfig:
         return self.prices.lookup(self.model) is not None
 
 
-def prices_from(table: Mapping[str, tuple[float, float] | list[float]] | None) -> Prices:
-    """A `Prices` table from `model -> [USD per 1M input, USD per 1M output]` pairs."""
-    return Prices({k: (float(v[0]), float(v[1])) for k, v in (table or {}).items() if len(v) >= 2})
+def prices_from(table: Mapping[str, tuple[float, ...] | list[float]] | None) -> Prices:
+    """A `Prices` table from `model -> [USD per 1M input, per 1M output(, per 1M cached input)]`."""
+    return Prices({k: tuple(float(x) for x in v[:3]) for k, v in (table or {}).items() if len(v) >= 2})

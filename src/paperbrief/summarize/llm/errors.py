@@ -14,9 +14,10 @@ import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
+if TYPE_CHECKING:  # the SDK is imported when a request fails or is sent, not at start-up (issue 15)
+    import openai
 
 from paperbrief.summarize.base import FatalCause, SummarizerFatalError
 from paperbrief.summarize.llm.config import LLMConfig
@@ -156,6 +157,8 @@ class CircuitBreaker:
 
 def classify(exc: Exception, config: LLMConfig, *, schema_sent: bool) -> Exception:
     """The exception a failed request becomes: `Retryable`, `SchemaRejected`, `CallFailed` or a fatal error."""
+    import openai
+
     if isinstance(exc, TimeoutError):
         return Retryable(f"timeout after {config.timeout:g}s", timeout=True)
     if isinstance(exc, openai.APITimeoutError):

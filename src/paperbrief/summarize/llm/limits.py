@@ -103,23 +103,31 @@ LLMUsage = Usage  # the name of issue 4; the pipeline gets it as `SummarizeResul
 
 @dataclass(frozen=True)
 class Prices:
-    """USD per one million input and output tokens, per model."""
+    """USD per one million input and output tokens per model, and optionally per cached input token.
 
-    table: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    An entry is `(input, output)` or `(input, output, cached_input)`: providers bill input tokens
+    served from their prompt cache at a lower rate (OpenAI: https://platform.openai.com/docs/guides/prompt-caching,
+    DeepSeek: https://api-docs.deepseek.com/quick_start/pricing). Without a cached price, cached
+    tokens are billed as ordinary input (never under-counted).
+    """
 
-    def lookup(self, model: str) -> tuple[float, float] | None:
+    table: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+
+    def lookup(self, model: str) -> tuple[float, ...] | None:
         """Prices of a model: exact name first, then case-insensitively, else None."""
         if model in self.table:
             return self.table[model]
         folded = {k.casefold(): v for k, v in self.table.items()}
         return folded.get(model.casefold())
 
-    def cost(self, model: str, tokens_in: int, tokens_out: int) -> float:
-        """Cost in USD of a call (0.0 for a model without a price)."""
+    def cost(self, model: str, tokens_in: int, tokens_out: int, cached: int | None = None) -> float:
+        """Cost in USD of a call (0.0 for a model without a price); `cached` of `tokens_in` at the cached rate."""
         price = self.lookup(model)
         if price is None:
             return 0.0
-        return tokens_in * price[0] / 1e6 + tokens_out * price[1] / 1e6
+        hit = min(max(cached or 0, 0), tokens_in) if len(price) >= 3 else 0
+        cached_price = price[2] if len(price) >= 3 else price[0]
+        return ((tokens_in - hit) * price[0] + hit * cached_price + tokens_out * price[1]) / 1e6
 
 
 _BEARER_RE = re.compile(r"(?i)(bearer\s+)[^\s'\",]+")

@@ -209,8 +209,8 @@ def parse_summary(text: str) -> SummaryAnswer:
 def parse_batch(text: str, sent_ids: Sequence[str]) -> tuple[dict[str, SummaryAnswer], dict[str, str]]:
     """Valid answers by id, and for every other sent id why it is missing (missing, invalid).
 
-    Ids not sent are ignored (never attributed to another paper); a duplicated id keeps its
-    first valid item.
+    Ids not sent are ignored (never attributed to another paper); an id answered twice is
+    ambiguous (which item belongs to it?), so it counts as a problem and the paper is re-asked alone.
     """
     data = extract_json(text)
     items = data.get("papers") if isinstance(data, dict) else None
@@ -219,13 +219,19 @@ def parse_batch(text: str, sent_ids: Sequence[str]) -> tuple[dict[str, SummaryAn
     wanted = set(sent_ids)
     good: dict[str, SummaryAnswer] = {}
     problems: dict[str, str] = {}
+    seen: set[str] = set()
     for raw in items:
         if not isinstance(raw, dict):
             continue
         pid = str(raw.get("id", "")).strip()
         pid = re.sub(r"^(?:arxiv:)", "", pid, flags=re.IGNORECASE)
-        if pid not in wanted or pid in good:
+        if pid not in wanted:
             continue
+        if pid in seen:
+            good.pop(pid, None)
+            problems[pid] = "id answered more than once in the batch answer"
+            continue
+        seen.add(pid)
         try:
             good[pid] = SummaryAnswer.model_validate(raw)
             problems.pop(pid, None)

@@ -16,9 +16,8 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import openai
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
@@ -37,6 +36,9 @@ from paperbrief.summarize.llm.errors import (
     classify,
 )
 from paperbrief.summarize.llm.limits import Budget, RateLimiter
+
+if TYPE_CHECKING:  # the SDK (seconds to import on a busy machine) loads with the first client (issue 15)
+    import openai
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,8 @@ class Transport:
             await asyncio.shield(session.client.close())
 
     def _new_client(self) -> openai.AsyncOpenAI:
+        import openai
+
         config = self.config
         # Local servers (Ollama, vLLM) take any key; the SDK needs a non-empty one.
         return openai.AsyncOpenAI(
@@ -296,7 +300,7 @@ class Transport:
         tin = int(usage.prompt_tokens) if usage and usage.prompt_tokens else 0
         tout = int(usage.completion_tokens) if usage and usage.completion_tokens else 0
         cached = _cached_tokens(usage)
-        cost = self.config.prices.cost(self.config.model, tin, tout)
+        cost = self.config.prices.cost(self.config.model, tin, tout, cached)
         self.state.budget.spend(tin, tout, cost, cached)
         session.spent.spend(tin, tout, cost, cached)
         if session.tpm is not None and (tin or tout):
