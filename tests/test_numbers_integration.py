@@ -66,6 +66,7 @@ def _env(fake: FakeLLM, home: Path, smtp_port: int | None = None, hook_port: int
         "PAPERBRIEF_LLM_MODEL": "fake-model",
         "PAPERBRIEF_SELECT_HIGHLIGHTS": "false",  # the chat push then lists the top papers
         "PAPERBRIEF_SITE_BASE_URL": "https://example.org/pb/",
+        "PAPERBRIEF_LLM_BATCH_SIZE": "1",  # the fake's numbers are scripted per request, one paper each
     }
     if smtp_port is not None:
         env.update(

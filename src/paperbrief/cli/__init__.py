@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
 # tests/test_startup.py checks each line against the command's own help; a command missing here
 # is imported for its line, as before.
 COMMAND_HELP: dict[str, str] = {
+    "bulk": "Summarize the stored papers of a date range through the provider's Batch API (half price, within 24 h).",
     "backfill": "Store every paper of a date range (restartable: rerun to resume after a failure).",
     "config": "Print the effective settings and where each came from (secrets masked).",
     "deliver": "Send a stored digest by e-mail and chat, once per day and channel.",
@@ -45,9 +46,11 @@ COMMAND_HELP: dict[str, str] = {
     "export": "Export stored papers for Zotero, JabRef and friends (BibTeX, RIS or CSL-JSON).",
     "fetch": "Fetch one announcement day (or --ids) from arXiv, print the papers and store them.",
     "init": "Write a commented paperbrief.toml with every setting and its default.",
+    "mcp": "Run a Model Context Protocol server over stdio (read-only tools over the store).",
     "logs": "Show the most recent LLM calls: prompt, response, tokens, latency and status (newest first).",
     "profile": "The interest profile: weighted topics (settings) and an imported reading list.",
     "run": "Fetch, select, summarize and publish one announcement day.",
+    "search": "Search every stored paper (title, abstract, authors, summaries, keywords) for QUERY.",
     "serve": "Serve OUT/site/ over HTTP for a local preview (builds it first if missing).",
     "site": "Rebuild the HTML site and Atom feed (OUT/site/) from every stored digest.",
     "weekly": "Write the weekly report: best papers, rising/falling terms and themes of one ISO week.",
