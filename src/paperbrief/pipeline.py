@@ -49,7 +49,7 @@ from paperbrief.stages import (
     write,
 )
 from paperbrief.store import Store
-from paperbrief.summarize.stage import highlight_entries, summarize_entries
+from paperbrief.summarize.stage import ClaimOptions, claim_batch_for, highlight_entries, summarize_entries
 from paperbrief.text import one_line as _one_line
 
 if TYPE_CHECKING:
@@ -196,6 +196,7 @@ def _context(
         channels=tuple(channels),
         channel_problems=tuple(problems),
         progress=progress,
+        claim_batch=claim_batch_for(settings.llm_concurrency, settings.llm_batch_size),
     )
     return ctx, notes
 
@@ -248,7 +249,13 @@ def _summarize(ctx: RunContext, picked: Picked, date: dt.date) -> Summarized:
     summarizer = ctx.summarizer
     entries = picked.selection.entries
     stage = summarize_entries(
-        ctx.store, summarizer, [e.paper for e in entries], refresh=ctx.request.refresh, progress=ctx.progress
+        ctx.store,
+        summarizer,
+        [e.paper for e in entries],
+        run_id=ctx.run_id,  # claims: runs sharing the store never pay twice for a paper
+        refresh=ctx.request.refresh,
+        progress=ctx.progress,
+        claims=ClaimOptions(batch=ctx.claim_batch),
     )
     for entry in entries:
         entry.summary = stage.for_paper(entry.paper)

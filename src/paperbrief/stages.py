@@ -74,6 +74,7 @@ class RunContext:
     channels: tuple[Channel, ...] = ()
     channel_problems: tuple[ChannelProblem, ...] = ()
     progress: ProgressHook | None = None
+    claim_batch: int = 16  # papers the summarize stage claims at a time (docs/scale.md)
 
 
 @dataclass(frozen=True)
