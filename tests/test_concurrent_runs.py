@@ -196,6 +196,27 @@ def test_a_run_waits_for_papers_another_run_holds_and_claims_those_it_did_not_de
     assert store.count_llm_calls(mine) == 25
 
 
+def test_papers_a_live_run_holds_without_answering_are_given_up_after_the_wait_not_paid_twice(store: Store) -> None:
+    papers = synthetic_papers(6)
+    keys = sorted((p.arxiv_id, p.version) for p in papers)
+    with serve_fake_llm() as llm:
+        mine = store.start_run(DAY, source="test", summarizer="llm")
+        summarizer = make_summarizer(llm, store, mine)
+        scope = {"model": summarizer.model, "prompt_version": summarizer.prompt_version, "language": "zh"}
+        stuck = store.start_run(DAY, source="test", summarizer="llm")  # alive (this process), never answers
+        assert store.claim_summaries(stuck, keys[:2], **scope) == keys[:2]
+        options = ClaimOptions(batch=8, wait_seconds=0.5, poll_seconds=0.05, window_seconds=0.1)
+        stage = summarize_entries(store, summarizer, papers, run_id=mine, claims=options)
+        asked = Counter(i for r in llm.requests for i in r.paper_ids)
+    assert asked == Counter(a for a, _ in keys[2:])
+    for key in keys[:2]:
+        failed = stage.summaries[key]
+        assert failed.status is SummaryStatus.FAILED
+        assert failed.error is not None and "another run still held this paper" in failed.error
+    assert "2 papers were still held by another run after 0.5 s: not summarized" in stage.notes
+    assert store.get_summaries(keys[:2], **scope) == {}  # nothing stored for them: a rerun asks again
+
+
 def test_a_heartbeat_keeps_a_long_runs_claims_and_without_one_they_expire(store_url: str) -> None:
     store = Store.open(store_url, lease_seconds=1.0)
     scope = {"model": "fake-model", "prompt_version": "p1", "language": "zh"}

@@ -204,7 +204,7 @@ class _SharedWork:
 
     def _give_up(self, todo: list[Key]) -> None:
         """Papers a live run held for `wait_seconds` without a single answer: failed here, not paid twice."""
-        waited = round(self.options.wait_seconds)
+        waited = f"{self.options.wait_seconds:g}"
         error = f"another run still held this paper after {waited} s without answering; run again later"
         for arxiv_id, version in todo:
             self.summaries[(arxiv_id, version)] = Summary(
