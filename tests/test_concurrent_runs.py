@@ -300,3 +300,31 @@ def test_backfill_no_fetch_without_summarize_is_a_usage_error(tmp_path: Path) ->
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     assert result.output.strip() == "Error: --no-fetch only makes sense with --summarize"
+
+
+def test_two_runs_saving_the_same_days_digest_at_once_both_succeed(store: Store) -> None:
+    """Found by the two-run test on PostgreSQL: delete-then-insert of one day's digest broke its primary key."""
+    from paperbrief.models import Digest, DigestEntry
+
+    papers = synthetic_papers(3)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def save(tag: str) -> None:
+        for n in range(10):
+            digest = Digest(date=DAY, entries=[DigestEntry(number=i + 1, paper=p) for i, p in enumerate(papers)])
+            digest.warnings = [f"{tag} {n}"]
+            try:
+                barrier.wait(timeout=30)
+                store.save_digest(digest)
+            except BaseException as exc:  # collected: the assertion below names it
+                errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(tag,)) for tag in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    saved = store.load_digest(DAY)
+    assert saved is not None and len(saved.entries) == 3 and saved.warnings[0] in ("a 9", "b 9")
