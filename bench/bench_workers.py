@@ -8,7 +8,7 @@ the fake's request count against the papers, papers asked for twice, papers left
 summary, and wall time (first LLM request to the last worker's exit; process start-up is shown
 apart) against one worker measured in the same run; the bound is wall(N) ≤ 1.5 × wall(1)/N.
 
-    python bench/bench_workers.py            # 1,000 papers, latency 0.5 s, 4 requests in flight per worker
+    python bench/bench_workers.py            # 1,000 papers, 1 s answers, 4 in flight per worker (~9 min)
     python bench/bench_workers.py --quick    # 200 papers
 Uses PAPERBRIEF_TEST_POSTGRES_URL when set, else starts a throwaway server (scripts/postgres.sh).
 """
@@ -136,7 +136,7 @@ def main() -> int:
     """Run 1, 2 and 4 workers; print calls, duplicates, losses and wall-time ratios; non-zero on a failure."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="200 papers instead of 1,000")
-    parser.add_argument("--latency", type=float, default=0.5, help="seconds per fake LLM answer")
+    parser.add_argument("--latency", type=float, default=1.0, help="seconds per fake LLM answer")
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight per worker")
     args = parser.parse_args()
     papers = _papers(200 if args.quick else 1000)
