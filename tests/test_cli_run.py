@@ -1,4 +1,8 @@
-"""`paperbrief run` end to end through the CLI, offline: the sample day and bad input."""
+"""`paperbrief run` end to end through the CLI, offline: the sample day and bad input.
+
+Tests that run the pipeline take the `db` fixture and run once per backend: the SQLite file in the
+home folder (the default) and a PostgreSQL schema (`PAPERBRIEF_DATABASE_URL`); see conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import click
@@ -22,8 +27,32 @@ def _work_in_tmp_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def _run(tmp_path: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--home", str(tmp_path / "home"), "run", *args], catch_exceptions=False)
+class Database(NamedTuple):
+    """Where a test's runs keep their store: its URL, and the environment that points `paperbrief` at it."""
+
+    url: str
+    env: dict[str, str]
+
+    def open(self) -> Store:
+        """The store the runs wrote."""
+        return Store.open(self.url)
+
+
+@pytest.fixture
+def db(store_url: str, tmp_path: Path) -> Database:
+    """Each backend: SQLite in the home folder (the default, no setting), or the PostgreSQL test schema."""
+    if store_url.startswith("sqlite"):
+        return Database(sqlite_url(tmp_path / "home" / "paperbrief.db"), {})
+    return Database(store_url, {"PAPERBRIEF_DATABASE_URL": store_url})
+
+
+def _run(tmp_path: Path, *args: str, db: Database | None = None, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(
+        main,
+        ["--home", str(tmp_path / "home"), "run", *args],
+        env={**(db.env if db else {}), **(env or {})},
+        catch_exceptions=False,
+    )
 
 
 def _github_slug(heading: str) -> str:
@@ -37,8 +66,8 @@ def _toc(markdown: str) -> list[tuple[str, str, int]]:
     return [(m[0], m[1], int(m[2])) for m in re.findall(r"^- \[(.+?)\]\(#(.+?)\) \((\d+) 篇\)$", markdown, re.M)]
 
 
-def test_sample_day_end_to_end(tmp_path: Path) -> None:
-    result = _run(tmp_path, "--sample", "--out", str(tmp_path / "out"))
+def test_sample_day_end_to_end(tmp_path: Path, db: Database) -> None:
+    result = _run(tmp_path, "--sample", "--out", str(tmp_path / "out"), db=db)
     assert result.exit_code == 0, result.output
     md_path = tmp_path / "out" / "2026-02-04.md"
     json_path = tmp_path / "out" / "2026-02-04.json"
@@ -76,29 +105,30 @@ def test_sample_day_end_to_end(tmp_path: Path) -> None:
     assert "no LLM configured" in result.output
 
 
-def test_rerunning_the_same_day_gives_the_same_files_and_no_duplicate_rows(tmp_path: Path) -> None:
+def test_rerunning_the_same_day_gives_the_same_files_and_no_duplicate_rows(tmp_path: Path, db: Database) -> None:
     out = tmp_path / "out"
-    assert _run(tmp_path, "--sample", "--out", str(out)).exit_code == 0
+    assert _run(tmp_path, "--sample", "--out", str(out), db=db).exit_code == 0
     first = {p.name: p.read_bytes() for p in sorted(out.glob("2026-02-04.*"))}
-    store = Store(sqlite_url(tmp_path / "home" / "paperbrief.db"))
+    store = db.open()
     counts = store.table_counts()
-    assert _run(tmp_path, "--sample", "--out", str(out)).exit_code == 0
+    assert _run(tmp_path, "--sample", "--out", str(out), db=db).exit_code == 0
     second = {p.name: p.read_bytes() for p in sorted(out.glob("2026-02-04.*"))}
     assert first == second
     again = store.table_counts()
+    store.close()
     assert again.pop("runs") == counts.pop("runs") + 1
     assert again == counts
 
 
-def test_english_labels(tmp_path: Path) -> None:
-    result = _run(tmp_path, "--sample", "--lang", "en", "--out", str(tmp_path / "out"), "--max-papers", "5")
+def test_english_labels(tmp_path: Path, db: Database) -> None:
+    result = _run(tmp_path, "--sample", "--lang", "en", "--out", str(tmp_path / "out"), "--max-papers", "5", db=db)
     assert result.exit_code == 0, result.output
     markdown = (tmp_path / "out" / "2026-02-04.md").read_text(encoding="utf-8")
     assert "论文" not in markdown and "评分" not in markdown
     assert len(re.findall(r"^## \[\d+\. ", markdown, re.M)) == 5
 
 
-def test_markup_in_titles_and_abstracts_stays_text(tmp_path: Path) -> None:
+def test_markup_in_titles_and_abstracts_stays_text(tmp_path: Path, db: Database) -> None:
     day = tmp_path / "day.json"
     paper = {
         "id": "2602.99999",
@@ -110,7 +140,7 @@ def test_markup_in_titles_and_abstracts_stays_text(tmp_path: Path) -> None:
         "abstract": "We show ]( and <script>document.cookie</script> are text. Results hold for $\\alpha_1$.",
     }
     day.write_text(json.dumps({"announced": "2026-02-04", "papers": [paper]}, ensure_ascii=False), encoding="utf-8")
-    result = _run(tmp_path, "--from-json", str(day), "--out", str(tmp_path / "out"))
+    result = _run(tmp_path, "--from-json", str(day), "--out", str(tmp_path / "out"), db=db)
     assert result.exit_code == 0, result.output
     markdown = (tmp_path / "out" / "2026-02-04.md").read_text(encoding="utf-8")
     assert "<script>" not in markdown
@@ -152,8 +182,8 @@ def test_a_date_before_arxiv_existed_names_the_earliest_date_and_writes_no_diges
     assert not (tmp_path / "out").exists()  # no empty digest, no site
 
 
-def test_sample_with_another_date_is_refused(tmp_path: Path) -> None:
-    result = _run(tmp_path, "--sample", "--date", "2026-02-05", "--out", str(tmp_path / "out"))
+def test_sample_with_another_date_is_refused(tmp_path: Path, db: Database) -> None:
+    result = _run(tmp_path, "--sample", "--date", "2026-02-05", "--out", str(tmp_path / "out"), db=db)
     assert result.exit_code == 1
     assert "sample day is 2026-02-04" in result.output
     assert "Traceback" not in result.output
@@ -170,6 +200,7 @@ def test_unwritable_output_folder(tmp_path: Path) -> None:
 
 
 def test_corrupt_database_file(tmp_path: Path) -> None:
+    """SQLite only: the home's database file is garbage (a PostgreSQL server has no file to corrupt)."""
     home = tmp_path / "home"
     home.mkdir()
     (home / "paperbrief.db").write_bytes(b"garbage, not sqlite" * 100)
@@ -180,10 +211,10 @@ def test_corrupt_database_file(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_unreadable_day_file(tmp_path: Path) -> None:
+def test_unreadable_day_file(tmp_path: Path, db: Database) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    result = _run(tmp_path, "--from-json", str(bad), "--out", str(tmp_path / "out"))
+    result = _run(tmp_path, "--from-json", str(bad), "--out", str(tmp_path / "out"), db=db)
     assert result.exit_code == 1
     assert "is not UTF-8 JSON" in result.output
 
@@ -197,9 +228,11 @@ def test_version_and_help() -> None:
         assert "Usage: paperbrief " + command in result.output
 
 
-def test_runs_record_the_digest_date_not_the_clock(tmp_path: Path) -> None:
-    assert _run(tmp_path, "--sample", "--out", str(tmp_path / "out")).exit_code == 0
-    [run] = Store(sqlite_url(tmp_path / "home" / "paperbrief.db")).list_runs()
+def test_runs_record_the_digest_date_not_the_clock(tmp_path: Path, db: Database) -> None:
+    assert _run(tmp_path, "--sample", "--out", str(tmp_path / "out"), db=db).exit_code == 0
+    store = db.open()
+    [run] = store.list_runs()
+    store.close()
     assert str(run["date"]) == "2026-02-04"
     assert run["status"] == "ok"
     assert run["source"] == "sample"
@@ -222,23 +255,35 @@ def test_a_database_url_without_its_driver_is_a_one_line_error(tmp_path: Path, u
     assert "Traceback" not in result.output
 
 
-def test_an_archive_category_covers_its_subject_classes(tmp_path: Path) -> None:
+def test_an_archive_category_covers_its_subject_classes(tmp_path: Path, db: Database) -> None:
     """`--categories cs` means every cs.* paper, in the source, the counts and the selection alike."""
-    result = _run(tmp_path, "--sample", "--categories", "cs", "--out", str(tmp_path / "out"))
+    result = _run(tmp_path, "--sample", "--categories", "cs", "--out", str(tmp_path / "out"), db=db)
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "out" / "2026-02-04.json").read_text(encoding="utf-8"))
     assert len(data["entries"]) == 30
     assert data["stats"]["announced"] == {"cs": 30}
 
 
-def test_invalid_selection_settings_fail_in_one_line_and_close_the_run(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        main,
-        ["--home", str(tmp_path / "home"), "run", "--sample", "--out", str(tmp_path / "out")],
-        env={"PAPERBRIEF_SELECT_INCLUDE": "re:("},
+def test_invalid_selection_settings_fail_in_one_line_and_close_the_run(tmp_path: Path, db: Database) -> None:
+    result = _run(
+        tmp_path, "--sample", "--out", str(tmp_path / "out"), db=db, env={"PAPERBRIEF_SELECT_INCLUDE": "re:("}
     )
     assert result.exit_code == 1, result.output
     assert result.output.startswith("Error: invalid selection settings:")
     assert len(result.output.strip().splitlines()) == 1
-    [run] = Store(sqlite_url(tmp_path / "home" / "paperbrief.db")).list_runs()
+    store = db.open()
+    [run] = store.list_runs()
+    store.close()
     assert run["status"] == "failed"  # never left "running"
+
+
+def test_a_database_password_in_the_url_query_never_shows_in_the_error(tmp_path: Path) -> None:
+    """Issue 11: `cannot open database` printed `…/pb?user=u&password=…` in clear; libpq's sslpassword too."""
+    url = "postgresql+psycopg://127.0.0.1:1/pb?user=u&password=hunter2-secret&sslpassword=k3y-secret&connect_timeout=2"
+    result = _run(tmp_path, "--sample", "--out", str(tmp_path / "out"), env={"PAPERBRIEF_DATABASE_URL": url})
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(
+        "Error: cannot open database postgresql+psycopg://127.0.0.1:1/pb?user=u&password=****"
+    )
+    assert "hunter2-secret" not in result.output and "k3y-secret" not in result.output
+    assert len(result.output.strip().splitlines()) == 1

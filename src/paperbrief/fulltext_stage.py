@@ -38,7 +38,7 @@ from paperbrief.sources.fulltext import TextSource as FetchedSource
 from paperbrief.store import FullTextRecord, Store
 from paperbrief.summarize.base import Summarizer, Usage
 from paperbrief.summarize.llm.prompt import fulltext_prompt_version
-from paperbrief.summarize.stage import StageSummaries, summarize_entries
+from paperbrief.summarize.stage import ClaimOptions, StageSummaries, summarize_entries
 from paperbrief.text import one_line
 
 FIGURES_DIRNAME = "figures"
@@ -102,17 +102,27 @@ def summarize_papers(
     *,
     refresh: bool = False,
     progress: ProgressHook | None = None,
+    run_id: int | None = None,
+    claims: ClaimOptions | None = None,
 ) -> StageSummaries:
-    """Summaries of `papers` (in rank order): the first `plan.top` from their full text, the rest from abstracts."""
+    """Summaries of `papers` (in rank order): the first `plan.top` from their full text, the rest from abstracts.
+
+    The abstract summaries go through the claims of `run_id` (summarize/stage.py: runs sharing the
+    store never pay twice); the full-text ones are few, chosen per reader, and are not claimed.
+    """
     top = list(papers[: plan.top]) if plan is not None else []
     rest = list(papers[len(top) :])
     if plan is None or not top:
-        return summarize_entries(store, summarizer, rest, refresh=refresh, progress=progress)
+        return summarize_entries(
+            store, summarizer, rest, run_id=run_id, refresh=refresh, progress=progress, claims=claims
+        )
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fulltext") as chain:
         pending = chain.submit(_full_texts, store, summarizer, top, plan, refresh, progress, stop)
         try:
-            stage = summarize_entries(store, summarizer, rest, refresh=refresh, progress=progress)
+            stage = summarize_entries(
+                store, summarizer, rest, run_id=run_id, refresh=refresh, progress=progress, claims=claims
+            )
         except BaseException:
             stop.set()  # Ctrl-C or a fatal LLM error: no further download; what is stored stays stored
             raise

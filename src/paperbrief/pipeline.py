@@ -56,7 +56,7 @@ from paperbrief.stages import (
     write,
 )
 from paperbrief.store import Store
-from paperbrief.summarize.stage import highlight_entries, summarize_entries
+from paperbrief.summarize.stage import ClaimOptions, claim_batch_for, highlight_entries, summarize_entries
 from paperbrief.text import one_line as _one_line
 
 if TYPE_CHECKING:
@@ -208,6 +208,7 @@ def _context(
         channel_problems=tuple(problems),
         progress=progress,
         fulltext=fulltext_plan(settings, source),
+        claim_batch=claim_batch_for(settings.llm_concurrency, settings.llm_batch_size),
     )
     return ctx, notes
 
@@ -358,6 +359,8 @@ def _summarize(ctx: RunContext, picked: Picked, date: dt.date) -> Summarized:
         ctx.fulltext,
         refresh=ctx.request.refresh,
         progress=ctx.progress,
+        run_id=ctx.run_id,  # claims: runs sharing the store never pay twice for a paper
+        claims=ClaimOptions(batch=ctx.claim_batch),
     )
     for entry in entries:
         entry.summary = stage.for_paper(entry.paper)

@@ -11,13 +11,27 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 MASK = "****"
 
-# Query parameters whose value is a credential (`…/pb?user=u&password=…`, `?api_key=…`).
+# Query parameters whose value is a credential (`…/pb?user=u&password=…`, `?api_key=…`; libpq's
+# `sslpassword` unlocks the client key).
 _SECRET_PARAMS = frozenset(
-    {"password", "passwd", "pwd", "pass", "secret", "token", "access_token", "api_key", "apikey", "key", "sig"}
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "sslpassword",
+        "secret",
+        "token",
+        "access_token",
+        "api_key",
+        "apikey",
+        "key",
+        "sig",
+    }
 )
 _USERINFO_RE = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@")
 _QUERY_SECRET_RE = re.compile(
-    r"(?i)([?&](?:password|passwd|pwd|pass|secret|token|access_token|api[_-]?key|key|sig)=)[^&\s'\"#]+"
+    r"(?i)([?&](?:password|passwd|pwd|pass|sslpassword|secret|token|access_token|api[_-]?key|key|sig)=)[^&\s'\"#]+"
 )
 
 

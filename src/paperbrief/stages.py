@@ -76,6 +76,7 @@ class RunContext:
     channel_problems: tuple[ChannelProblem, ...] = ()
     progress: ProgressHook | None = None
     fulltext: FullTextPlan | None = None  # the top K papers read in full (issue 13)
+    claim_batch: int = 16  # papers the summarize stage claims at a time (docs/scale.md)
 
 
 @dataclass(frozen=True)

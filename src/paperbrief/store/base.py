@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from paperbrief.redact import mask_text
 from paperbrief.text import clean_text, one_line
 
 # SQLite waits this long for another process's write lock before giving up (PRAGMA busy_timeout).
@@ -63,43 +62,6 @@ def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     """`items` in slices of at most `size` (keeps `IN (…)` lists under driver limits)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-# Query parameters that carry a credential (`…/pb?user=u&password=…`).
-_SECRET_PARAMS = frozenset({"password", "passwd", "pwd", "pass", "secret", "token", "sslpassword"})
-_USERINFO_RE = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@")
-_QUERY_SECRET_RE = re.compile(r"(?i)([?&](?:password|passwd|pwd|pass|secret|token|sslpassword)=)[^&\s'\"#]+")
-
-
-def mask_url(url: str) -> str:
-    """`url` with its password and credential-like query values replaced by `****`.
-
-    Private to the store until `paperbrief.redact.mask_url` (the one shared masking function) lands.
-    """
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "<unparseable URL>"
-    if not parts.scheme or "://" not in url:
-        return mask_text(url)
-    host = parts.hostname or ""
-    if port is not None:
-        host = f"{host}:{port}"
-    if parts.password is not None:
-        host = f"{parts.username or ''}:****@{host}"
-    elif parts.username:
-        host = f"{parts.username}@{host}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, "****" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="*/:,")
-    return f"{parts.scheme}://{host}{parts.path}" + (f"?{query}" if query else "")
-
-
-def mask_text(text: str) -> str:
-    """`text` with URL user info and credential-like query values replaced by `****`."""
-    return _USERINFO_RE.sub(r"\1****@", _QUERY_SECRET_RE.sub(r"\1****", text))
 
 
 def sqlite_path(url: str) -> Path | None:

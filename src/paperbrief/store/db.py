@@ -13,13 +13,12 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from paperbrief.redact import mask_text, mask_url
 from paperbrief.store import migrations
 from paperbrief.store.base import (
     StoreError,
     is_read_only_file,
     make_engine,
-    mask_text,
-    mask_url,
     sqlite_path,
     sqlite_url,
 )

@@ -63,6 +63,12 @@ class DigestsStore(StoreBase):
 def _write_digest(conn: Connection, digest: Digest, updated: dt.datetime) -> None:
     body = _compress_digest(digest)
     key = {"date": digest.date, "language": digest.language}
+    if conn.dialect.name == "postgresql":
+        # Two runs of one day finishing together: the second waits here for the first's commit, then
+        # replaces its rows (else both delete nothing and the second insert breaks the primary key).
+        # SQLite needs nothing: its writers already queue on BEGIN IMMEDIATE.
+        lock = f"paperbrief.digest.{digest.date.isoformat()}.{digest.language}"
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:lock, 0))"), {"lock": lock})
     before = sa.select(digest_papers.c.arxiv_id).where(
         digest_papers.c.date == digest.date, digest_papers.c.language == digest.language
     )

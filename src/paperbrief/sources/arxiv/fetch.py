@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from paperbrief.models import Paper, category_counts
+from paperbrief.models import AnnounceType, Paper, category_counts, in_category
 from paperbrief.sources.arxiv.errors import ArxivError, ArxivMissingError
 from paperbrief.sources.arxiv.schedule import today_in_arxiv_time
 from paperbrief.sources.arxiv.source import Announcement, ArxivSource
@@ -28,6 +28,7 @@ __all__ = [
     "DayMethod",
     "IdsOutcome",
     "backfill_days",
+    "backfill_papers",
     "completeness_line",
     "day_problems",
     "fetch_day",
@@ -173,6 +174,29 @@ def _backfill_windows(
             if ann.partial:
                 outcome.incomplete.append(day)
         day += dt.timedelta(days=1)
+
+
+def backfill_papers(store: Store, categories: Sequence[str], start: dt.date, end: dt.date) -> list[Paper]:
+    """The papers of a range that `backfill --summarize` summarizes, oldest day first (docs/scale.md).
+
+    Every paper announced on a day of [start, end] in one of `categories` (an archive such as `cs`
+    covers its subject classes) as a new submission or a cross-list, once, at the version
+    announced; replacements are recorded but not summarized, as in `run`. The reader's filters
+    and earlier digests are not applied: every worker must agree on the same papers, and any
+    later digest of those days then finds its papers' summaries in the cache.
+    """
+    if end < start:
+        raise ValueError("--to is before --from")
+    kinds = {AnnounceType.NEW, AnnounceType.CROSS}
+    chosen: dict[tuple[str, int], Paper] = {}
+    day = start
+    while day <= end:
+        for paper in reversed(store.announced_papers(day)):  # oldest id first within a day
+            kind = paper.announce_type or AnnounceType.NEW
+            if kind in kinds and any(in_category(paper.categories, c) for c in categories):
+                chosen.setdefault((paper.arxiv_id, paper.version), paper)
+        day += dt.timedelta(days=1)
+    return list(chosen.values())
 
 
 def _latest_day(source: ArxivSource) -> dt.date:
