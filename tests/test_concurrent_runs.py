@@ -43,6 +43,7 @@ def _env(llm: FakeLLM, **extra: str) -> dict[str, str]:
         "PAPERBRIEF_LLM_BASE_URL": llm.base_url,
         "PAPERBRIEF_LLM_API_KEY": FAKE_KEY,
         "PAPERBRIEF_LLM_MODEL": "fake-model",
+        "PAPERBRIEF_LLM_BATCH_SIZE": "1",  # one request per paper: requests at the fake count papers
         "PAPERBRIEF_LLM_CONCURRENCY": "2",
         # One highlights call per digest is not a per-paper summary: left out so requests = papers.
         "PAPERBRIEF_SELECT_HIGHLIGHTS": "false",
