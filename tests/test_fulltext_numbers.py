@@ -9,18 +9,36 @@ Also: the run's one budget holds across the full-text thread and the abstract su
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fakes.fulltext_server import FakeArxivFullText
-from fakes.llm_server import FakeLLM, NumbersScript, Received
-from test_fulltext_run import DAY, PAPERS, _run, _summaries, _work_in_tmp_path, arxiv, llm  # noqa: F401 — fixtures reused
+from fakes.llm_server import FakeLLM, NumbersScript, Received, serve_fake_llm
+from test_fulltext_run import DAY, PAPERS, _routes, _run, _summaries
 
 READ = "2601.00001"  # the routing paper: HTML with a body; its abstract states no number
 INVENTED_EN = "Accuracy reaches 97.3% on the benchmark."
 IN_BODY_ONLY = "Routing reaches 31.4 perplexity at 41% fewer FLOPs."
+
+
+@pytest.fixture
+def arxiv() -> Iterator[FakeArxivFullText]:
+    with FakeArxivFullText(_routes()) as server:
+        yield server
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeLLM]:
+    with serve_fake_llm() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _work_in_tmp_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
 
 
 def _fulltext_requests(llm: FakeLLM) -> list[Received]:
