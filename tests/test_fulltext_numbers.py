@@ -159,3 +159,37 @@ def test_full_text_marks_on_the_site_sit_in_the_experiments_field(
     warn = marked[0].xpath(".//*[contains(@class, 'num-warn')]")
     assert any(re.search(r"论文正文中未见：97\.3%", w.text_content()) for w in warn)
     assert all("正文" in w.get("title", "") for w in warn)  # the explanation names the paper's text
+
+
+def test_breaker_opened_in_one_thread_cancels_a_request_in_flight_in_the_other_threads_loop(llm: FakeLLM) -> None:
+    """The full-text chain and the abstract summaries share one breaker from two threads and two loops."""
+    import asyncio
+    import threading
+
+    from fakes.llm_support import make_config
+    from paperbrief.summarize.llm.errors import CircuitBreaker
+
+    config = make_config(llm)
+    breaker = CircuitBreaker(timeouts_to_open=1)
+    sending = threading.Event()
+    outcome: list[str] = []
+
+    async def in_flight() -> None:
+        never = asyncio.Event()
+        with breaker.sending():
+            sending.set()
+            try:
+                await never.wait()  # a request to a silent endpoint
+            except asyncio.CancelledError:
+                outcome.append("aborted" if breaker.was_aborted() else "cancelled")
+                return
+        outcome.append("answered")
+
+    other = threading.Thread(target=asyncio.run, args=(in_flight(),))
+    other.start()
+    assert sending.wait(10)
+    breaker.record_timeout(config, connect=False)  # this thread's timeout opens the breaker
+    other.join(10)  # a hang guard, not a timing assertion: the cancel must reach the other loop
+    assert not other.is_alive()
+    assert outcome == ["aborted"]
+    assert breaker.error is not None and "does not answer" in str(breaker.error)
