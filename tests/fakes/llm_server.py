@@ -59,6 +59,7 @@ class NumbersScript:
 
     first: str
     reask: str = ""  # "" answers the re-ask with the plain summary (the model corrected itself)
+    field: str = "conclusion"  # the answer field the sentence is added to (`experiments` in a full-text answer)
 
 
 # The issue's own example of an invented result (no such figure in any fixture abstract).
@@ -73,6 +74,7 @@ class Received:
     authorization: str | None
     at: float
     fault: Fault
+    tokens: int = 0  # prompt + completion tokens the answer reported (0 until answered)
 
     @property
     def system(self) -> str:
@@ -266,6 +268,7 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
                 fake.in_flight += 1
                 fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
             self._counted = True
+            self._received = received
             try:
                 self._answer(body, blocks, fault)
             finally:
@@ -320,8 +323,10 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
                     {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
                 ],
             }
+            usage = _usage(fake, body, content)
+            self._received.tokens = usage["total_tokens"]
             if fault is not Fault.NO_USAGE:
-                reply["usage"] = _usage(fake, body, content)
+                reply["usage"] = usage
             self._send(200, reply)
 
         def _content(self, body: dict[str, Any], blocks: list[tuple[str, str, str]], fault: Fault) -> str:  # noqa: C901 — a fake server's dispatch over every fault it can inject; one branch per fault reads best
@@ -340,10 +345,12 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
                 item = answer_for(pid, title, abstract, zh)
                 if obeys:
                     item["score"] = 100
+                if '"experiments"' in system:  # the full-text prompt (issue 13): two more fields
+                    item.update(_fulltext_fields(user))
                 script = fake.numbers_by_id.get(pid)
                 added = (script.reask if reasked else script.first) if script is not None else ""
-                if added:
-                    item["conclusion"] = f"{item['conclusion']} {added}"
+                if added and script is not None:
+                    item[script.field] = f"{item[script.field]} {added}"
                 answers.append(item)
             if not answers:
                 return "I could not find a paper."
@@ -359,8 +366,6 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:  # noqa: C901 — a
                     items[1]["id"] = items[0]["id"]
                 return json.dumps({"papers": items}, ensure_ascii=False)
             item = answers[0]
-            if '"experiments"' in system:  # the full-text prompt (issue 13): two more fields
-                item.update(_fulltext_fields(user))
             if fault is Fault.SCORE_1000:
                 item["score"] = 1000
             if fault is Fault.MISSING_KEY:

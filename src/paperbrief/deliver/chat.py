@@ -18,7 +18,7 @@ from paperbrief.deliver.base import ChannelKind, DeliveryError
 from paperbrief.models import Digest
 from paperbrief.render import site_text
 from paperbrief.render.highlights import highlights_plain
-from paperbrief.render.numbers_marks import mark_text
+from paperbrief.render.numbers_marks import summary_mark_text
 from paperbrief.render.safe import clean_model
 from paperbrief.render.site_text import labels_for
 
@@ -73,7 +73,8 @@ def chat_message(digest: Digest, base_url: str | None = None, top_n: int = 5) ->
             if entry.summary is not None and entry.summary.tldr:
                 lines.append(f"   {site_text.one_line(entry.summary.tldr, 240)}")
             if entry.summary is not None and entry.summary.unsupported_numbers:  # issue 16
-                lines.append(f"   {mark_text(entry.summary.unsupported_numbers, digest.language).strip()}")
+                mark = summary_mark_text(entry.summary, entry.summary.unsupported_numbers, digest.language)
+                lines.append(f"   {mark.strip()}")
             link = site_text.day_page_url(base_url, digest.date, entry.paper.arxiv_id) or entry.paper.abs_url
             lines.append(f"   {link}")
     page = site_text.day_page_url(base_url, digest.date)

@@ -37,8 +37,10 @@ def _entry_html(entry: DigestEntry, labels: Labels, page_url: str | None) -> str
     if summary is not None and summary.tldr:
         parts.append(Markup("<p><strong>{}</strong> {}</p>").format(labels.tldr, summary.tldr))
     if summary is not None and summary.unsupported_numbers:  # issue 16: marked, with the reason
-        mark = numbers_marks.mark_text(summary.unsupported_numbers, labels.html_lang).strip()
-        parts.append(Markup('<p title="{}">{}</p>').format(numbers_marks.legend(labels.html_lang), mark))
+        mark = numbers_marks.summary_mark_text(summary, summary.unsupported_numbers, labels.html_lang).strip()
+        parts.append(
+            Markup('<p title="{}">{}</p>').format(numbers_marks.summary_legend(summary, labels.html_lang), mark)
+        )
     parts.append(
         Markup("<p>{}: {} · {}: {}</p>").format(
             labels.score,
@@ -173,7 +175,10 @@ def _add_entry(feed: FeedGenerator, digest: Digest, entry: DigestEntry, base_url
         item.published(paper.published if paper.published.tzinfo else paper.published.replace(tzinfo=dt.UTC))
     tldr = entry.summary.tldr if entry.summary is not None and entry.summary.tldr else paper.abstract
     # Issue 16: the mark goes after the (shortened) text, so shortening never cuts it off.
-    mark = numbers_marks.mark_text(entry.summary.unsupported_numbers, day_labels.html_lang) if entry.summary else ""
+    summary = entry.summary
+    mark = (
+        numbers_marks.summary_mark_text(summary, summary.unsupported_numbers, day_labels.html_lang) if summary else ""
+    )
     item.summary(site_text.one_line(tldr, 600 - len(mark)) + mark)
     item.content(_entry_html(entry, day_labels, page_url), type="html")
     return links

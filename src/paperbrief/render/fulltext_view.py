@@ -23,6 +23,7 @@ from latex2mathml.converter import convert as _latex_to_mathml
 from markupsafe import Markup, escape
 
 from paperbrief.models import Digest, Summary, TextSource
+from paperbrief.render import numbers_marks
 
 FIGURES_DIRNAME = "figures"
 
@@ -79,7 +80,9 @@ def markdown_block(summary: Summary | None, language: str, escape_markdown: Call
     lines = []
     for label, text in ((labels.experiments, summary.experiments), (labels.limitations, summary.limitations)):
         if text and text.strip():
-            lines.append(f"**{label}**{labels.colon}{escape_markdown(text)}")
+            # Issue 16: numbers the paper's text does not state are marked on their line (⚠ …).
+            flagged = numbers_marks.summary_mark_text(summary, numbers_marks.unsupported_in(summary, text), language)
+            lines.append(f"**{label}**{labels.colon}{escape_markdown(text)}{escape_markdown(flagged)}")
     source, _, rest = mark.partition(labels.colon)
     notes = "; ".join(summary.fulltext_notes) if summary.text_source is TextSource.ABSTRACT else ""
     lines.append(f"**{source}**{labels.colon}{rest}" + (f"（{escape_markdown(notes)}）" if notes else ""))

@@ -44,6 +44,9 @@ def template_environment(autoescape: bool) -> Environment:
             unsupported_in=numbers_marks.unsupported_in,
             numbers_mark_text=numbers_marks.mark_text,
             numbers_legend=numbers_marks.legend,
+            numbers_summary_mark_text=numbers_marks.summary_mark_text,
+            numbers_summary_legend=numbers_marks.summary_legend,
+            numbers_entries_legend=numbers_marks.entries_legend,
             numbers_in_entries=numbers_marks.entries_have_marks,
             # Full-text additions and math (issue 13): render/fulltext_view.py, templates */fulltext.html.
             math=fulltext_view.math_html,

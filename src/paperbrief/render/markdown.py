@@ -24,7 +24,7 @@ from paperbrief.render.layout import (
     ordered_sections,
     summary_heading,
 )
-from paperbrief.render.numbers_marks import digest_has_marks, legend, mark_text, unsupported_in
+from paperbrief.render.numbers_marks import digest_has_marks, entries_legend, summary_mark_text, unsupported_in
 from paperbrief.render.safe import clean_model
 from paperbrief.render.wording import localize_warning, no_announcement_reason_text
 
@@ -282,7 +282,7 @@ def _summary_view(summary: Summary | None, labels: dict[str, str], language: str
         value = getattr(summary, name)
         view[name] = escape_markdown(value) if value and value.strip() else _missing(summary, labels)
         # Issue 16: numbers its source does not state stay as written; the line says so (⚠ …).
-        mark = mark_text(unsupported_in(summary, value), language)
+        mark = summary_mark_text(summary, unsupported_in(summary, value), language)
         if mark:
             view[name] += " " + escape_markdown(mark)
     keywords = [escape_markdown(k) for k in summary.keywords if k.strip()]
@@ -371,7 +371,7 @@ def _writer(summary: Summary, labels: dict[str, str]) -> str:
 def _footer(digest: Digest, labels: dict[str, str]) -> list[str]:
     lines: list[str] = []
     if digest_has_marks(digest):
-        lines.append(escape_markdown(legend(digest.language)))
+        lines.append(escape_markdown(entries_legend(digest.entries, digest.language)))
     if not digest.no_announcement:
         writers: list[str] = []
         for entry in digest.entries:

@@ -10,8 +10,10 @@ worker of a run stops all requests once a fatal answer arrived or enough timeout
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -77,7 +79,11 @@ class Retryable(Exception):
 
 
 class CircuitBreaker:
-    """Shared by every worker of a run (one event loop at a time, so no lock): once open, nothing is sent.
+    """Shared by every worker of a run: once open, nothing is sent.
+
+    The full-text chain (issue 13) summarizes in its own thread and event loop beside the abstract
+    summaries, so the breaker's state is changed under a lock, and a request of the other loop is
+    cancelled through that loop (`call_soon_threadsafe`), never from this thread.
 
     When timeouts open it, the requests still on the wire go to the same silent endpoint: they are
     cancelled at once (`sending` registers them) instead of each waiting out its own timeout.
@@ -89,32 +95,37 @@ class CircuitBreaker:
         self._timeouts = 0
         self._sending: set[asyncio.Task[Any]] = set()
         self._aborted: set[asyncio.Task[Any]] = set()
+        self._lock = threading.RLock()
 
     @contextmanager
     def sending(self) -> Iterator[None]:
         """Mark the current task as waiting for an answer (it may be aborted when the breaker opens)."""
         task = asyncio.current_task()
         if task is not None:
-            self._sending.add(task)
+            with self._lock:
+                self._sending.add(task)
         try:
             yield
         finally:
-            self._sending.discard(task)
+            with self._lock:
+                self._sending.discard(task)
 
     def was_aborted(self) -> bool:
         """Whether the current task's cancellation came from the breaker (then it is undone)."""
         task = asyncio.current_task()
-        if task is None or task not in self._aborted:
-            return False
-        self._aborted.discard(task)
+        with self._lock:
+            if task is None or task not in self._aborted:
+                return False
+            self._aborted.discard(task)
         task.uncancel()
         return True
 
     def _abort_sending(self) -> None:
-        for task in list(self._sending):
-            if not task.done():
-                self._aborted.add(task)
-                task.cancel()
+        with self._lock:
+            tasks = [t for t in self._sending if not t.done()]
+            self._aborted.update(tasks)
+        for task in tasks:
+            _cancel_in_its_loop(task)
 
     def check(self) -> None:
         """Raise `BreakerOpen` when the run is stopping."""
@@ -128,18 +139,21 @@ class CircuitBreaker:
 
     def trip(self, error: SummarizerFatalError) -> None:
         """Open the breaker; the first cause is the one reported."""
-        if self.error is None:
-            self.error = error
+        with self._lock:
+            if self.error is None:
+                self.error = error
 
     def record_answer(self) -> None:
         """The endpoint answered (even with an error status): the timeout streak ends."""
-        self._timeouts = 0
+        with self._lock:
+            self._timeouts = 0
 
     def record_timeout(self, config: LLMConfig, *, connect: bool) -> None:
         """One more request timed out; enough in a row open the breaker."""
-        self._timeouts += 1
-        if self._timeouts < self.timeouts_to_open:
-            return
+        with self._lock:
+            self._timeouts += 1
+            if self._timeouts < self.timeouts_to_open:
+                return
         self._abort_sending()
         if connect:
             message = (
@@ -153,6 +167,20 @@ class CircuitBreaker:
                 f"({self._timeouts} requests in a row timed out after {config.timeout:g}s)"
             )
             self.trip(SummarizerFatalError(message, FatalCause.NO_ANSWER, config.endpoint))
+
+
+def _cancel_in_its_loop(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` from its own event loop (another thread's loop is asked, not touched)."""
+    loop = task.get_loop()
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if loop is running:
+        task.cancel()
+        return
+    with contextlib.suppress(RuntimeError):  # that loop is closed: its task is over
+        loop.call_soon_threadsafe(task.cancel)
 
 
 def classify(exc: Exception, config: LLMConfig, *, schema_sent: bool) -> Exception:

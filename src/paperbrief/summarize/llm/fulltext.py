@@ -19,8 +19,10 @@ from paperbrief.summarize.llm.calllog import CallLogger, CallStatus
 from paperbrief.summarize.llm.config import LLMConfig
 from paperbrief.summarize.llm.errors import BreakerOpen, BudgetReached, CallFailed
 from paperbrief.summarize.llm.limits import redact
+from paperbrief.summarize.llm.numbers_check import FULLTEXT_TEXT_FIELDS, Conversation, NumberChecker, NumbersTally
 from paperbrief.summarize.llm.parse import AnswerError, SummaryAnswer, extract_json
-from paperbrief.summarize.llm.transport import Session, Transport
+from paperbrief.summarize.llm.transport import Session, Transport, estimate_tokens
+from paperbrief.summarize.numbers import SourceScope
 
 if TYPE_CHECKING:
     from paperbrief.store import Store
@@ -60,6 +62,7 @@ class FullTextWriter:
         self.transport = transport
         self.store = store
         self.run_id = run_id
+        self._numbers = NumberChecker(config, transport, store, run_id, fields=FULLTEXT_TEXT_FIELDS)
 
     async def summarize(self, paper: Paper, body: str, source: TextSource) -> tuple[Summary | None, Usage]:
         """The summary (None when the run is stopping: the breaker is open) and the usage of this paper's calls."""
@@ -69,22 +72,22 @@ class FullTextWriter:
             {"role": "system", "content": P.fulltext_system_prompt(self.config.language)},
             {"role": "user", "content": P.fulltext_user_prompt(paper, body, source.value)},
         ]
-        estimate = sum(len(m["content"]) for m in messages) // 3 + _OUTPUT_ESTIMATE
-        budget = self.transport.state.budget
-        if budget.max_tokens is not None and budget.tokens + estimate > budget.max_tokens:
+        estimate = estimate_tokens(messages, _OUTPUT_ESTIMATE)
+        if self.transport.state.would_exceed(estimate):  # under the run state's lock: the other thread spends too
             # The long call is weighed before it is sent: the abstract summary may still fit the budget.
             error = f"full text (~{estimate:,} tokens) would exceed the LLM budget (--max-tokens)"
             return self._summary(paper, source, (0, 0, 0.0), status=SummaryStatus.SKIPPED_BUDGET, error=error), Usage(
                 priced=self.config.priced
             )
         async with self.transport.session(logger) as session:
-            summary = await self._ask_twice(session, paper, messages, source)
+            summary = await self._ask_twice(session, paper, messages, source, body)
         return summary, session.spent.usage(self.config.priced)
 
     async def _ask_twice(
-        self, session: Session, paper: Paper, messages: list[dict[str, str]], source: TextSource
+        self, session: Session, paper: Paper, messages: list[dict[str, str]], source: TextSource, body: str
     ) -> Summary | None:
         spent = (0, 0, 0.0)
+        conversation = Conversation(list(messages), parse_fulltext_answer, P.fulltext_schema())
         first_error = ""
         for attempt in range(2):  # one re-ask with the validation error, then give up: never invent
             try:
@@ -110,9 +113,40 @@ class FullTextWriter:
                     ]
                 continue
             session.logger.log(call.record(CallStatus.OK))
-            return self._summary(paper, source, spent, status=SummaryStatus.OK, **answer.model_dump())
+            return await self._checked(session, paper, answer, spent, source, body, conversation)
         error = f"invalid answer after re-ask: {first_error}"
         return self._summary(paper, source, spent, status=SummaryStatus.FAILED, error=error)
+
+    async def _checked(
+        self,
+        session: Session,
+        paper: Paper,
+        answer: FullTextAnswer,
+        spent: tuple[int, int, float],
+        source: TextSource,
+        body: str,
+        conversation: Conversation,
+    ) -> Summary:
+        """The answer after the number check against the text the model was given (issue 16), one re-ask at most."""
+        given = f"{paper.title}\n{paper.abstract}\n{body}"  # title, abstract and chosen sections, as prompted
+        kept = await self._numbers.checked(
+            session,
+            paper,
+            answer,
+            spent,
+            NumbersTally(),
+            source_text=given,
+            scope=SourceScope.FULL_TEXT,
+            conversation=conversation,
+        )
+        return self._summary(
+            paper,
+            source,
+            kept.carried,
+            status=SummaryStatus.OK,
+            unsupported_numbers=list(kept.unsupported),
+            **kept.answer.model_dump(),
+        )
 
     def _summary(self, paper: Paper, source: TextSource, spent: tuple[int, int, float], **values: object) -> Summary:
         if isinstance(values.get("error"), str):

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from paperbrief.models import Paper
 from paperbrief.store.db import Store
@@ -39,6 +40,21 @@ from paperbrief.summarize.numbers import (
 NUMBERS_PROMPT_VERSION = "numbers-2026.11.1"
 
 Carried = tuple[int, int, float]
+
+FULLTEXT_TEXT_FIELDS: tuple[str, ...] = (*SUMMARY_TEXT_FIELDS, "experiments", "limitations")
+"""The fields checked in a full-text summary (issue 13's two extra fields included)."""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The conversation a re-ask continues: its first messages, the answer parser and the schema.
+
+    None of these given (`checked`'s default) means the one-paper abstract conversation.
+    """
+
+    messages: list[dict[str, str]]
+    parse: Callable[[str], SummaryAnswer]
+    schema: dict[str, Any]
 
 
 @dataclass
@@ -108,17 +124,19 @@ class NumberChecker:
         *,
         source_text: str | None = None,
         scope: SourceScope = SourceScope.ABSTRACT,
+        conversation: Conversation | None = None,
     ) -> Checked:
         """Check `answer` against the text the model was given; re-ask once when a number is unsupported.
 
         `source_text` defaults to the paper's title + abstract; a full-text summary passes its text
-        and `SourceScope.FULL_TEXT` (the re-ask then names the full text).
+        and `SourceScope.FULL_TEXT` (the re-ask then names the full text) and its `conversation`
+        (the re-ask continues it and validates the new answer with its parser).
         """
         source = SourceNumbers.from_text(abstract_source(paper) if source_text is None else source_text)
         first = self.check(answer, source)
         if first.ok:
             return Checked(answer, carried)
-        second_answer, after, sent = await self._reask(session, paper, answer, first, carried, scope)
+        second_answer, after, sent = await self._reask(session, paper, answer, first, carried, scope, conversation)
         tally.reasked += int(sent)
         tally.tokens += (after[0] - carried[0]) + (after[1] - carried[1])
         second = None if second_answer is None else self.check(second_answer, source)
@@ -138,28 +156,35 @@ class NumberChecker:
         first: NumberCheck,
         carried: Carried,
         scope: SourceScope = SourceScope.ABSTRACT,
+        conversation: Conversation | None = None,
     ) -> tuple[SummaryAnswer | None, Carried, bool]:
         """The one re-ask in a one-paper conversation: (answer or None when it failed, usage, whether it was sent)."""
         language = self.config.language
+        if conversation is None:
+            conversation = Conversation(
+                [
+                    {"role": "system", "content": P.system_prompt(language)},
+                    {"role": "user", "content": P.user_prompt([paper])},
+                ],
+                parse_summary,
+                P.summary_schema(batch=False),
+            )
         messages = [
-            {"role": "system", "content": P.system_prompt(language)},
-            {"role": "user", "content": P.user_prompt([paper])},
+            *conversation.messages,
             {"role": "assistant", "content": json.dumps(answer.model_dump(), ensure_ascii=False)},
             {"role": "user", "content": reask_instruction(first.unsupported, language, scope)},
         ]
         logger = CallLogger(self.store, self.config.model, NUMBERS_PROMPT_VERSION, self.config.api_key, self.run_id)
         reask_session = dataclasses.replace(session, logger=logger)  # same client, limits and spend
         try:
-            call = await self.transport.chat(
-                reask_session, messages, [paper.versioned_id], P.summary_schema(batch=False)
-            )
+            call = await self.transport.chat(reask_session, messages, [paper.versioned_id], conversation.schema)
         except (BudgetReached, BreakerOpen):
             return None, carried, False  # never sent; a valid answer is in hand: keep it, marked
         except CallFailed:
             return None, carried, True
         carried = (carried[0] + call.tokens_in, carried[1] + call.tokens_out, carried[2] + call.cost)
         try:
-            second = parse_summary(call.text)
+            second = conversation.parse(call.text)
         except AnswerError as exc:
             logger.log(call.record(CallStatus.INVALID, str(exc)))
             return None, carried, True

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import random
 import ssl
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -74,12 +75,42 @@ class RunState:
 
     One budget (the caps hold for the whole run), one circuit breaker (after a fatal answer no
     call is made, highlights included), and the response format detected so far.
+
+    The full-text chain summarizes in its own thread (and event loop) while the abstract summaries
+    run in the calling one, so the budget is read and booked under `lock`: the check of the cap and
+    the reservation of a request's estimate are one step, and a request is sent only while the
+    tokens spent plus the estimates of the requests in flight are under `--max-tokens`.
     """
 
     budget: Budget
     breaker: CircuitBreaker
     detected_format: ResponseFormat | None = None
     saved_format: ResponseFormat | None = None
+    in_flight_tokens: int = 0  # estimates of the requests sent and not yet answered
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def reserve(self, estimate: int) -> None:
+        """Book `estimate` tokens for a request about to be sent, or raise `BudgetReached` (atomic)."""
+        with self.lock:
+            budget = self.budget
+            over = budget.max_tokens is not None and budget.tokens + self.in_flight_tokens >= budget.max_tokens
+            if over or budget.exhausted():
+                raise BudgetReached
+            self.in_flight_tokens += estimate
+
+    def settle(self, estimate: int, tokens_in: int, tokens_out: int, cost: float, cached: int | None = None) -> None:
+        """Replace a request's reservation with what it spent (0 tokens for a failed or cancelled one)."""
+        with self.lock:
+            self.in_flight_tokens = max(0, self.in_flight_tokens - estimate)
+            self.budget.spend(tokens_in, tokens_out, cost, cached)
+
+    def would_exceed(self, estimate: int) -> bool:
+        """Whether a request of `estimate` tokens would take the run past `--max-tokens` (spent + in flight)."""
+        with self.lock:
+            budget = self.budget
+            return budget.max_tokens is not None and (
+                budget.tokens + self.in_flight_tokens + estimate > budget.max_tokens
+            )
 
 
 @dataclass
@@ -212,11 +243,10 @@ class Transport:
             self.state.breaker.check()
             fmt = self._current_format()
             payload = schema if fmt is ResponseFormat.JSON_SCHEMA else dict(P.JSON_OBJECT_FORMAT)
-            estimate = sum(len(m["content"]) for m in messages) // 3 + _OUTPUT_TOKEN_ESTIMATE
+            estimate = estimate_tokens(messages)
             await self._acquire_limits(session, estimate)
             self.state.breaker.check()  # the limits may have waited while another worker hit a fatal answer
-            if self.state.budget.exhausted():
-                raise BudgetReached
+            self.state.reserve(estimate)  # raises BudgetReached; atomic across the run's threads
             started = time.perf_counter()
             try:
                 with self.state.breaker.sending():
@@ -225,15 +255,24 @@ class Transport:
                 # Ctrl-C, the run deadline or the breaker: the request may have reached the server (and
                 # be billed), so it is logged; the usage is unknown. Nothing here awaits.
                 self._log_failure(
-                    session, messages, ids, CallStatus.CANCELLED, "cancelled before the answer arrived", started
+                    session,
+                    messages,
+                    ids,
+                    CallStatus.CANCELLED,
+                    "cancelled before the answer arrived",
+                    started,
+                    estimate,
                 )
                 if self.state.breaker.was_aborted():
                     raise BreakerOpen(str(self.state.breaker.error)) from None
                 raise
             except Exception as exc:
                 failure = self._judge(exc, schema_sent=payload.get("type") == "json_schema")
-                self._log_failure(session, messages, ids, CallStatus.ERROR, str(failure), started)
+                self._log_failure(session, messages, ids, CallStatus.ERROR, str(failure), started, estimate)
                 raise failure from None
+            except BaseException:
+                self.state.settle(estimate, 0, 0, 0.0)
+                raise
             self.state.breaker.record_answer()
             return self._call(session, response, messages, ids, fmt, estimate, started)
 
@@ -276,9 +315,10 @@ class Transport:
         status: CallStatus,
         error: str,
         started: float,
+        estimate: int,
     ) -> None:
         latency = (time.perf_counter() - started) * 1000
-        self.state.budget.spend(0, 0, 0.0)
+        self.state.settle(estimate, 0, 0, 0.0)
         session.spent.spend(0, 0, 0.0)
         try:
             session.logger.log(CallRecord(messages, ids, None, status, error, 0, 0, latency))
@@ -301,7 +341,7 @@ class Transport:
         tout = int(usage.completion_tokens) if usage and usage.completion_tokens else 0
         cached = _cached_tokens(usage)
         cost = self.config.prices.cost(self.config.model, tin, tout, cached)
-        self.state.budget.spend(tin, tout, cost, cached)
+        self.state.settle(estimate, tin, tout, cost, cached)
         session.spent.spend(tin, tout, cost, cached)
         if session.tpm is not None and (tin or tout):
             session.tpm.adjust(tin + tout - estimate)
@@ -340,6 +380,13 @@ class Transport:
             self.store.put_artifact(FORMAT_ARTIFACT_KIND, self.config.endpoint, {"response_format": str(fmt)})
         except StoreError as exc:
             log.warning("cannot cache the response format: %s", exc)
+
+
+def estimate_tokens(messages: list[dict[str, str]], output: int = _OUTPUT_TOKEN_ESTIMATE) -> int:
+    """A generous token estimate of a request, counted before sending: ~3 characters a token, a CJK character one."""
+    text = "".join(m["content"] for m in messages)
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return (len(text) - cjk) // 3 + cjk + output
 
 
 def _cached_tokens(usage: Any) -> int | None:
