@@ -26,9 +26,11 @@ from paperbrief.store.base import (
 from paperbrief.store.claims import ClaimsStore
 from paperbrief.store.deliveries import DeliveriesStore
 from paperbrief.store.digests import DigestsStore
+from paperbrief.store.feedback import FeedbackStore
 from paperbrief.store.migrations import MIGRATIONS
 from paperbrief.store.papers import PapersStore
 from paperbrief.store.reader import ReaderStore
+from paperbrief.store.readers import ReadersStore
 from paperbrief.store.runs import RunsStore
 from paperbrief.store.schema import metadata
 from paperbrief.text import one_line
@@ -40,7 +42,9 @@ __all__ = ["MIGRATIONS", "Store", "StoreError", "metadata", "sqlite_url"]
 DEFAULT_LEASE_SECONDS = 900.0
 
 
-class Store(PapersStore, ClaimsStore, RunsStore, DigestsStore, DeliveriesStore, ReaderStore):
+class Store(
+    PapersStore, ClaimsStore, RunsStore, DigestsStore, DeliveriesStore, ReaderStore, FeedbackStore, ReadersStore
+):
     """The paperbrief database: papers, announcements, summaries (the LLM cache), runs, deliveries …"""
 
     def __init__(

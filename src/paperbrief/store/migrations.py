@@ -240,12 +240,38 @@ def _m005_run_leases_and_summary_claims(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_runs_status ON runs (status)")
 
 
+def _m008_feedback(conn: Connection) -> None:
+    md = sa.MetaData()
+    sa.Table(
+        "feedback",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("reader", sa.String(128), nullable=False),
+        sa.Column("arxiv_id", sa.String(64), nullable=False),
+        sa.Column("version", sa.Integer),
+        sa.Column("action", sa.String(16), nullable=False),
+        sa.Column("time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("source", sa.String(32), nullable=False),
+    )
+    sa.Table(
+        "reader_models",
+        md,
+        sa.Column("reader", sa.String(128), primary_key=True),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("model", sa.LargeBinary, nullable=False),
+        sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+    )
+    md.create_all(conn)
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_feedback_reader ON feedback (reader, id)")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", _m001_initial),
     ("m002_artifacts_reading_list_state", _m002_artifacts_reading_list_state),
     ("m003_indexes", _m003_indexes),
     ("m004_compressed_digests", _m004_compressed_digests),
     ("m005_run_leases_and_summary_claims", _m005_run_leases_and_summary_claims),
+    ("m008_feedback", _m008_feedback),
 ]
 
 _ledger = sa.Table(
