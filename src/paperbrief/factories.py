@@ -230,3 +230,23 @@ def configure_channels(
             except ValueError as exc:  # the message shows the URL masked
                 problems.append(ChannelProblem(f"chat:{chat_mask_url(url)}", exc))
     return channels, problems
+
+
+def settings_for_reader(settings: Settings, reader: str | None = None) -> Settings:
+    """The settings as one reader sees them: their topics, reading list, authors and recipients (issue 12).
+
+    A reader without a `[readers.NAME]` table keeps the top-level settings, so a single-reader
+    configuration is reader `me` unchanged.
+    """
+    name = reader or settings.reader
+    own = settings.reader_settings(name)
+    return settings.model_copy(
+        update={
+            "reader": name,
+            "select_topics": dict(own.topics),
+            "select_reading_list": own.reading_list,
+            "select_authors": list(own.authors),
+            "email_to": list(own.email_to),
+            "notify_urls": list(own.notify_urls),
+        }
+    )

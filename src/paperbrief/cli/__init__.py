@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "serve": "paperbrief.cli.publish:serve_command",
     "weekly": "paperbrief.cli.weekly:weekly_command",
     "export": "paperbrief.cli.export:export_command",
+    "feedback": "paperbrief.cli.feedback:feedback_group",
 }
 
 

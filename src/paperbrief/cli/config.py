@@ -14,7 +14,7 @@ from rich.table import Table
 from paperbrief.cli.common import AppContext, fail, pass_app
 from paperbrief.settings import CONFIG_FILENAME, SECTIONS, Settings, describe_settings
 
-_SECRETS = {"llm_api_key", "smtp_password"}
+_SECRETS = {"llm_api_key", "smtp_password", "feedback_secret"}
 
 # Settings that are unset by default get an example value, so every line is valid TOML once uncommented.
 _EXAMPLES: dict[str, Any] = {

@@ -1,0 +1,71 @@
+"""Feedback in (issue 12): parse `feedback import` CSV files and turn ids and labels into store events."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from paperbrief.models import split_arxiv_id
+from paperbrief.select.learn import FeedbackAction
+from paperbrief.store.feedback import FeedbackRow, NewFeedback
+
+CSV_HEADER = ("arxiv_id", "label")
+
+
+class FeedbackInputError(ValueError):
+    """An id or label that cannot be feedback; the message says which and why, in one line."""
+
+
+@dataclass
+class ImportReport:
+    """What `feedback import` read: the good events (kept) and one line per bad row."""
+
+    events: list[NewFeedback] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def feedback_event(raw_id: str, label: str, source: str) -> NewFeedback:
+    """One event from an id (with or without version) and a label; FeedbackInputError if either is bad."""
+    try:
+        arxiv_id, version = split_arxiv_id(raw_id)
+    except ValueError as exc:
+        raise FeedbackInputError(f"not an arXiv id: {raw_id.strip()!r}") from exc
+    try:
+        action = FeedbackAction(label.strip().lower())
+    except ValueError as exc:
+        labels = ", ".join(a.value for a in FeedbackAction)
+        raise FeedbackInputError(f"unknown label {label.strip()!r} (expected one of {labels})") from exc
+    return NewFeedback(arxiv_id=arxiv_id, action=action.value, version=version, source=source)
+
+
+def parse_feedback_csv(text: str, source: str = "import") -> ImportReport:
+    """Events of a CSV with header `arxiv_id,label`; bad rows are reported by line number, good ones kept."""
+    report = ImportReport()
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = next(reader, None)
+    if header is None or tuple(h.strip().lower() for h in header[:2]) != CSV_HEADER:
+        raise FeedbackInputError(f"line 1: the header must be {','.join(CSV_HEADER)}, got {','.join(header or [])!r}")
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < 2:
+            report.problems.append(f"line {line}: expected arxiv_id,label, got {','.join(row)!r}")
+            continue
+        try:
+            report.events.append(feedback_event(row[0], row[1], source))
+        except FeedbackInputError as exc:
+            report.problems.append(f"line {line}: {exc}")
+    return report
+
+
+def feedback_csv(rows: Sequence[FeedbackRow]) -> str:
+    """Events as `feedback import` reads them (oldest first, so importing replays the same latest state)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for row in rows:
+        writer.writerow([f"{row.arxiv_id}v{row.version}" if row.version else row.arxiv_id, row.action])
+    return out.getvalue()
