@@ -33,6 +33,7 @@ _EXAMPLES: dict[str, Any] = {
     "smtp_host": "smtp.example.org",
     "smtp_user": "me@example.org",
     "email_from": "paperbrief <me@example.org>",
+    "feedback_base_url": "https://papers.example.org",
 }
 
 
