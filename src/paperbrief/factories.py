@@ -110,6 +110,8 @@ def select_options_from_settings(
         topics=dict(settings.select_topics),
         embedding_model=settings.select_embedding_model,
         language=settings.language,
+        reader=settings.reader,
+        exploration=settings.feedback_exploration,
     )
 
 

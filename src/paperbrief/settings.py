@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     )
 
     # -- selection
-    select_mode: Literal["auto", "latest", "interest", "score"] = "auto"
+    select_mode: Literal["auto", "latest", "interest", "score", "learned"] = "auto"
     select_include: StrList = Field(default_factory=list)
     select_exclude: StrList = Field(default_factory=list)
     select_fields: StrList = Field(default_factory=lambda: ["title", "abstract"])

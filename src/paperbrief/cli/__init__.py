@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "weekly": "paperbrief.cli.weekly:weekly_command",
     "export": "paperbrief.cli.export:export_command",
     "feedback": "paperbrief.cli.feedback:feedback_group",
+    "rank": "paperbrief.cli.rank:rank_command",
 }
 
 

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 @click.option(
     "--select",
     "select_mode",
-    type=click.Choice(["auto", "latest", "interest", "score"]),
+    type=click.Choice(["auto", "latest", "interest", "score", "learned"]),
     help="How papers are chosen [auto: interest when a profile exists, else latest].",
 )
 @click.option("--include-cross/--no-include-cross", default=None, help="Also digest cross-listed papers.")

@@ -2,8 +2,10 @@
 
 `latest` is the reference's behaviour (newest ids first), `interest` pre-ranks by the profile,
 `score` hands up to `max_llm_papers` ranked candidates to the summarizer and keeps the best
-`max_papers` by LLM score (`finalize_by_score`), `auto` is `interest` when a profile exists and
-`latest` otherwise. Every input paper gets a one-line decision (docs/selection.md).
+`max_papers` by LLM score (`finalize_by_score`), `learned` ranks by the reader's model trained on
+their feedback (docs/feedback.md), `auto` is `learned` once the reader has `AUTO_MIN_EVENTS` usable
+events, else `interest` when a profile exists and `latest` otherwise. Every input paper gets a
+one-line decision (docs/selection.md).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperbrief.models import DigestEntry, Enrichment, Paper, SelectionReason, Summary
 from paperbrief.select.enrich import enrich_paper
@@ -40,6 +42,10 @@ from paperbrief.select.rank import (
     rank_candidates,
 )
 
+if TYPE_CHECKING:
+    from paperbrief.select.learn import LearnedModel, ScoredPaper
+    from paperbrief.store.db import Store
+
 
 class SelectMode(StrEnum):
     """How the digest's papers are chosen."""
@@ -48,6 +54,7 @@ class SelectMode(StrEnum):
     LATEST = "latest"
     INTEREST = "interest"
     SCORE = "score"
+    LEARNED = "learned"
 
 
 NO_MATCH_NOTE = {
@@ -82,6 +89,8 @@ class SelectOptions:
     topics: dict[str, float] = field(default_factory=dict)
     embedding_model: str | None = None
     language: str = "zh"
+    reader: str = "me"
+    exploration: float = 0.1
     include_terms: list[Term] = field(init=False, repr=False)
     exclude_terms: list[Term] = field(init=False, repr=False)
     field_list: tuple[Field, ...] = field(init=False, repr=False)
@@ -175,8 +184,12 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
     reading_items: Sequence[Mapping[str, Any]] = (),
     *,
     similarity: Similarity | None = None,
+    learned: LearnedModel | None = None,
 ) -> Selection:
-    """Filter, rank and cut a day's papers; entries come in report order with their reasons."""
+    """Filter, rank and cut a day's papers; entries come in report order with their reasons.
+
+    `learned` is the reader's model (`reader_model`); `learned` mode without one ranks cold (the profile).
+    """
     selection = Selection()
     decisions: dict[str, str] = {}
     unique = _dedupe(papers)
@@ -190,7 +203,9 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
     selection.candidates = len(candidates)
     entries = profile_entries(options.topics, reading_items)
     mode = SelectMode(options.mode)
-    if mode is SelectMode.AUTO:
+    if mode is SelectMode.AUTO and learned is not None and learned.ready_for_auto:
+        mode = SelectMode.LEARNED
+    elif mode is SelectMode.AUTO:
         mode = SelectMode.INTEREST if entries else SelectMode.LATEST
     elif mode in (SelectMode.INTEREST, SelectMode.SCORE) and not entries:
         selection.notes.append(options._note(NO_PROFILE_NOTE))
@@ -198,7 +213,17 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
     by_id = {c.paper.arxiv_id: c for c in candidates}
 
     ranked: dict[str, tuple[int, RankedPaper]] = {}
-    if entries and mode is not SelectMode.LATEST and candidates:
+    scored: dict[str, ScoredPaper] = {}
+    if mode is SelectMode.LEARNED:
+        scored, hidden = _learned_rank(candidates, entries, options, learned)
+        candidates = [c for c in candidates if c.paper.arxiv_id not in hidden]
+        decisions.update(dict.fromkeys(hidden, "filtered: you hid this paper"))
+        by_id = {c.paper.arxiv_id: c for c in candidates}
+        ranked = {
+            i: (n, RankedPaper(by_id[i].paper, s.score, list(s.topics))) for n, (i, s) in enumerate(scored.items(), 1)
+        }
+        order = list(scored)
+    elif entries and mode is not SelectMode.LATEST and candidates:
         sim = similarity or _similarity(options, selection.notes)
         result = rank_candidates([c.paper for c in candidates], entries, sim)
         ranked = {r.paper.arxiv_id: (i + 1, r) for i, r in enumerate(result)}
@@ -223,12 +248,15 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
         matched_profile = rank_info[1].matched if rank_info else []
         kind = "watched" if cand.authors else ("rank" if ranked else "newest")
         note = options._note(_REASON_NOTE[kind]).format(position=position, total=total)
+        learned_pick = scored.get(arxiv_id)
         reason = SelectionReason(
             rank_score=score,
             matched_terms=cand.terms,
             matched_authors=cand.authors,
             matched_profile=matched_profile,
-            note=note,
+            note=learned_pick.reason if learned_pick is not None and not cand.authors else note,
+            exploration=learned_pick.exploration if learned_pick is not None else False,
+            liked=[r.arxiv_id for r in learned_pick.similar] if learned_pick is not None else [],
         )
         selection.reasons[arxiv_id] = reason
         if arxiv_id not in chosen:
@@ -257,6 +285,37 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
     for number, entry in enumerate(selection.entries, start=1):
         entry.number = number
     return selection
+
+
+def _learned_rank(
+    candidates: Sequence[_Candidate],
+    entries: Sequence[Any],
+    options: SelectOptions,
+    learned: LearnedModel | None,
+) -> tuple[dict[str, ScoredPaper], set[str]]:
+    """The learned order (id → scored pick, best first) and the candidates the reader hid."""
+    from paperbrief.select.learn import LearnedRanker
+
+    model = learned if learned is not None else LearnedRanker(exploration=options.exploration).fit([], {}, entries)
+    result = model.rank([c.paper for c in candidates], slots=options.max_papers)
+    scored = {s.arxiv_id: s for s in result}
+    return scored, {c.paper.arxiv_id for c in candidates} - set(scored)
+
+
+def learned_model_for(
+    store: Store, options: SelectOptions, reading_items: Sequence[Mapping[str, Any]]
+) -> LearnedModel | None:
+    """The reader's cached or rebuilt model when the mode may use it (`learned`, `auto`), else None."""
+    if SelectMode(options.mode) not in (SelectMode.LEARNED, SelectMode.AUTO):
+        return None
+    from paperbrief.select.learn import LearnedRanker, reader_model
+
+    prior = profile_entries(options.topics, reading_items)
+    ranker = LearnedRanker(exploration=options.exploration, embedding_model=options.embedding_model)
+    model = reader_model(store, options.reader, prior, ranker=ranker)
+    if SelectMode(options.mode) is SelectMode.AUTO and not model.ready_for_auto:
+        return None
+    return model
 
 
 def finalize_by_score(entries: Sequence[DigestEntry], max_papers: int) -> list[DigestEntry]:

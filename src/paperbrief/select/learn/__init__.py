@@ -34,7 +34,7 @@ from paperbrief.select.learn.base import (
 )
 from paperbrief.select.learn.fit import LearnedRanker, prior_entries
 from paperbrief.select.learn.model import LearnedModel
-from paperbrief.select.learn.readers import model_fingerprint, reader_model
+from paperbrief.select.learn.readers import model_fingerprint, rank_stored_day, reader_model
 
 __all__ = [
     "AUTO_MIN_EVENTS",
@@ -59,5 +59,6 @@ __all__ = [
     "ScoredPaper",
     "model_fingerprint",
     "prior_entries",
+    "rank_stored_day",
     "reader_model",
 ]

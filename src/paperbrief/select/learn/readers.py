@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from paperbrief.models import Paper
-from paperbrief.select.learn.base import MODEL_VERSION, FeedbackEvent, ModelFormatError
+from paperbrief.select.learn.base import MODEL_VERSION, FeedbackEvent, ModelFormatError, ScoredPaper
 from paperbrief.select.learn.fit import LearnedRanker
 from paperbrief.select.learn.model import LearnedModel
 from paperbrief.select.rank import ProfileEntry
@@ -61,3 +61,23 @@ def reader_model(
     if not store.read_only:
         store.put_reader_model(reader, fingerprint, model.to_bytes())
     return model
+
+
+def rank_stored_day(
+    store: Store,
+    date: dt.date,
+    reader: str,
+    prior: Sequence[ProfileEntry] = (),
+    *,
+    ranker: LearnedRanker | None = None,
+    include_replacements: bool = False,
+    slots: int = 30,
+) -> tuple[list[ScoredPaper], int]:
+    """Every candidate of a stored day in the reader's learned order, and how many they hid (left out)."""
+    from paperbrief.select.candidates import select_candidates
+
+    papers = store.announced_papers(date)
+    candidates = select_candidates(store, date, papers, include_replacements=include_replacements).papers
+    model = reader_model(store, reader, prior, ranker=ranker)
+    ranked = model.rank(candidates, slots=slots)
+    return ranked, len(candidates) - len(ranked)
