@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
+import hashlib
+import hmac
 import io
+import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -69,3 +75,58 @@ def feedback_csv(rows: Sequence[FeedbackRow]) -> str:
     for row in rows:
         writer.writerow([f"{row.arxiv_id}v{row.version}" if row.version else row.arxiv_id, row.action])
     return out.getvalue()
+
+
+class LinkError(ValueError):
+    """A one-click feedback link that is malformed, forged, tampered with or expired."""
+
+
+@dataclass(frozen=True)
+class LinkClaim:
+    """What a valid signed link says: who, which paper, which action, valid until when (Unix seconds)."""
+
+    reader: str
+    arxiv_id: str
+    action: str
+    expires: int
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign_link(secret: str, claim: LinkClaim) -> str:
+    """An HMAC-SHA256-signed token (https://datatracker.ietf.org/doc/html/rfc2104) carrying the claim."""
+    body = json.dumps([claim.reader, claim.arxiv_id, claim.action, claim.expires], separators=(",", ":"))
+    payload = _b64(body.encode("utf-8"))
+    mac = hmac.new(secret.encode("utf-8"), payload.encode("ascii"), hashlib.sha256).digest()
+    return f"{payload}.{_b64(mac)}"
+
+
+def verify_link(secret: str, token: str, now: float | None = None) -> LinkClaim:
+    """The claim of a token this secret signed; LinkError when forged, tampered with or expired."""
+    payload, _, mac = token.partition(".")
+    expected = hmac.new(secret.encode("utf-8"), payload.encode("ascii", "replace"), hashlib.sha256).digest()
+    try:
+        given = _unb64(mac)
+    except (ValueError, binascii.Error) as exc:
+        raise LinkError("malformed feedback link") from exc
+    if not payload or not hmac.compare_digest(given, expected):
+        raise LinkError("this feedback link is not valid (signature mismatch)")
+    try:
+        reader, arxiv_id, action, expires = json.loads(_unb64(payload))
+        claim = LinkClaim(str(reader), str(arxiv_id), FeedbackAction(action).value, int(expires))
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise LinkError("malformed feedback link") from exc
+    if claim.expires < (time.time() if now is None else now):
+        raise LinkError("this feedback link has expired")
+    return claim
+
+
+def link_source(token: str) -> str:
+    """The `source` recorded for a link's event: names the token (by hash), so each link counts once."""
+    return "link:" + hashlib.sha256(token.encode("ascii", "replace")).hexdigest()[:24]

@@ -89,3 +89,13 @@ class FeedbackStore(StoreBase):
         """Every reader with at least one event, by name."""
         with self.reading() as conn:
             return list(conn.execute(sa.select(feedback.c.reader).distinct().order_by(feedback.c.reader)).scalars())
+
+    def feedback_source_used(self, reader: str, source: str) -> bool:
+        """Whether the reader already has an event from this source (a one-click link is single-use)."""
+        query = sa.select(feedback.c.id).where(feedback.c.reader == reader, feedback.c.source == source).limit(1)
+        with self.reading() as conn:
+            return conn.execute(query).first() is not None
+
+    def latest_feedback(self, reader: str) -> dict[str, str]:
+        """The reader's latest action per paper (what the site's buttons show)."""
+        return {row.arxiv_id: row.action for row in self.feedback_events(reader)}
