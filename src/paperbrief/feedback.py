@@ -130,3 +130,27 @@ def verify_link(secret: str, token: str, now: float | None = None) -> LinkClaim:
 def link_source(token: str) -> str:
     """The `source` recorded for a link's event: names the token (by hash), so each link counts once."""
     return "link:" + hashlib.sha256(token.encode("ascii", "replace")).hexdigest()[:24]
+
+
+# The actions a one-click link offers (hide stays on the site and the CLI: one stray click is too costly).
+LINK_ACTIONS = (("like", "👍"), ("dislike", "👎"), ("save", "🔖"))
+
+
+@dataclass(frozen=True)
+class FeedbackLinks:
+    """Builds one-click feedback URLs to a public `paperbrief serve` for one reader (issue 12)."""
+
+    base_url: str
+    secret: str
+    reader: str = "me"
+    valid_days: int = 14
+
+    def url(self, arxiv_id: str, action: str, now: float | None = None) -> str:
+        """A signed `…/feedback?t=TOKEN` URL, valid for `valid_days`."""
+        expires = int((time.time() if now is None else now) + self.valid_days * 86400)
+        token = sign_link(self.secret, LinkClaim(self.reader, arxiv_id, FeedbackAction(action).value, expires))
+        return f"{self.base_url.rstrip('/')}/feedback?t={token}"
+
+    def for_paper(self, arxiv_id: str) -> list[tuple[str, str]]:
+        """(emoji, URL) of each link action, in the order 👍 👎 🔖."""
+        return [(emoji, self.url(arxiv_id, action)) for action, emoji in LINK_ACTIONS]
