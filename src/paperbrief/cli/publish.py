@@ -131,9 +131,11 @@ def serve_command(app: AppContext, port: int, host: str, out_dir: Path | None) -
     from paperbrief.serve import FeedbackServer, ServeOptions
 
     settings, _ = app.settings(out_dir=out_dir)
-    site_dir = settings.out_dir / SITE_DIRNAME
+    lab = len(settings.readers) > 1
+    # A lab's readers each have their site under OUT/NAME/site/: serve OUT so each is /NAME/site/.
+    site_dir = settings.out_dir if lab else settings.out_dir / SITE_DIRNAME
     store = app.store(settings)
-    if not (site_dir / "index.html").exists():
+    if not lab and not (site_dir / "index.html").exists():
         try:
             rebuild_site(store, settings.out_dir, site_options_from_settings(settings))
         except SiteError as exc:
