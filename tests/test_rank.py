@@ -181,7 +181,7 @@ def test_run_select_learned_marks_exploration_and_auto_switches_at_the_threshold
     day_json.write_text(json.dumps({"announced": DAY2.isoformat(), "papers": [_as_json(p) for p in day2]}))
     cats = sorted({p.primary for p in day2})
     (tmp_path / "paperbrief.toml").write_text(f"[arxiv]\ncategories = {json.dumps(cats)}\n", encoding="utf-8")
-    args = ("run", "--from-json", str(day_json), "--out", str(out), "--no-deliver", "--no-site", "--lang", "en")
+    args = ("run", "--from-json", str(day_json), "--out", str(out), "--no-deliver", "--lang", "en")
     assert _cli(tmp_path, *args, "--select", "auto").exit_code in (0, 3)
     doc = json.loads((out / f"{DAY2}.json").read_text(encoding="utf-8"))
     assert not any(e["reason"]["note"].startswith("resembles") for e in doc["entries"])
@@ -199,3 +199,6 @@ def test_run_select_learned_marks_exploration_and_auto_switches_at_the_threshold
     assert markdown.count("🧭 exploration") == 2
     liked_id = next(e["reason"]["liked"][0] for e in doc["entries"] if e["reason"]["liked"])
     assert f"[{liked_id}](https://arxiv.org/abs/{liked_id})" in markdown
+    page = (out / "site" / f"{DAY2}.html").read_text(encoding="utf-8")
+    assert page.count('<span class="fb-explore">🧭 exploration</span>') == 2
+    assert f'href="https://arxiv.org/abs/{liked_id}">{liked_id}</a>' in page

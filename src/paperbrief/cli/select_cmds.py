@@ -14,7 +14,14 @@ from paperbrief.models import Digest, Paper, SelectionReason, Summary, split_arx
 from paperbrief.publish import NothingStoredError, given_or_latest
 from paperbrief.select.candidates import select_candidates
 from paperbrief.select.filters import FilterSyntaxError
-from paperbrief.select.modes import Selection, SelectMode, SelectOptions, replay_score_cut, select_papers
+from paperbrief.select.modes import (
+    Selection,
+    SelectMode,
+    SelectOptions,
+    learned_model_for,
+    replay_score_cut,
+    select_papers,
+)
 from paperbrief.select.profile import ReadingListError, ReadingListFormat, import_reading_list
 from paperbrief.settings import Settings
 from paperbrief.store import Store
@@ -75,7 +82,9 @@ def _replay_selection(
     options = options_from_settings(settings)
     # The same candidates `paperbrief run` takes: papers an earlier digest carried are left out first.
     candidates = select_candidates(store, date, papers, include_replacements=settings.arxiv_include_replacements)
-    selection = select_papers(candidates.papers, options, store.reading_items())
+    items = store.reading_items()
+    learned = learned_model_for(store, options, items)  # the reader's model in learned/auto mode (issue 12)
+    selection = select_papers(candidates.papers, options, items, learned=learned)
     for arxiv_id, day in candidates.already_digested.items():
         where = f"the digest of {day.isoformat()}" if day is not None else "an earlier digest"
         selection.decisions[arxiv_id] = f"not selected: already in {where} (papers are not repeated)"

@@ -15,7 +15,8 @@
   var style = document.createElement("style");
   style.textContent = ".fb{display:flex;gap:.4em;margin:.4em 0 0}.fb-btn{cursor:pointer;border:1px solid #8884;" +
     "background:none;border-radius:1em;padding:.1em .6em;font:inherit}.fb-btn[aria-pressed=true]{background:#4a90e233;" +
-    "border-color:#4a90e2}.fb-error .fb-btn{border-color:#d33}.fb-bar{margin:.6em 0;font-size:.9em}";
+    "border-color:#4a90e2}.fb-error .fb-btn{border-color:#d33}.fb-bar{margin:.6em 0;font-size:.9em}" +
+    ".fb-why{font-size:.9em;margin:.3em 0 0}.fb-explore{border:1px solid #b8860b;border-radius:.6em;padding:0 .4em}";
   document.head.appendChild(style);
 
   function load() {
