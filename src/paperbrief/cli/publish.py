@@ -154,8 +154,8 @@ def serve_command(app: AppContext, port: int, host: str, out_dir: Path | None) -
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     bound_host, bound_port = server.address
-    click.echo(f"Serving {site_dir} at http://{bound_host}:{bound_port}/ (Ctrl-C to stop)", err=False)
-    try:
+    try:  # Ctrl-C right after the banner still stops cleanly
+        click.echo(f"Serving {site_dir} at http://{bound_host}:{bound_port}/ (Ctrl-C to stop)")
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped")
