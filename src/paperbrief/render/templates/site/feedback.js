@@ -41,7 +41,9 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "fb-export";
-    button.textContent = "⬇ export feedback (CSV for paperbrief feedback import)";
+    var zh = (document.documentElement.getAttribute("lang") || "").indexOf("zh") === 0;
+    button.textContent = zh ? "⬇ 导出反馈（CSV，用于 paperbrief feedback import）"
+      : "⬇ export feedback (CSV for paperbrief feedback import)";
     button.addEventListener("click", function () {
       var a = document.createElement("a");
       a.href = URL.createObjectURL(new Blob([csv()], { type: "text/csv" }));
