@@ -202,3 +202,24 @@ def test_run_select_learned_marks_exploration_and_auto_switches_at_the_threshold
     page = (out / "site" / f"{DAY2}.html").read_text(encoding="utf-8")
     assert page.count('<span class="fb-explore">🧭 exploration</span>') == 2
     assert f'href="https://arxiv.org/abs/{liked_id}">{liked_id}</a>' in page
+
+
+def test_a_hidden_paper_never_returns_in_interest_or_latest_mode(tmp_path: Path) -> None:
+    day = tmp_path / "day.json"
+    papers = [
+        {"id": f"2602.3000{n}", "version": 1, "title": f"Minimax rates for problem {n}", "authors": ["A B"],
+         "categories": ["cs.LG"], "published": "2026-02-04T10:00:00Z", "abstract": "Minimax rates."}
+        for n in range(1, 4)
+    ]  # fmt: skip
+    day.write_text(json.dumps({"announced": "2026-02-04", "papers": papers}), encoding="utf-8")
+    (tmp_path / "paperbrief.toml").write_text('[select]\ntopics = { "minimax" = 1.0 }\n', encoding="utf-8")
+    assert _cli(tmp_path, "feedback", "add", "2602.30002v1", "--hide").exit_code == 0
+    out = tmp_path / "out"
+    for mode in ("interest", "latest"):
+        args = ("run", "--from-json", str(day), "--out", str(out), "--no-deliver", "--no-site", "--select", mode)
+        result = _cli(tmp_path, *args)
+        assert result.exit_code == 0, result.output
+        ids = [e["paper"]["arxiv_id"] for e in json.loads((out / "2026-02-04.json").read_text())["entries"]]
+        assert sorted(ids) == ["2602.30001", "2602.30003"], mode
+    explained = _cli(tmp_path, "explain", "2602.30002")
+    assert "decision: filtered: you hid this paper" in explained.output

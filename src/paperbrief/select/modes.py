@@ -200,6 +200,10 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
             decisions[paper.arxiv_id] = outcome
         else:
             candidates.append(outcome)
+    if learned is not None and learned.hidden:  # a hidden paper never returns, in any mode (issue 12)
+        hidden_now = {c.paper.arxiv_id for c in candidates if c.paper.arxiv_id in learned.hidden}
+        decisions.update(dict.fromkeys(hidden_now, "filtered: you hid this paper"))
+        candidates = [c for c in candidates if c.paper.arxiv_id not in hidden_now]
     selection.candidates = len(candidates)
     entries = profile_entries(options.topics, reading_items)
     mode = SelectMode(options.mode)
@@ -305,17 +309,18 @@ def _learned_rank(
 def learned_model_for(
     store: Store, options: SelectOptions, reading_items: Sequence[Mapping[str, Any]]
 ) -> LearnedModel | None:
-    """The reader's cached or rebuilt model when the mode may use it (`learned`, `auto`), else None."""
-    if SelectMode(options.mode) not in (SelectMode.LEARNED, SelectMode.AUTO):
+    """The reader's cached or rebuilt model: always in `learned` mode, in any mode once they gave feedback.
+
+    `select_papers` ranks by it in `learned` mode (and in `auto` once `ready_for_auto`), and in
+    every mode leaves out the papers the reader hid.
+    """
+    if SelectMode(options.mode) is not SelectMode.LEARNED and not store.feedback_events(options.reader):
         return None
     from paperbrief.select.learn import LearnedRanker, reader_model
 
     prior = profile_entries(options.topics, reading_items)
     ranker = LearnedRanker(exploration=options.exploration, embedding_model=options.embedding_model)
-    model = reader_model(store, options.reader, prior, ranker=ranker)
-    if SelectMode(options.mode) is SelectMode.AUTO and not model.ready_for_auto:
-        return None
-    return model
+    return reader_model(store, options.reader, prior, ranker=ranker)
 
 
 def finalize_by_score(entries: Sequence[DigestEntry], max_papers: int) -> list[DigestEntry]:
