@@ -223,3 +223,22 @@ def test_a_hidden_paper_never_returns_in_interest_or_latest_mode(tmp_path: Path)
         assert sorted(ids) == ["2602.30001", "2602.30003"], mode
     explained = _cli(tmp_path, "explain", "2602.30002")
     assert "decision: filtered: you hid this paper" in explained.output
+
+
+def test_learned_reasons_are_in_the_digests_language(two_days: tuple[list[Paper], list[Paper]]) -> None:
+    from paperbrief.select import SelectOptions, select_papers
+    from paperbrief.select.learn import FeedbackEvent, LearnedRanker
+
+    day1, day2 = two_days
+    t0 = dt.datetime(2024, 11, 27, tzinfo=dt.UTC)
+    events = [FeedbackEvent(p.arxiv_id, "like", t0) for p in day1 if _is_robot(p)][:6]
+    events += [FeedbackEvent(p.arxiv_id, "dislike", t0) for p in day1 if not _is_robot(p)][:6]
+    model = LearnedRanker().fit(events, {p.arxiv_id: p for p in day1 + day2})
+    cats = sorted({p.primary for p in day2})
+    for language, prefix in (("zh", "与你喜欢的论文相似："), ("en", "resembles papers you liked: ")):
+        options = SelectOptions(mode="learned", max_papers=10, categories=cats, language=language)
+        selection = select_papers(day2, options, learned=model)
+        notes = [e.reason.note or "" for e in selection.entries if e.reason is not None]
+        assert any(n.startswith(prefix) for n in notes), (language, notes)
+        if language == "zh":
+            assert not any(n.startswith(("resembles", "exploration:", "matches your")) for n in notes)

@@ -10,6 +10,7 @@ one-line decision (docs/selection.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -258,7 +259,7 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
             matched_terms=cand.terms,
             matched_authors=cand.authors,
             matched_profile=matched_profile,
-            note=learned_pick.reason if learned_pick is not None and not cand.authors else note,
+            note=_learned_note(learned_pick.reason, options.language) if learned_pick and not cand.authors else note,
             exploration=learned_pick.exploration if learned_pick is not None else False,
             liked=[r.arxiv_id for r in learned_pick.similar] if learned_pick is not None else [],
         )
@@ -289,6 +290,38 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
     for number, entry in enumerate(selection.entries, start=1):
         entry.number = number
     return selection
+
+
+# The learned ranker's reasons (select.learn, English) in the digest's language: (pattern, zh).
+_LEARNED_NOTES_ZH = (
+    (re.compile(r"^resembles papers you liked: (.*)$"), r"与你喜欢的论文相似：\1"),
+    (re.compile(r"^matches your topic (.*)$"), r"匹配你的主题：\1"),
+    (
+        re.compile(r"^exploration: a strong paper outside your usual area \((.*)\)$"),
+        r"探索：你常读领域之外的强论文（\1）",
+    ),
+    (re.compile(r"^by an author of papers you liked: (.*)$"), r"作者写过你喜欢的论文：\1"),
+    (re.compile(r"^in (\S+), where you liked papers$"), r"\1：你在此领域喜欢过论文"),
+    (
+        re.compile(r"^ranked by what you liked and disliked \(no single close match\)$"),
+        "按你的喜欢与不喜欢排序（无单一相近论文）",
+    ),
+    (
+        re.compile(r"^ranked by your topics and reading list \(no close match\)$"),
+        "按你的主题和阅读列表排序（无相近匹配）",
+    ),
+    (re.compile(r"^newest first \(no feedback, topics or reading list yet\)$"), "最新优先（尚无反馈、主题或阅读列表）"),
+)
+
+
+def _learned_note(reason: str, language: str) -> str:
+    """A learned pick's reason in the digest's language (ids and titles kept as they are)."""
+    if language != "zh":
+        return reason
+    for pattern, replacement in _LEARNED_NOTES_ZH:
+        if pattern.match(reason):
+            return pattern.sub(replacement, reason)
+    return reason
 
 
 def _learned_rank(
