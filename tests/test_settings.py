@@ -90,7 +90,7 @@ def test_init_template_uncommented_is_valid_and_gives_the_defaults(tmp_path: Pat
     config.write_text("\n".join(lines), encoding="utf-8")
     settings, sources = load_settings(config)
     from_file = {n for n, s in sources.items() if s.startswith("file")}
-    secrets = {"llm_api_key", "smtp_password"}
+    secrets = {"llm_api_key", "smtp_password", "feedback_secret"}
     assert from_file | secrets == set(Settings.model_fields)  # every setting is listed
     assert "llm_model" in examples and settings.llm_model == "deepseek-chat"
     defaults = Settings()

@@ -14,7 +14,14 @@ from typing import Any
 from paperbrief.models import Digest, Paper, SelectionReason, Summary
 from paperbrief.publish import given_or_latest
 from paperbrief.select.candidates import select_candidates
-from paperbrief.select.modes import Selection, SelectMode, SelectOptions, replay_score_cut, select_papers
+from paperbrief.select.modes import (
+    Selection,
+    SelectMode,
+    SelectOptions,
+    learned_model_for,
+    replay_score_cut,
+    select_papers,
+)
 from paperbrief.store import Store
 
 NOT_A_CANDIDATE = "not a candidate (announce type not digested)"
@@ -105,7 +112,9 @@ def replay_selection(
 ) -> Selection:
     """The selection `paperbrief run` makes of the day, from the same candidates, with `options`."""
     candidates = select_candidates(store, date, papers, include_replacements=options.include_replacements)
-    selection = select_papers(candidates.papers, options.select, store.reading_items())
+    items = store.reading_items()
+    learned = learned_model_for(store, options.select, items)  # the reader's model in learned/auto mode (issue 12)
+    selection = select_papers(candidates.papers, options.select, items, learned=learned)
     for arxiv_id, day in candidates.already_digested.items():
         where = f"the digest of {day.isoformat()}" if day is not None else "an earlier digest"
         selection.decisions[arxiv_id] = f"not selected: already in {where} (papers are not repeated)"

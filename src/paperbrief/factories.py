@@ -20,6 +20,7 @@ THROTTLE_FILE = "arxiv-throttle.lock"
 if TYPE_CHECKING:
     from paperbrief.deliver import Channel, ChannelKind, ChannelProblem
     from paperbrief.explain import ExplainOptions
+    from paperbrief.feedback import FeedbackLinks
     from paperbrief.publish import SiteOptions
     from paperbrief.select import SelectOptions
     from paperbrief.sources.arxiv import ArxivSource, Throttle
@@ -119,6 +120,8 @@ def select_options_from_settings(
         topics=dict(settings.select_topics),
         embedding_model=settings.select_embedding_model,
         language=settings.language,
+        reader=settings.reader,
+        exploration=settings.feedback_exploration,
     )
 
 
@@ -228,6 +231,9 @@ def configure_channels(
     from paperbrief.deliver import mask_url as chat_mask_url
 
     wanted = {ChannelKind(k) for k in kinds} if kinds is not None else set(ChannelKind)
+    links = feedback_links_from_settings(settings)
+    # A lab's readers each get their own log rows (`email:alice`), so each is sent once per day.
+    reader = settings.reader if settings.readers else None
     channels: list[Channel] = []
     problems: list[ChannelProblem] = []
     if ChannelKind.EMAIL in wanted and settings.smtp_host:
@@ -245,11 +251,49 @@ def configure_channels(
         except EmailConfigError as exc:
             problems.append(ChannelProblem(ChannelKind.EMAIL.value, exc))
         else:
-            channels.append(EmailChannel(sender, settings.site_base_url, figures_dir=settings.out_dir))
+            channels.append(
+                EmailChannel(
+                    sender, settings.site_base_url, figures_dir=settings.out_dir, feedback=links, reader=reader
+                )
+            )
     if ChannelKind.CHAT in wanted:
         for url in dict.fromkeys(settings.notify_urls):
             try:
-                channels.append(ChatChannel(url, settings.site_base_url))
+                channels.append(ChatChannel(url, settings.site_base_url, feedback=links, reader=reader))
             except ValueError as exc:  # the message shows the URL masked
                 problems.append(ChannelProblem(f"chat:{chat_mask_url(url)}", exc))
     return channels, problems
+
+
+def feedback_links_from_settings(settings: Settings) -> FeedbackLinks | None:
+    """One-click feedback links for the settings' reader, when `[feedback] base_url` and a secret are set."""
+    from paperbrief.feedback import FeedbackLinks
+
+    if not settings.feedback_base_url or settings.feedback_secret is None:
+        return None
+    return FeedbackLinks(
+        settings.feedback_base_url,
+        settings.feedback_secret.get_secret_value(),
+        reader=settings.reader,
+        valid_days=settings.feedback_link_days,
+    )
+
+
+def settings_for_reader(settings: Settings, reader: str | None = None) -> Settings:
+    """The settings as one reader sees them: their topics, reading list, authors and recipients (issue 12).
+
+    A reader without a `[readers.NAME]` table keeps the top-level settings, so a single-reader
+    configuration is reader `me` unchanged.
+    """
+    name = reader or settings.reader
+    own = settings.reader_settings(name)
+    return settings.model_copy(
+        update={
+            "reader": name,
+            "select_topics": dict(own.topics),
+            "select_reading_list": own.reading_list,
+            "select_authors": list(own.authors),
+            "email_to": list(own.email_to),
+            "notify_urls": list(own.notify_urls),
+        }
+    )

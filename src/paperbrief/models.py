@@ -183,6 +183,9 @@ class SelectionReason(BaseModel):
     matched_authors: list[str] = Field(default_factory=list)
     matched_profile: list[str] = Field(default_factory=list)
     note: str | None = None
+    # `--select learned` (issue 12): an exploration pick, and the liked papers the pick resembles.
+    exploration: bool = False
+    liked: list[str] = Field(default_factory=list)
 
 
 class Enrichment(BaseModel):

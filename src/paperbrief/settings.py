@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import SettingsError as _SourceError
 
@@ -26,7 +26,7 @@ DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.CV", "cs.LG"]
 CONFIG_FILENAME = "paperbrief.toml"
 
 # Section of the TOML file each setting lives in: the prefix of its name.
-SECTIONS = ("arxiv", "llm", "select", "render", "smtp", "email", "notify", "site")
+SECTIONS = ("arxiv", "llm", "select", "render", "smtp", "email", "notify", "site", "feedback")
 
 
 class SettingsError(Exception):
@@ -36,6 +36,18 @@ class SettingsError(Exception):
 def default_home() -> Path:
     """Per-user data directory (`PAPERBRIEF_HOME` overrides it)."""
     return Path(platformdirs.user_data_dir("paperbrief", appauthor=False))
+
+
+class ReaderSettings(BaseModel):
+    """One reader of a lab (`[readers.NAME]`): their own profile and where their digest goes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    topics: dict[str, float] = Field(default_factory=dict)
+    reading_list: Path | None = None
+    authors: list[str] = Field(default_factory=list)
+    email_to: list[str] = Field(default_factory=list)
+    notify_urls: list[str] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):
@@ -105,7 +117,7 @@ class Settings(BaseSettings):
     )
 
     # -- selection
-    select_mode: Literal["auto", "latest", "interest", "score"] = "auto"
+    select_mode: Literal["auto", "latest", "interest", "score", "learned"] = "auto"
     select_include: StrList = Field(default_factory=list)
     select_exclude: StrList = Field(default_factory=list)
     select_fields: StrList = Field(default_factory=lambda: ["title", "abstract"])
@@ -132,6 +144,16 @@ class Settings(BaseSettings):
 
     # -- chat
     notify_urls: StrList = Field(default_factory=list)
+
+    # -- readers and feedback (issue 12, docs/feedback.md)
+    reader: str = Field(default="me", description="Reader whose profile and feedback apply by default.")
+    readers: dict[str, ReaderSettings] = Field(
+        default_factory=dict, description="[readers.NAME] tables: a lab, each reader with their own profile."
+    )
+    feedback_base_url: str | None = Field(default=None, description="Public URL of `paperbrief serve` for links.")
+    feedback_secret: SecretStr | None = Field(default=None, description="HMAC key of the one-click feedback links.")
+    feedback_link_days: int = Field(default=14, ge=1, description="How long a one-click feedback link works.")
+    feedback_exploration: float = Field(default=0.1, ge=0, lt=1, description="Share of exploration slots.")
 
     @field_validator(
         "arxiv_categories",
@@ -175,6 +197,24 @@ class Settings(BaseSettings):
         from paperbrief.store.base import sqlite_url  # lazy: SQLAlchemy is not needed to read settings
 
         return sqlite_url(self.home / "paperbrief.db")
+
+    @property
+    def reader_names(self) -> list[str]:
+        """Every reader who gets a digest: the `[readers.*]` tables, else the one default reader."""
+        return sorted(self.readers) if self.readers else [self.reader]
+
+    def reader_settings(self, name: str | None = None) -> ReaderSettings:
+        """A reader's profile and recipients; a reader without a table has the top-level settings."""
+        name = name or self.reader
+        if name in self.readers:
+            return self.readers[name]
+        return ReaderSettings(
+            topics=self.select_topics,
+            reading_list=self.select_reading_list,
+            authors=self.select_authors,
+            email_to=self.email_to,
+            notify_urls=self.notify_urls,
+        )
 
     @property
     def llm_configured(self) -> bool:
@@ -281,5 +321,7 @@ def describe_settings(settings: Settings, sources: dict[str, str]) -> list[tuple
             shown = mask_url(str(value))
         if name == "notify_urls" and value:
             shown = ", ".join(mask_notify_url(u) for u in value)
+        if name == "readers" and value:
+            shown = ", ".join(value)  # names only: their chat URLs carry secrets
         rows.append((name, shown, sources.get(name, "default")))
     return rows

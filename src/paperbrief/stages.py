@@ -194,9 +194,12 @@ def _clean_value(value: Any) -> Any:
 def pick(ctx: RunContext, candidates: Candidates) -> Picked:
     """The selection of the day's candidates (refreshing the reading list from its file first)."""
     from paperbrief.select import select_papers
+    from paperbrief.select.modes import learned_model_for
 
     notes = _import_reading_list(ctx) if ctx.reading_list is not None else ()
-    selection = select_papers(candidates.papers, ctx.select_options, ctx.store.reading_items())
+    items = ctx.store.reading_items()
+    learned = learned_model_for(ctx.store, ctx.select_options, items)
+    selection = select_papers(candidates.papers, ctx.select_options, items, learned=learned)
     return Picked(selection, notes)
 
 

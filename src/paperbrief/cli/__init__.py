@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "export": "paperbrief.cli.export:export_command",
     "search": "paperbrief.cli.search:search_command",
     "mcp": "paperbrief.cli.mcp:mcp_command",
+    "feedback": "paperbrief.cli.feedback:feedback_group",
+    "rank": "paperbrief.cli.rank:rank_command",
 }
 
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from paperbrief.cli.common import AppContext, fail, pass_app
 from paperbrief.settings import CONFIG_FILENAME, SECTIONS, Settings, describe_settings
 
-_SECRETS = {"llm_api_key", "smtp_password"}
+_SECRETS = {"llm_api_key", "smtp_password", "feedback_secret"}
 
 # Settings that are unset by default get an example value, so every line is valid TOML once uncommented.
 _EXAMPLES: dict[str, Any] = {
@@ -33,6 +33,7 @@ _EXAMPLES: dict[str, Any] = {
     "smtp_host": "smtp.example.org",
     "smtp_user": "me@example.org",
     "email_from": "paperbrief <me@example.org>",
+    "feedback_base_url": "https://papers.example.org",
 }
 
 

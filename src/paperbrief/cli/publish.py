@@ -6,8 +6,6 @@ See docs/publishing.md for the channels, the delivery log and the environment va
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import http.server
 from pathlib import Path
 
 import click
@@ -125,24 +123,41 @@ def site_command(app: AppContext, out_dir: Path | None) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
 @pass_app
 def serve_command(app: AppContext, port: int, host: str, out_dir: Path | None) -> None:
-    """Serve OUT/site/ over HTTP for a local preview (builds it first if missing). Ctrl-C stops."""
+    """Serve OUT/site/ and the feedback API (builds the site first if missing). Ctrl-C stops.
+
+    The site's 👍/👎/save buttons post to /api/feedback (CSRF-protected, same-origin); signed
+    one-click links from e-mail and chat land on /feedback (docs/feedback.md).
+    """
+    from paperbrief.serve import FeedbackServer, ServeOptions
+
     settings, _ = app.settings(out_dir=out_dir)
-    site_dir = settings.out_dir / SITE_DIRNAME
-    if not (site_dir / "index.html").exists():
+    lab = len(settings.readers) > 1
+    # A lab's readers each have their site under OUT/NAME/site/: serve OUT so each is /NAME/site/.
+    site_dir = settings.out_dir if lab else settings.out_dir / SITE_DIRNAME
+    store = app.store(settings)
+    if not lab and not (site_dir / "index.html").exists():
         try:
-            rebuild_site(app.store(settings), settings.out_dir, site_options_from_settings(settings))
+            rebuild_site(store, settings.out_dir, site_options_from_settings(settings))
         except SiteError as exc:
             fail(str(exc))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
+    secret = settings.feedback_secret.get_secret_value() if settings.feedback_secret else None
+    options = ServeOptions(
+        site_dir=site_dir,
+        host=host,
+        port=port,
+        default_reader=settings.reader_names[0] if settings.readers else settings.reader,
+        readers=tuple(settings.reader_names),
+        link_secret=secret,
+    )
     try:
-        server = http.server.ThreadingHTTPServer((host, port), handler)
+        server = FeedbackServer(options, store)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
-    bound_host, bound_port = server.server_address[:2]
-    click.echo(f"Serving {site_dir} at http://{bound_host!s}:{bound_port}/ (Ctrl-C to stop)")
-    try:
+    bound_host, bound_port = server.address
+    try:  # Ctrl-C right after the banner still stops cleanly
+        click.echo(f"Serving {site_dir} at http://{bound_host}:{bound_port}/ (Ctrl-C to stop)")
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped")
     finally:
-        server.server_close()
+        server.stop()

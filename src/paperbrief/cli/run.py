@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 @click.option(
     "--select",
     "select_mode",
-    type=click.Choice(["auto", "latest", "interest", "score"]),
+    type=click.Choice(["auto", "latest", "interest", "score", "learned"]),
     help="How papers are chosen [auto: interest when a profile exists, else latest].",
 )
 @click.option("--include-cross/--no-include-cross", default=None, help="Also digest cross-listed papers.")
@@ -127,7 +127,12 @@ def run_command(
     progress = _Progress()
     try:
         with _sigterm_as_interrupt(), progress.bar(app) as on_progress:
-            outcome = run_day(settings, store, request, progress=on_progress)
+            if settings.readers:  # a lab: one fetch and one summary per paper for every reader
+                from paperbrief.lab import run_lab
+
+                outcome = run_lab(settings, store, request, progress=on_progress)
+            else:
+                outcome = run_day(settings, store, request, progress=on_progress)
     except KeyboardInterrupt:
         echo_line(progress.interrupted_message())
         raise SystemExit(ExitCode.INTERRUPTED) from None

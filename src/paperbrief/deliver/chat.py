@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from typing import TYPE_CHECKING
 
 import apprise
 
@@ -21,6 +22,9 @@ from paperbrief.render.highlights import highlights_plain
 from paperbrief.render.numbers_marks import summary_mark_text
 from paperbrief.render.safe import clean_model
 from paperbrief.render.site_text import labels_for
+
+if TYPE_CHECKING:
+    from paperbrief.feedback import FeedbackLinks
 
 # Schemes whose host is a server name rather than a token: showing it helps and leaks nothing.
 _WEBHOOK_SCHEMES = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})
@@ -51,7 +55,9 @@ def scrub_url(text: str, url: str) -> str:
     return text
 
 
-def chat_message(digest: Digest, base_url: str | None = None, top_n: int = 5) -> tuple[str, str]:
+def chat_message(
+    digest: Digest, base_url: str | None = None, top_n: int = 5, feedback: FeedbackLinks | None = None
+) -> tuple[str, str]:
     """(title, body) of the chat push: the highlights, or the top papers with their tldrs, and a link.
 
     Plain text: no forbidden character, no bidi control (`render.safe`), highlights without Markdown.
@@ -66,6 +72,10 @@ def chat_message(digest: Digest, base_url: str | None = None, top_n: int = 5) ->
         lines.append(f"{labels.highlights}:")
         text = highlights_plain(digest.highlights)
         lines.append(text if len(text) <= 1500 else text[:1499].rstrip() + "…")
+        if feedback is not None:  # one-click signed links (docs/feedback.md)
+            for entry in site_text.ranked_entries(digest)[:top_n]:
+                links = " ".join(f"{emoji} {url}" for emoji, url in feedback.for_paper(entry.paper.arxiv_id))
+                lines.append(f"{site_text.one_line(entry.paper.title, 120)}: {links}")
     else:
         for rank, entry in enumerate(site_text.ranked_entries(digest)[:top_n], start=1):
             score = site_text.score_text(entry, labels)
@@ -77,6 +87,8 @@ def chat_message(digest: Digest, base_url: str | None = None, top_n: int = 5) ->
                 lines.append(f"   {mark.strip()}")
             link = site_text.day_page_url(base_url, digest.date, entry.paper.arxiv_id) or entry.paper.abs_url
             lines.append(f"   {link}")
+            if feedback is not None:  # one-click signed links (docs/feedback.md)
+                lines.extend(f"   {emoji} {url}" for emoji, url in feedback.for_paper(entry.paper.arxiv_id))
     page = site_text.day_page_url(base_url, digest.date)
     if page:
         lines.append("")
@@ -89,10 +101,20 @@ class ChatChannel:
 
     kind = ChannelKind.CHAT
 
-    def __init__(self, url: str, base_url: str | None = None, *, top_n: int = 5) -> None:
+    def __init__(
+        self,
+        url: str,
+        base_url: str | None = None,
+        *,
+        top_n: int = 5,
+        feedback: FeedbackLinks | None = None,
+        reader: str | None = None,
+    ) -> None:
         self._url = url.strip()
         self.base_url = base_url
         self.top_n = top_n
+        self.feedback = feedback
+        self.reader = reader
         self._masked = mask_url(self._url)
         asset = apprise.AppriseAsset(storage_mode="memory")  # no cache files written on the user's disk
         self._apprise = apprise.Apprise(asset=asset)
@@ -101,15 +123,15 @@ class ChatChannel:
 
     @property
     def name(self) -> str:
-        """`chat:` and the masked URL: stable across runs, no token in it."""
-        return f"chat:{self._masked}"
+        """`chat:` and the masked URL: stable across runs, no token in it (`#READER` for a lab's reader)."""
+        return f"chat:{self._masked}" + (f"#{self.reader}" if self.reader else "")
 
     def __repr__(self) -> str:
         return f"ChatChannel({self._masked!r})"
 
     def send(self, digest: Digest) -> None:
         """Push the short message, or raise `DeliveryError` with what Apprise logged (tokens masked)."""
-        title, body = chat_message(digest, self.base_url, self.top_n)
+        title, body = chat_message(digest, self.base_url, self.top_n, self.feedback)
         capture = apprise.LogCapture(level=logging.WARNING, fmt="%(message)s")  # type: ignore[no-untyped-call]
         with capture as captured:
             try:

@@ -18,6 +18,9 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from markupsafe import escape
 
 from paperbrief.deliver.base import ChannelKind, DeliveryError
 from paperbrief.models import Digest
@@ -29,6 +32,9 @@ from paperbrief.render.layout import ordered_entries
 from paperbrief.render.safe import clean_model
 from paperbrief.render.site_text import labels_for
 from paperbrief.render.wording import no_announcement_reason_text
+
+if TYPE_CHECKING:
+    from paperbrief.feedback import FeedbackLinks
 
 
 class SmtpSecurity(StrEnum):
@@ -49,6 +55,7 @@ def build_email(
     recipients: Sequence[str],
     base_url: str | None = None,
     figures_dir: Path | None = None,
+    feedback: FeedbackLinks | None = None,
 ) -> EmailMessage:
     """The digest as a multipart/alternative message: plain text first, HTML preferred.
 
@@ -84,6 +91,8 @@ def build_email(
     context["figure_cids"] = {arxiv_id: cid for arxiv_id, (cid, _) in figures.items()}
     text = env.get_template("email/digest.txt").render(**context)
     html = env.get_template("email/digest.html").render(**context)
+    if feedback is not None and digest.entries:
+        text, html = _with_feedback_links(digest, text, html, feedback)
     message = EmailMessage(policy=SMTP_POLICY)
     message["Subject"] = site_text.subject_line(digest)
     message["From"] = sender
@@ -95,6 +104,20 @@ def build_email(
     message.add_alternative(html, subtype="html", charset="utf-8")
     attach_figures(message, figures)
     return message
+
+
+def _with_feedback_links(digest: Digest, text: str, html: str, links: FeedbackLinks) -> tuple[str, str]:
+    """Both parts with a "one-click feedback" block: 👍 👎 🔖 signed links per paper (docs/feedback.md)."""
+    lines = ["", "Feedback (one click):"]
+    rows = []
+    for entry in ordered_entries(digest):
+        urls = links.for_paper(entry.paper.arxiv_id)
+        lines.append(f"{entry.number}. {site_text.one_line(entry.paper.title, 120)}")
+        lines.extend(f"   {emoji} {url}" for emoji, url in urls)
+        anchors = " ".join(f'<a href="{escape(url)}" style="text-decoration:none;">{emoji}</a>' for emoji, url in urls)
+        rows.append(f"<li><bdi>{escape(site_text.one_line(entry.paper.title, 120))}</bdi> {anchors}</li>")
+    block = f'<div class="feedback"><p>Feedback (one click):</p><ol>{"".join(rows)}</ol></div>\n'
+    return text.rstrip("\n") + "\n" + "\n".join(lines) + "\n", html.replace("</body>", block + "</body>", 1)
 
 
 class EmailSender:
@@ -200,17 +223,29 @@ class EmailChannel:
 
     kind = ChannelKind.EMAIL
 
-    def __init__(self, sender: EmailSender, base_url: str | None = None, *, figures_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        sender: EmailSender,
+        base_url: str | None = None,
+        *,
+        figures_dir: Path | None = None,
+        feedback: FeedbackLinks | None = None,
+        reader: str | None = None,
+    ) -> None:
         self.sender = sender
         self.base_url = base_url
         self.figures_dir = figures_dir  # OUT: full-text figures are attached inline from OUT/figures
+        self.feedback = feedback
+        self.reader = reader
 
     @property
     def name(self) -> str:
-        """Always `email`: one log row per day whatever the recipients."""
-        return "email"
+        """`email` (one log row per day whatever the recipients); `email:READER` for a lab's reader."""
+        return f"email:{self.reader}" if self.reader else "email"
 
     def send(self, digest: Digest) -> None:
         """Build the day's message and send it."""
-        message = build_email(digest, self.sender.sender, self.sender.recipients, self.base_url, self.figures_dir)
+        message = build_email(
+            digest, self.sender.sender, self.sender.recipients, self.base_url, self.figures_dir, self.feedback
+        )
         self.sender.send(message)

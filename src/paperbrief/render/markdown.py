@@ -43,6 +43,9 @@ _LIST_START_RE = re.compile(r"^(\d{1,9})([.)])(\s|$)")
 _SAFE_URL_RE = re.compile(r"^https?://[^\s<>()\[\]`*_\\]+$")
 
 
+_SAFE_ID_RE = re.compile(r"[a-z-]*/?\d{4}\.?\d{3,5}")
+
+
 def escape_markdown(text: str, *, block_start: bool = False) -> str:
     """Escape untrusted text so Markdown shows it as text (one line; see docs/markdown.md).
 
@@ -334,8 +337,19 @@ def _reason(entry: DigestEntry, labels: dict[str, str]) -> str | None:
     if not parts:
         return None  # a bare note ("newest first" in latest mode) says nothing worth a line
     if reason.note and reason.note.strip():
-        parts.append(escape_markdown(reason.note))
+        parts.append(_linked_note(reason.note, reason.liked))
+    if reason.exploration:
+        parts.insert(0, "🧭 " + ("探索" if labels["sep"] == "；" else "exploration"))
     return labels["sep"].join(parts) or None
+
+
+def _linked_note(note: str, liked: list[str]) -> str:
+    """The escaped note with each liked paper it names linked to its arXiv page (issue 12 reasons)."""
+    text = escape_markdown(note)
+    for arxiv_id in liked:
+        if _SAFE_ID_RE.fullmatch(arxiv_id):
+            text = text.replace(arxiv_id, f"[{arxiv_id}](https://arxiv.org/abs/{arxiv_id})", 1)
+    return text
 
 
 def _enrichment(entry: DigestEntry, labels: dict[str, str]) -> str | None:

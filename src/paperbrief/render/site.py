@@ -43,7 +43,8 @@ class SiteError(Exception):
 
 
 def _script_and_hash(env: Environment) -> tuple[Markup, Markup]:
-    script = env.get_template("site/site.js").render()
+    # The feedback buttons' script (issue 12) rides in the same <script>, under the same hash.
+    script = env.get_template("site/site.js").render() + "\n" + env.get_template("site/feedback.js").render()
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     return Markup(script), Markup(f"'sha256-{digest}'")
 

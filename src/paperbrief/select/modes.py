@@ -2,16 +2,19 @@
 
 `latest` is the reference's behaviour (newest ids first), `interest` pre-ranks by the profile,
 `score` hands up to `max_llm_papers` ranked candidates to the summarizer and keeps the best
-`max_papers` by LLM score (`finalize_by_score`), `auto` is `interest` when a profile exists and
-`latest` otherwise. Every input paper gets a one-line decision (docs/selection.md).
+`max_papers` by LLM score (`finalize_by_score`), `learned` ranks by the reader's model trained on
+their feedback (docs/feedback.md), `auto` is `learned` once the reader has `AUTO_MIN_EVENTS` usable
+events, else `interest` when a profile exists and `latest` otherwise. Every input paper gets a
+one-line decision (docs/selection.md).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperbrief.models import DigestEntry, Enrichment, Paper, SelectionReason, Summary
 from paperbrief.select.enrich import enrich_paper
@@ -40,6 +43,10 @@ from paperbrief.select.rank import (
     rank_candidates,
 )
 
+if TYPE_CHECKING:
+    from paperbrief.select.learn import LearnedModel, ScoredPaper
+    from paperbrief.store.db import Store
+
 
 class SelectMode(StrEnum):
     """How the digest's papers are chosen."""
@@ -48,6 +55,7 @@ class SelectMode(StrEnum):
     LATEST = "latest"
     INTEREST = "interest"
     SCORE = "score"
+    LEARNED = "learned"
 
 
 NO_MATCH_NOTE = {
@@ -82,6 +90,8 @@ class SelectOptions:
     topics: dict[str, float] = field(default_factory=dict)
     embedding_model: str | None = None
     language: str = "zh"
+    reader: str = "me"
+    exploration: float = 0.1
     include_terms: list[Term] = field(init=False, repr=False)
     exclude_terms: list[Term] = field(init=False, repr=False)
     field_list: tuple[Field, ...] = field(init=False, repr=False)
@@ -175,8 +185,12 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
     reading_items: Sequence[Mapping[str, Any]] = (),
     *,
     similarity: Similarity | None = None,
+    learned: LearnedModel | None = None,
 ) -> Selection:
-    """Filter, rank and cut a day's papers; entries come in report order with their reasons."""
+    """Filter, rank and cut a day's papers; entries come in report order with their reasons.
+
+    `learned` is the reader's model (`reader_model`); `learned` mode without one ranks cold (the profile).
+    """
     selection = Selection()
     decisions: dict[str, str] = {}
     unique = _dedupe(papers)
@@ -187,10 +201,16 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
             decisions[paper.arxiv_id] = outcome
         else:
             candidates.append(outcome)
+    if learned is not None and learned.hidden:  # a hidden paper never returns, in any mode (issue 12)
+        hidden_now = {c.paper.arxiv_id for c in candidates if c.paper.arxiv_id in learned.hidden}
+        decisions.update(dict.fromkeys(hidden_now, "filtered: you hid this paper"))
+        candidates = [c for c in candidates if c.paper.arxiv_id not in hidden_now]
     selection.candidates = len(candidates)
     entries = profile_entries(options.topics, reading_items)
     mode = SelectMode(options.mode)
-    if mode is SelectMode.AUTO:
+    if mode is SelectMode.AUTO and learned is not None and learned.ready_for_auto:
+        mode = SelectMode.LEARNED
+    elif mode is SelectMode.AUTO:
         mode = SelectMode.INTEREST if entries else SelectMode.LATEST
     elif mode in (SelectMode.INTEREST, SelectMode.SCORE) and not entries:
         selection.notes.append(options._note(NO_PROFILE_NOTE))
@@ -198,7 +218,17 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
     by_id = {c.paper.arxiv_id: c for c in candidates}
 
     ranked: dict[str, tuple[int, RankedPaper]] = {}
-    if entries and mode is not SelectMode.LATEST and candidates:
+    scored: dict[str, ScoredPaper] = {}
+    if mode is SelectMode.LEARNED:
+        scored, hidden = _learned_rank(candidates, entries, options, learned)
+        candidates = [c for c in candidates if c.paper.arxiv_id not in hidden]
+        decisions.update(dict.fromkeys(hidden, "filtered: you hid this paper"))
+        by_id = {c.paper.arxiv_id: c for c in candidates}
+        ranked = {
+            i: (n, RankedPaper(by_id[i].paper, s.score, list(s.topics))) for n, (i, s) in enumerate(scored.items(), 1)
+        }
+        order = list(scored)
+    elif entries and mode is not SelectMode.LATEST and candidates:
         sim = similarity or _similarity(options, selection.notes)
         result = rank_candidates([c.paper for c in candidates], entries, sim)
         ranked = {r.paper.arxiv_id: (i + 1, r) for i, r in enumerate(result)}
@@ -223,12 +253,15 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
         matched_profile = rank_info[1].matched if rank_info else []
         kind = "watched" if cand.authors else ("rank" if ranked else "newest")
         note = options._note(_REASON_NOTE[kind]).format(position=position, total=total)
+        learned_pick = scored.get(arxiv_id)
         reason = SelectionReason(
             rank_score=score,
             matched_terms=cand.terms,
             matched_authors=cand.authors,
             matched_profile=matched_profile,
-            note=note,
+            note=_learned_note(learned_pick.reason, options.language) if learned_pick and not cand.authors else note,
+            exploration=learned_pick.exploration if learned_pick is not None else False,
+            liked=[r.arxiv_id for r in learned_pick.similar] if learned_pick is not None else [],
         )
         selection.reasons[arxiv_id] = reason
         if arxiv_id not in chosen:
@@ -257,6 +290,70 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
     for number, entry in enumerate(selection.entries, start=1):
         entry.number = number
     return selection
+
+
+# The learned ranker's reasons (select.learn, English) in the digest's language: (pattern, zh).
+_LEARNED_NOTES_ZH = (
+    (re.compile(r"^resembles papers you liked: (.*)$"), r"与你喜欢的论文相似：\1"),
+    (re.compile(r"^matches your topic (.*)$"), r"匹配你的主题：\1"),
+    (
+        re.compile(r"^exploration: a strong paper outside your usual area \((.*)\)$"),
+        r"探索：你常读领域之外的强论文（\1）",
+    ),
+    (re.compile(r"^by an author of papers you liked: (.*)$"), r"作者写过你喜欢的论文：\1"),
+    (re.compile(r"^in (\S+), where you liked papers$"), r"\1：你在此领域喜欢过论文"),
+    (
+        re.compile(r"^ranked by what you liked and disliked \(no single close match\)$"),
+        "按你的喜欢与不喜欢排序（无单一相近论文）",
+    ),
+    (
+        re.compile(r"^ranked by your topics and reading list \(no close match\)$"),
+        "按你的主题和阅读列表排序（无相近匹配）",
+    ),
+    (re.compile(r"^newest first \(no feedback, topics or reading list yet\)$"), "最新优先（尚无反馈、主题或阅读列表）"),
+)
+
+
+def _learned_note(reason: str, language: str) -> str:
+    """A learned pick's reason in the digest's language (ids and titles kept as they are)."""
+    if language != "zh":
+        return reason
+    for pattern, replacement in _LEARNED_NOTES_ZH:
+        if pattern.match(reason):
+            return pattern.sub(replacement, reason)
+    return reason
+
+
+def _learned_rank(
+    candidates: Sequence[_Candidate],
+    entries: Sequence[Any],
+    options: SelectOptions,
+    learned: LearnedModel | None,
+) -> tuple[dict[str, ScoredPaper], set[str]]:
+    """The learned order (id → scored pick, best first) and the candidates the reader hid."""
+    from paperbrief.select.learn import LearnedRanker
+
+    model = learned if learned is not None else LearnedRanker(exploration=options.exploration).fit([], {}, entries)
+    result = model.rank([c.paper for c in candidates], slots=options.max_papers)
+    scored = {s.arxiv_id: s for s in result}
+    return scored, {c.paper.arxiv_id for c in candidates} - set(scored)
+
+
+def learned_model_for(
+    store: Store, options: SelectOptions, reading_items: Sequence[Mapping[str, Any]]
+) -> LearnedModel | None:
+    """The reader's cached or rebuilt model: always in `learned` mode, in any mode once they gave feedback.
+
+    `select_papers` ranks by it in `learned` mode (and in `auto` once `ready_for_auto`), and in
+    every mode leaves out the papers the reader hid.
+    """
+    if SelectMode(options.mode) is not SelectMode.LEARNED and not store.feedback_events(options.reader):
+        return None
+    from paperbrief.select.learn import LearnedRanker, reader_model
+
+    prior = profile_entries(options.topics, reading_items)
+    ranker = LearnedRanker(exploration=options.exploration, embedding_model=options.embedding_model)
+    return reader_model(store, options.reader, prior, ranker=ranker)
 
 
 def finalize_by_score(entries: Sequence[DigestEntry], max_papers: int) -> list[DigestEntry]:

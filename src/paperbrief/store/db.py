@@ -26,10 +26,12 @@ from paperbrief.store.batches import BatchesStore
 from paperbrief.store.claims import ClaimsStore
 from paperbrief.store.deliveries import DeliveriesStore
 from paperbrief.store.digests import DigestsStore
+from paperbrief.store.feedback import FeedbackStore
 from paperbrief.store.fulltexts import FullTextRecord, FullTextsStore
 from paperbrief.store.migrations import MIGRATIONS
 from paperbrief.store.papers import PapersStore
 from paperbrief.store.reader import ReaderStore
+from paperbrief.store.readers import ReadersStore
 from paperbrief.store.runs import RunsStore
 from paperbrief.store.schema import metadata
 from paperbrief.store.search import SearchStore
@@ -52,6 +54,8 @@ class Store(
     FullTextsStore,
     SearchStore,
     BatchesStore,
+    FeedbackStore,
+    ReadersStore,
 ):
     """The paperbrief database: papers, announcements, summaries (the LLM cache), runs, deliveries …"""
 

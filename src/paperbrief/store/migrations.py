@@ -271,6 +271,31 @@ def _m007_fulltexts(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _m008_feedback(conn: Connection) -> None:
+    md = sa.MetaData()
+    sa.Table(
+        "feedback",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("reader", sa.String(128), nullable=False),
+        sa.Column("arxiv_id", sa.String(64), nullable=False),
+        sa.Column("version", sa.Integer),
+        sa.Column("action", sa.String(16), nullable=False),
+        sa.Column("time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("source", sa.String(32), nullable=False),
+    )
+    sa.Table(
+        "reader_models",
+        md,
+        sa.Column("reader", sa.String(128), primary_key=True),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("model", sa.LargeBinary, nullable=False),
+        sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+    )
+    md.create_all(conn)
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_feedback_reader ON feedback (reader, id)")
+
+
 def _m009_search(conn: Connection) -> None:
     # The full-text index of docs/search.md: one document per arXiv id, written by the store's write
     # path from then on (store/search.py). SQLite: FTS5, porter + unicode61 over CJK-bigram text;
@@ -343,6 +368,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m005_run_leases_and_summary_claims", _m005_run_leases_and_summary_claims),
     ("m006_summary_unsupported_numbers", _m006_summary_unsupported_numbers),
     ("m007_fulltexts", _m007_fulltexts),
+    ("m008_feedback", _m008_feedback),
     ("m009_search", _m009_search),
     ("m010_llm_batches", _m010_llm_batches),
 ]

@@ -247,3 +247,26 @@ fulltexts = sa.Table(
     sa.Column("figure_caption", sa.Text),
     sa.Column("fetched", sa.DateTime(timezone=True), nullable=False),
 )
+
+# m008 (issue 12): every feedback event of every reader, in order; the paper may be unknown yet.
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("reader", sa.String(128), nullable=False),
+    sa.Column("arxiv_id", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+)
+
+# m008: each reader's fitted ranking model, valid while its fingerprint matches their feedback.
+reader_models = sa.Table(
+    "reader_models",
+    metadata,
+    sa.Column("reader", sa.String(128), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("model", sa.LargeBinary, nullable=False),
+    sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+)
