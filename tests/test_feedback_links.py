@@ -26,7 +26,7 @@ def _links(text: str) -> list[tuple[str, str, str]]:
 def test_email_carries_three_signed_links_per_paper_for_its_reader() -> None:
     digest = sample_digest("en")
     links = FeedbackLinks("https://papers.example.org/", SECRET, reader="alice", valid_days=14)
-    message = build_email(digest, "pb@example.org", ["alice@example.org"], None, links)
+    message = build_email(digest, "pb@example.org", ["alice@example.org"], None, feedback=links)
     text_part = message.get_body(("plain",))
     html_part = message.get_body(("html",))
     assert text_part is not None and html_part is not None

@@ -154,6 +154,7 @@ def _run(
         "PAPERBRIEF_LLM_API_KEY": FAKE_KEY,
         "PAPERBRIEF_LLM_MODEL": "fake-model",
         "PAPERBRIEF_SELECT_HIGHLIGHTS": "false",
+        "PAPERBRIEF_LLM_BATCH_SIZE": "1",  # one request per abstract paper: requests at the fake count papers
     }
     day = _day_file(tmp_path, ids)
     deliver = [] if extra_env else ["--no-deliver"]
