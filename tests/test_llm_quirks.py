@@ -10,8 +10,9 @@ import pytest
 from fakes.llm_server import FakeLLM, Fault, score_for, serve_fake_llm
 from fakes.llm_support import make_summarizer, synthetic_papers
 from paperbrief.models import SummaryStatus
+from paperbrief.redact import mask_text as redact
 from paperbrief.summarize.llm import prompt as P
-from paperbrief.summarize.llm.limits import RateLimiter, public_url, redact
+from paperbrief.summarize.llm.limits import RateLimiter, public_url
 from paperbrief.summarize.llm.parse import AnswerError, parse_batch, parse_summary
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from paperbrief.cli.common import AppContext, pass_app
-from paperbrief.summarize.llm.limits import redact
+from paperbrief.redact import mask_text
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -43,7 +43,7 @@ def logs_command(app: AppContext, count: int, as_json: bool, short: bool) -> Non
     for row in rows:
         for name in ("prompt", "response", "error"):
             if isinstance(row.get(name), str):
-                row[name] = redact(row[name], secret)
+                row[name] = mask_text(row[name], secret)
     if as_json:
         click.echo(json.dumps([_jsonable(r) for r in rows], ensure_ascii=False, indent=2))
         return

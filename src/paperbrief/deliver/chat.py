@@ -8,7 +8,6 @@ two URLs of one service apart (`mask_url`).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -17,6 +16,7 @@ import apprise
 
 from paperbrief.deliver.base import ChannelKind, DeliveryError
 from paperbrief.models import Digest
+from paperbrief.redact import notify_url_id
 from paperbrief.render import site_text
 from paperbrief.render.highlights import highlights_plain
 from paperbrief.render.numbers_marks import summary_mark_text
@@ -26,22 +26,9 @@ from paperbrief.render.site_text import labels_for
 if TYPE_CHECKING:
     from paperbrief.feedback import FeedbackLinks
 
-# Schemes whose host is a server name rather than a token: showing it helps and leaks nothing.
-_WEBHOOK_SCHEMES = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})
 _SEGMENT_SPLIT = re.compile(r"[/:@?&=#,+]")
-
-
-def mask_url(url: str) -> str:
-    """A printable, stable id of a notification URL: `json://host:port/****#1a2b3c4d`, `slack://****#…`."""
-    fingerprint = hashlib.sha256(url.encode("utf-8")).hexdigest()[:8]
-    scheme, sep, rest = url.partition("://")
-    if not sep or not scheme.isascii() or not scheme.replace("+", "").isalnum():
-        return f"****#{fingerprint}"
-    scheme = scheme.lower()
-    if scheme in _WEBHOOK_SCHEMES:
-        host = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
-        return f"{scheme}://{host}/****#{fingerprint}"
-    return f"{scheme}://****#{fingerprint}"
+# The one notification-URL id of paperbrief.redact, under the name callers of this module know.
+mask_url = notify_url_id
 
 
 def scrub_url(text: str, url: str) -> str:

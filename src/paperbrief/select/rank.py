@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from paperbrief.models import Paper
+from paperbrief.text import one_line
 
 # BM25 parameters (Lucene defaults, as bm25s uses them).
 _K1 = 1.5
@@ -200,9 +201,7 @@ def load_local_embedding_model(model: str) -> Any:
         return SentenceTransformer(model, local_files_only=True)
     except Exception as exc:  # the library raises OSError, ValueError or HF errors for a missing model
         where = "directory" if Path(model).exists() else "model (not in the local Hugging Face cache)"
-        raise EmbeddingUnavailable(
-            f"embedding {where} {model!r} cannot be loaded offline: {str(exc).splitlines()[0] if str(exc) else exc}"
-        ) from exc
+        raise EmbeddingUnavailable(f"embedding {where} {model!r} cannot be loaded offline: {one_line(exc)}") from exc
 
 
 def rank_candidates(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from paperbrief.models import AnnounceType, Paper
+from paperbrief.text import one_line
 
 SAMPLE_DATE = dt.date(2026, 2, 4)
 _SAMPLE_FILE = "sample-2026-02-04.json"
@@ -39,7 +40,7 @@ def load_day_file(path: Path) -> tuple[dt.date | None, list[Paper]]:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DayFileError(f"{path} is not UTF-8 JSON: {exc}") from exc
     except (KeyError, TypeError, ValueError) as exc:
-        raise DayFileError(f"{path} is not a day of papers: {str(exc).splitlines()[0]}") from exc
+        raise DayFileError(f"{path} is not a day of papers: {one_line(exc)}") from exc
 
 
 def _parse_day(data: Any) -> tuple[dt.date | None, list[Paper]]:

@@ -26,8 +26,9 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from paperbrief.models import DigestEntry
+from paperbrief.redact import mask_text
 from paperbrief.store import Store
-from paperbrief.summarize.llm.limits import public_url, redact
+from paperbrief.summarize.llm.limits import public_url
 from paperbrief.text import clean_text, one_line
 from paperbrief.weekly.terms import GENERIC_WORDS
 
@@ -260,7 +261,7 @@ class ThemeWriter:
             status, error = "ok", None
         except (openai.OpenAIError, ValueError) as exc:
             answer = None
-            status, error = "error", redact(one_line(exc), self._api_key)
+            status, error = "error", mask_text(one_line(exc), self._api_key)
             self.errors.append(error)
         finally:
             client.close()

@@ -26,6 +26,7 @@ from paperbrief.sources.arxiv.errors import (
     ArxivParseError,
     short_url,
 )
+from paperbrief.text import one_line
 
 T = TypeVar("T")
 
@@ -167,5 +168,4 @@ def _parse_typed(parse: Callable[[bytes, str], T], body: bytes, url: str) -> T:
     except ArxivError:
         raise
     except Exception as exc:  # a parser bug or an unexpected value must never escape as a bare traceback
-        detail = str(exc).splitlines()[0] if str(exc).strip() else ""
-        raise ArxivParseError(f"unreadable response ({type(exc).__name__}: {detail})", url) from exc
+        raise ArxivParseError(f"unreadable response ({type(exc).__name__}: {one_line(exc)})", url) from exc

@@ -19,6 +19,7 @@ from enum import StrEnum
 from openai.types import Batch
 
 from paperbrief.models import Paper
+from paperbrief.redact import mask_text
 from paperbrief.store import Store
 from paperbrief.store.batches import BatchRow, BatchState, ItemState
 from paperbrief.summarize.llm import prompt as P
@@ -34,7 +35,6 @@ from paperbrief.summarize.llm.bulk_build import (
 )
 from paperbrief.summarize.llm.bulk_read import LineReader
 from paperbrief.summarize.llm.config import LLMConfig, ResponseFormat
-from paperbrief.summarize.llm.limits import redact
 from paperbrief.summarize.llm.transport import FORMAT_ARTIFACT_KIND
 from paperbrief.summarize.llm.truncate import cap_papers
 
@@ -239,7 +239,7 @@ class BulkRunner:
         )
         papers = self._papers_of(row.id)
         left = self._read_results(api, row.id, batch, papers, report)
-        why = redact(f"no answer: the batch ended {batch.status}" + _batch_errors(batch), self.config.api_key)[:500]
+        why = mask_text(f"no answer: the batch ended {batch.status}" + _batch_errors(batch), self.config.api_key)[:500]
         self.store.mark_batch_items(row.id, left, ItemState.UNANSWERED, why)
         report.unanswered.extend(papers[k].versioned_id for k in left if k in papers)
         if batch.status == "failed":

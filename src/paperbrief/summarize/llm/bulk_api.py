@@ -17,10 +17,10 @@ from openai.types import Batch
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
+from paperbrief.redact import mask_text
 from paperbrief.summarize.llm.bulk_build import CHAT_COMPLETIONS
 from paperbrief.summarize.llm.config import LLMConfig
 from paperbrief.summarize.llm.errors import RETRYABLE_STATUS, status_message
-from paperbrief.summarize.llm.limits import redact
 from paperbrief.text import one_line
 
 T = TypeVar("T")
@@ -172,7 +172,7 @@ class BatchAPI:
 
     def _reason(self, exc: BaseException) -> str:
         cause: Any = exc.__cause__ or exc
-        return redact(f"{type(cause).__name__}: {one_line(cause)}", self.config.api_key)[:300]
+        return mask_text(f"{type(cause).__name__}: {one_line(cause)}", self.config.api_key)[:300]
 
 
 def _is_transport_error(exc: BaseException) -> bool:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from paperbrief.models import Paper, Summary, SummaryStatus
+from paperbrief.redact import mask_text
 from paperbrief.store.batches import BatchLogLine, ItemState
 from paperbrief.summarize.llm.calllog import CallStatus
 from paperbrief.summarize.llm.config import LLMConfig
-from paperbrief.summarize.llm.limits import redact
 from paperbrief.summarize.llm.parse import AnswerError, parse_summary
 
 # Error codes of requests the provider never ran: left for a rerun, not failed.
@@ -122,7 +122,7 @@ class LineReader:
         return self.config.model, self.prompt_version
 
     def _safe(self, text: str) -> str:
-        return redact(text, self.config.api_key)
+        return mask_text(text, self.config.api_key)
 
 
 def _content(body: dict[str, Any]) -> str:

@@ -9,8 +9,8 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
+from paperbrief.redact import mask_text
 from paperbrief.store.db import Store, StoreError
-from paperbrief.summarize.llm.limits import redact
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +67,9 @@ class CallLogger:
                 prompt_version=self.prompt_version,
                 # The prompt is our text plus paper data: only the literal key could ever be in it.
                 prompt=prompt_text.replace(key, "****") if key else prompt_text,
-                response=None if record.response is None else redact(record.response, key),
+                response=None if record.response is None else mask_text(record.response, key),
                 status=str(record.status),
-                error=None if record.error is None else redact(record.error, key),
+                error=None if record.error is None else mask_text(record.error, key),
                 tokens_in=record.tokens_in,
                 tokens_out=record.tokens_out,
                 latency_ms=round(record.latency_ms, 1),

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the SDK is imported when a request fails or is sent, not at start-up (issue 15)
     import openai
 
+from paperbrief.redact import mask_text
 from paperbrief.summarize.base import FatalCause, SummarizerFatalError
 from paperbrief.summarize.llm.config import LLMConfig
-from paperbrief.summarize.llm.limits import redact
 from paperbrief.text import one_line
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
@@ -198,7 +198,7 @@ def classify(exc: Exception, config: LLMConfig, *, schema_sent: bool) -> Excepti
     if isinstance(exc, openai.APIStatusError):
         return _status(exc, config, schema_sent=schema_sent)
     if isinstance(exc, openai.OpenAIError):
-        return CallFailed(redact(f"{type(exc).__name__}: {exc}", config.api_key))
+        return CallFailed(mask_text(f"{type(exc).__name__}: {exc}", config.api_key))
     raise exc
 
 
@@ -228,9 +228,9 @@ def _connection(exc: openai.APIConnectionError, config: LLMConfig) -> Exception:
         )
     tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
     if tls is not None or "certificate_verify_failed" in text:
-        reason = redact(one_line(tls if tls is not None else exc)[:200], config.api_key)
+        reason = mask_text(one_line(tls if tls is not None else exc)[:200], config.api_key)
         return SummarizerFatalError(f"TLS failed with the LLM at {endpoint}: {reason}", FatalCause.TLS, endpoint)
-    return Retryable(redact(f"connection error: {exc.__cause__ or exc}", config.api_key))
+    return Retryable(mask_text(f"connection error: {exc.__cause__ or exc}", config.api_key))
 
 
 def _status(exc: openai.APIStatusError, config: LLMConfig, *, schema_sent: bool) -> Exception:
@@ -291,4 +291,4 @@ def status_message(exc: openai.APIStatusError, api_key: str | None) -> str:
         inner = body.get("error", body)
         detail = inner.get("message", inner) if isinstance(inner, dict) else inner
     text = f"HTTP {exc.status_code}: {detail if detail is not None else exc.message}"
-    return redact(" ".join(str(text).split()), api_key)[:400]
+    return mask_text(" ".join(str(text).split()), api_key)[:400]

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 from pydantic import Field, ValidationError
 
 from paperbrief.models import Paper, Summary, SummaryStatus, TextSource
+from paperbrief.redact import mask_text
 from paperbrief.summarize.base import Usage
 from paperbrief.summarize.llm import prompt as P
 from paperbrief.summarize.llm.calllog import CallLogger, CallStatus
 from paperbrief.summarize.llm.config import LLMConfig
 from paperbrief.summarize.llm.errors import BreakerOpen, BudgetReached, CallFailed
-from paperbrief.summarize.llm.limits import redact
 from paperbrief.summarize.llm.numbers_check import FULLTEXT_TEXT_FIELDS, Conversation, NumberChecker, NumbersTally
 from paperbrief.summarize.llm.parse import AnswerError, SummaryAnswer, extract_json
 from paperbrief.summarize.llm.transport import Session, Transport, estimate_tokens
@@ -150,7 +150,7 @@ class FullTextWriter:
 
     def _summary(self, paper: Paper, source: TextSource, spent: tuple[int, int, float], **values: object) -> Summary:
         if isinstance(values.get("error"), str):
-            values["error"] = redact(str(values["error"]), self.config.api_key)[:500]
+            values["error"] = mask_text(str(values["error"]), self.config.api_key)[:500]
         return Summary(
             arxiv_id=paper.arxiv_id,
             version=paper.version,

@@ -12,13 +12,13 @@ import re
 from collections.abc import Sequence
 
 from paperbrief.models import DigestEntry, SummaryStatus
+from paperbrief.redact import mask_text
 from paperbrief.store.db import Store, StoreError
 from paperbrief.summarize.base import HighlightsResult, Usage
 from paperbrief.summarize.llm import prompt as P
 from paperbrief.summarize.llm.calllog import CallLogger, CallStatus
 from paperbrief.summarize.llm.config import LLMConfig
 from paperbrief.summarize.llm.errors import BreakerOpen, BudgetReached, CallFailed
-from paperbrief.summarize.llm.limits import redact
 from paperbrief.summarize.llm.parse import AnswerError, extract_json
 from paperbrief.summarize.llm.transport import Call, Transport
 
@@ -86,7 +86,7 @@ class HighlightsWriter:
         return HighlightsResult(markdown, usage)
 
     def _skipped(self, reason: str, usage: Usage | None = None) -> HighlightsResult:
-        note = f"highlights skipped: {redact(reason, self.config.api_key)}"
+        note = f"highlights skipped: {mask_text(reason, self.config.api_key)}"
         log.warning("%s", note)
         return HighlightsResult(None, usage or Usage(priced=self.config.priced), [note])
 

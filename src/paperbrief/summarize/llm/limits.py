@@ -130,24 +130,7 @@ class Prices:
         return ((tokens_in - hit) * price[0] + hit * cached_price + tokens_out * price[1]) / 1e6
 
 
-_BEARER_RE = re.compile(r"(?i)(bearer\s+)[^\s'\",]+")
-_SK_RE = re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}")
-_QUERY_KEY_RE = re.compile(r"(?i)([?&](?:api[_-]?key|key|token|access_token)=)[^&\s'\"]+")
-_HEADER_KEY_RE = re.compile(r"(?i)((?:api[_-]?key|x-api-key|authorization)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+")
 _USERINFO_RE = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@")
-
-
-def redact(text: str, secret: str | None) -> str:
-    """`text` with the API key and anything shaped like a credential replaced by `****`."""
-    if secret:
-        text = text.replace(secret, "****")
-        if len(secret) > 12:  # providers echo keys partially masked: hide a long prefix too
-            text = text.replace(secret[:12], "****")
-    text = _BEARER_RE.sub(r"\1****", text)
-    text = _SK_RE.sub("sk-****", text)
-    text = _QUERY_KEY_RE.sub(r"\1****", text)
-    text = _HEADER_KEY_RE.sub(r"\1****", text)
-    return _USERINFO_RE.sub(r"\1****@", text)
 
 
 def public_url(url: str | None) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from paperbrief.models import DigestEntry, Paper, Summary, SummaryStatus, TextSource
+from paperbrief.redact import mask_text
 from paperbrief.store.db import Store
 from paperbrief.summarize.base import (
     FatalCause,
@@ -32,7 +33,7 @@ from paperbrief.summarize.llm.config import LLMConfig
 from paperbrief.summarize.llm.errors import BreakerOpen, BudgetReached, CallFailed, CircuitBreaker
 from paperbrief.summarize.llm.fulltext import FullTextWriter
 from paperbrief.summarize.llm.highlights import HighlightsWriter
-from paperbrief.summarize.llm.limits import Budget, redact
+from paperbrief.summarize.llm.limits import Budget
 from paperbrief.summarize.llm.numbers_check import NumberChecker, NumbersTally
 from paperbrief.summarize.llm.parse import AnswerError, SummaryAnswer, parse_batch, parse_summary
 from paperbrief.summarize.llm.transport import RunState, Session, Transport
@@ -168,7 +169,7 @@ class LLMSummarizer:
     def _store_failure(self, cause: BaseException | None) -> SummarizerFatalError:
         """Open the breaker at once (before any other worker sends) with the store's failure."""
         message = f"cannot store a summary ({one_line(cause) if cause else 'unknown error'}): stopped calling the LLM"
-        error = SummarizerFatalError(redact(message, self.config.api_key), FatalCause.STORE, self.config.endpoint)
+        error = SummarizerFatalError(mask_text(message, self.config.api_key), FatalCause.STORE, self.config.endpoint)
         self.transport.state.breaker.trip(error)
         return error
 
@@ -208,7 +209,7 @@ class LLMSummarizer:
 
     def _failed(self, paper: Paper, reason: str, carried: Carried = (0, 0, 0.0)) -> Summary:
         tin, tout, cost = carried
-        error = redact(reason, self.config.api_key)[:500]
+        error = mask_text(reason, self.config.api_key)[:500]
         return self._summary(paper, status=SummaryStatus.FAILED, error=error, tokens_in=tin, tokens_out=tout, cost=cost)
 
     def _ok(self, paper: Paper, answer: SummaryAnswer, carried: Carried, unsupported: Sequence[str] = ()) -> Summary:
