@@ -41,7 +41,7 @@ COMMANDS: dict[str, str] = {
 # is imported for its line, as before.
 COMMAND_HELP: dict[str, str] = {
     "bulk": "Summarize the stored papers of a date range through the provider's Batch API (half price, within 24 h).",
-    "backfill": "Store every paper of a date range (restartable: rerun to resume after a failure).",
+    "backfill": "Store every paper of a date range (restartable: rerun to resume after a failure); --summarize them too.",
     "config": "Print the effective settings and where each came from (secrets masked).",
     "deliver": "Send a stored digest by e-mail and chat, once per day and channel.",
     "explain": "Show why paper ID was or was not selected on a stored day, with the current settings.",
@@ -55,7 +55,7 @@ COMMAND_HELP: dict[str, str] = {
     "rank": "Rank every candidate of a stored day by the reader's learned model (docs/feedback.md).",
     "run": "Fetch, select, summarize and publish one announcement day.",
     "search": "Search every stored paper (title, abstract, authors, summaries, keywords) for QUERY.",
-    "serve": "Serve OUT/site/ over HTTP for a local preview (builds it first if missing).",
+    "serve": "Serve OUT/site/ and the feedback API (builds the site first if missing).",
     "site": "Rebuild the HTML site and Atom feed (OUT/site/) from every stored digest.",
     "weekly": "Write the weekly report: best papers, rising/falling terms and themes of one ISO week.",
 }
