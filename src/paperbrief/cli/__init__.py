@@ -41,7 +41,9 @@ COMMANDS: dict[str, str] = {
 # is imported for its line, as before.
 COMMAND_HELP: dict[str, str] = {
     "bulk": "Summarize the stored papers of a date range through the provider's Batch API (half price, within 24 h).",
-    "backfill": "Store every paper of a date range (restartable: rerun to resume after a failure); --summarize them too.",
+    "backfill": (
+        "Store every paper of a date range (restartable: rerun to resume after a failure); --summarize them too."
+    ),
     "config": "Print the effective settings and where each came from (secrets masked).",
     "deliver": "Send a stored digest by e-mail and chat, once per day and channel.",
     "explain": "Show why paper ID was or was not selected on a stored day, with the current settings.",
@@ -49,7 +51,7 @@ COMMAND_HELP: dict[str, str] = {
     "feedback": "Tell paperbrief which papers you liked, disliked, saved or hid; the learned ranking uses it.",
     "fetch": "Fetch one announcement day (or --ids) from arXiv, print the papers and store them.",
     "init": "Write a commented paperbrief.toml with every setting and its default.",
-    "mcp": "Run a Model Context Protocol server over stdio (read-only tools over the store).",
+    "mcp": "Run a Model Context Protocol server over stdio (tools over the store; only add_feedback writes).",
     "logs": "Show the most recent LLM calls: prompt, response, tokens, latency and status (newest first).",
     "profile": "The interest profile: weighted topics (settings) and an imported reading list.",
     "rank": "Rank every candidate of a stored day by the reader's learned model (docs/feedback.md).",
