@@ -115,9 +115,11 @@ class PaperTools:
         if reader is None or not reader.strip():
             return _json(digest_document(digest))
         view = self._view(self.reader_name(reader))
-        shown = view.visible(digest.entries, lambda e: e.paper.arxiv_id)
-        document = digest_document(digest.model_copy(update={"entries": shown}))
-        document["reader"] = {"name": view.reader, "hidden": len(digest.entries) - len(shown)}
+        document = digest_document(digest)
+        # Filtered after layout: the other papers keep their places and numbers of the report.
+        entries = document["entries"]
+        document["entries"] = view.visible(entries, lambda e: str(e["paper"]["arxiv_id"]))
+        document["reader"] = {"name": view.reader, "hidden": len(entries) - len(document["entries"])}
         return _json(document)
 
     def add_feedback(self, arxiv_id: str, action: str, reader: str | None = None) -> str:
