@@ -52,7 +52,6 @@ class ReaderView:
         return {s.arxiv_id: s.score for s in self.model.rank(papers, slots=len(papers))}
 
 
-
 def load_reader_view(
     store: Store, reader: str, prior: Sequence[ProfileEntry] = (), *, ranker: LearnedRanker | None = None
 ) -> ReaderView:
