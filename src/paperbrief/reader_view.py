@@ -7,7 +7,7 @@ AUTO_MIN_EVENTS usable events, one a like or save), as `--select auto` does (doc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
@@ -52,14 +52,20 @@ class ReaderView:
         return {s.arxiv_id: s.score for s in self.model.rank(papers, slots=len(papers))}
 
 
+def latest_actions(events: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The latest action per paper of (arxiv_id, action) events given oldest first, in the order of those events."""
+    latest: dict[str, str] = {}
+    for arxiv_id, action in events:
+        latest.pop(arxiv_id, None)  # re-insert: dict order is the order of each paper's latest event
+        latest[arxiv_id] = action
+    return latest
+
+
 def load_reader_view(
     store: Store, reader: str, prior: Sequence[ProfileEntry] = (), *, ranker: LearnedRanker | None = None
 ) -> ReaderView:
     """The reader's view from the store; the model is fitted (or taken from cache) only when it can be ready."""
-    latest: dict[str, str] = {}
-    for event in store.feedback_events(reader):
-        latest.pop(event.arxiv_id, None)  # re-insert: dict order is the order of each paper's latest event
-        latest[event.arxiv_id] = event.action
+    latest = latest_actions((e.arxiv_id, e.action) for e in store.feedback_events(reader))
     positive = any(a in (FeedbackAction.LIKE, FeedbackAction.SAVE) for a in latest.values())
     model = None
     if len(latest) >= AUTO_MIN_EVENTS and positive:
