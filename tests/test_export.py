@@ -167,10 +167,56 @@ def test_stdout_when_no_out_file(stored: Path) -> None:
     assert result.output.startswith("TY  - UNPB\nID  - " + PLAIN_KEY + "\n")
 
 
-def test_saved_needs_reader_feedback(tmp_path: Path) -> None:
-    result = _cli(tmp_path, "export", "--saved", "--reader", "ada", "--format", "bibtex")
-    assert result.exit_code == 2
-    assert result.output.startswith("Error: --saved needs reader feedback") and result.output.count("\n") == 1
+def _feedback(tmp_path: Path, arxiv_id: str, action: str, reader: str = "ada") -> None:
+    result = _cli(tmp_path, "feedback", "add", arxiv_id, f"--{action}", "--reader", reader)
+    assert result.exit_code == 0, result.output
+
+
+def test_saved_exports_the_papers_whose_latest_event_is_save(stored: Path) -> None:
+    _feedback(stored, "2602.30002v1", "save")
+    _feedback(stored, "arXiv:2602.30001", "save")
+    _feedback(stored, "2602.30001", "like")  # a later like replaces the save
+    _feedback(stored, "2602.30001", "save")  # saved again: now the latest save
+    _feedback(stored, "2602.30002", "save", reader="bob")
+    _feedback(stored, "2602.30002", "hide", reader="bob")  # bob's latest is hide: nothing saved
+    library = bibtexparser.parse_string(_export(stored, "bibtex", "--saved", "--reader", "ada"))
+    assert [e.key for e in library.entries] == [PLAIN_KEY, RICH_KEY]  # oldest latest-save first
+    assert library.entries[1]["eprint"] == "2602.30001"
+
+    _feedback(stored, "2602.30002", "dislike")
+    records = rispy.loads(_export(stored, "ris", "--saved", "--reader", "ada"))
+    assert [r["id"] for r in records] == [RICH_KEY]
+    result = _cli(stored, "export", "--saved", "--reader", "bob", "--format", "bibtex")
+    assert result.exit_code == 1
+    assert (
+        result.output == "Error: reader 'bob' has no saved papers (save one with `paperbrief feedback add ID --save`)\n"
+    )
+
+
+def test_saved_defaults_to_the_reader_setting_and_notes_papers_not_stored(stored: Path) -> None:
+    _feedback(stored, "2602.30001", "save", reader="me")
+    _feedback(stored, "2301.00001", "save", reader="me")  # read elsewhere: not in the store
+    result = _cli(stored, "export", "--saved", "--format", "csljson")
+    assert result.exit_code == 0, result.output
+    assert "left out, not in the store yet: 2301.00001" in result.output
+    items = json.loads(result.output[result.output.index("[") :])
+    assert [item["id"] for item in items] == [RICH_KEY]
+    _feedback(stored, "2602.30001", "hide", reader="me")
+    result = _cli(stored, "export", "--saved", "--format", "ris")
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: no saved paper of reader 'me' is in the store yet: 2301.00001\n",
+    )
+
+
+def test_reader_drops_the_papers_they_hid_from_a_day(stored: Path) -> None:
+    _feedback(stored, "2602.30001", "hide")
+    mine = bibtexparser.parse_string(_export(stored, "bibtex", "--date", DAY, "--reader", "ada"))
+    assert [e.key for e in mine.entries] == [PLAIN_KEY]
+    everyone = bibtexparser.parse_string(_export(stored, "bibtex", "--date", DAY))
+    assert sorted(e.key for e in everyone.entries) == sorted([RICH_KEY, PLAIN_KEY])
+    ids = bibtexparser.parse_string(_export(stored, "bibtex", "--ids", "2602.30001", "--reader", "ada"))
+    assert [e.key for e in ids.entries] == [RICH_KEY]  # ids named explicitly are exported as asked
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,10 @@ FIRST = "2602.04837"  # its zh tldr mentions 经验共享
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("mcp-home")
+    return _stored_home(tmp_path_factory.mktemp("mcp-home"))
+
+
+def _stored_home(folder: Path) -> Path:
     digest = sample_digest("zh")
     store = Store.open(sqlite_url(folder / "paperbrief.db"))
     store.record_announcement(digest.date, [e.paper for e in digest.entries])
@@ -58,12 +61,17 @@ def _text(result: Any) -> str:
     return content.text
 
 
-def test_lists_the_read_only_tools(home: Path) -> None:
+def test_lists_the_tools_only_add_feedback_writes(home: Path) -> None:
     async def body(session: ClientSession) -> None:
         tools = (await session.list_tools()).tools
-        assert {t.name for t in tools} == {"search_papers", "get_paper", "get_digest", "explain"}
+        assert {t.name for t in tools} == {"search_papers", "get_paper", "get_digest", "explain", "add_feedback"}
         for tool in tools:
-            assert tool.annotations is not None and tool.annotations.read_only_hint is True
+            assert tool.annotations is not None
+            assert tool.annotations.read_only_hint is (tool.name != "add_feedback"), tool.name
+        feedback = next(t for t in tools if t.name == "add_feedback")
+        assert feedback.input_schema["required"] == ["arxiv_id", "action"]
+        assert set(feedback.input_schema["properties"]) == {"arxiv_id", "action", "reader"}
+        assert feedback.input_schema["properties"]["action"]["enum"] == ["like", "dislike", "save", "hide"]
         search = next(t for t in tools if t.name == "search_papers")
         assert search.input_schema["required"] == ["query"]
         assert set(search.input_schema["properties"]) == {"query", "limit", "since", "until", "category"}
@@ -130,3 +138,76 @@ def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(home: Path) 
             assert not again.is_error
 
     _session(home, body)
+
+
+def _events(home: Path, reader: str) -> list[tuple[str, int | None, str, str]]:
+    store = Store.open(sqlite_url(home / "paperbrief.db"))
+    try:
+        return [(e.arxiv_id, e.version, e.action, e.source) for e in store.feedback_events(reader)]
+    finally:
+        store.close()
+
+
+def test_add_feedback_stores_an_event_and_get_digest_drops_what_the_reader_hid(tmp_path: Path) -> None:
+    home = _stored_home(tmp_path)
+    day = SAMPLE_DATE.isoformat()
+    every = [e.paper.arxiv_id for e in sample_digest().entries]
+
+    async def body(session: ClientSession) -> None:
+        added = await session.call_tool("add_feedback", {"arxiv_id": f"arXiv:{FIRST}v1", "action": "hide"})
+        assert not added.is_error, _text(added)
+        assert json.loads(_text(added)) == {
+            "ok": True,
+            "reader": "me",
+            "arxiv_id": FIRST,
+            "version": 1,
+            "action": "hide",
+            "in_store": True,
+        }
+        elsewhere = json.loads(
+            _text(await session.call_tool("add_feedback", {"arxiv_id": "2301.00001", "action": "save"}))
+        )
+        assert elsewhere["in_store"] is False and elsewhere["version"] is None
+
+        whole = json.loads(_text(await session.call_tool("get_digest", {"date": day})))
+        order = [e["paper"]["arxiv_id"] for e in whole["entries"]]
+        assert sorted(order) == sorted(every) and "reader" not in whole
+        mine = json.loads(_text(await session.call_tool("get_digest", {"date": day, "reader": "me"})))
+        assert [e["paper"]["arxiv_id"] for e in mine["entries"]] == [i for i in order if i != FIRST]
+        assert mine["reader"] == {"name": "me", "hidden": 1}
+
+        # A later like un-hides the paper (only the latest event counts).
+        await session.call_tool("add_feedback", {"arxiv_id": FIRST, "action": "like", "reader": "me"})
+        again = json.loads(_text(await session.call_tool("get_digest", {"date": day, "reader": "me"})))
+        assert FIRST in [e["paper"]["arxiv_id"] for e in again["entries"]] and again["reader"]["hidden"] == 0
+
+    _session(home, body)
+    assert _events(home, "me") == [
+        (FIRST, 1, "hide", "mcp"),
+        ("2301.00001", None, "save", "mcp"),
+        (FIRST, None, "like", "mcp"),
+    ]
+
+
+BAD_FEEDBACK: list[tuple[str, dict[str, Any], str]] = [
+    ("add_feedback", {"arxiv_id": FIRST, "action": "love"}, "action"),
+    ("add_feedback", {"arxiv_id": "nonsense", "action": "like"}, "not an arXiv id: 'nonsense'"),
+    ("add_feedback", {"arxiv_id": FIRST, "action": "like", "reader": "mallory"}, "unknown reader 'mallory'"),
+    ("add_feedback", {"arxiv_id": FIRST}, "action"),
+    ("get_digest", {"date": SAMPLE_DATE.isoformat(), "reader": "mallory"}, "unknown reader 'mallory' (known: me)"),
+]
+
+
+def test_bad_feedback_is_a_tool_error_and_stores_nothing(tmp_path: Path) -> None:
+    home = _stored_home(tmp_path)
+
+    async def body(session: ClientSession) -> None:
+        for tool, arguments, message in BAD_FEEDBACK:
+            result = await session.call_tool(tool, arguments)
+            assert result.is_error, (tool, arguments)
+            assert message in _text(result), (tool, arguments, _text(result))
+            again = await session.call_tool("get_paper", {"arxiv_id": FIRST})
+            assert not again.is_error
+
+    _session(home, body)
+    assert _events(home, "me") == [] and _events(home, "mallory") == []

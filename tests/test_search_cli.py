@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 
 import pytest
 from click.testing import CliRunner, Result
@@ -10,7 +11,9 @@ from click.testing import CliRunner, Result
 from fakes.digests import SAMPLE_DATE, sample_digest
 from paperbrief.cli import main
 from paperbrief.models import Summary
+from paperbrief.select.learn import LearnedRanker, reader_model
 from paperbrief.store import Store
+from paperbrief.store.feedback import NewFeedback
 
 FIRST = "2602.04837"  # its zh TL;DR: …通过经验共享实现开放式自我改进…
 
@@ -66,7 +69,7 @@ def test_filters_limit_and_reader(url: str) -> None:
     }
     assert _json(url, "代理", "--since", "2026-02-05") == []
     assert len(_json(url, "代理", "--until", "2026-02-04", "--limit", "100")) == len(everything)
-    # --reader is accepted and, until readers exist, changes nothing.
+    # A reader without feedback sees everything, in the same order.
     assert _json(url, "代理", "--reader", "alice", "--limit", "100") == everything
 
 
@@ -92,3 +95,51 @@ def test_bad_arguments_are_one_line_usage_errors(url: str, args: list[str], mess
     result = _search(url, *args)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def _feedback(url: str, reader: str, events: list[tuple[str, str]]) -> None:
+    store = Store.open(url)
+    try:
+        store.add_feedback(reader, [NewFeedback(arxiv_id=i, action=a) for i, a in events])
+    finally:
+        store.close()
+
+
+def test_reader_leaves_out_what_they_hid_and_limit_stays_exact(url: str) -> None:
+    everything = [str(r["arxiv_id"]) for r in _json(url, "代理", "--limit", "100")]
+    top = everything[0]
+    _feedback(url, "ada", [(top, "hide")])
+    assert [r["arxiv_id"] for r in _json(url, "代理", "--reader", "ada", "--limit", "100")] == everything[1:]
+    assert [r["arxiv_id"] for r in _json(url, "代理", "--reader", "ada", "--limit", "2")] == everything[1:3]
+    assert [r["arxiv_id"] for r in _json(url, "代理", "--limit", "2")] == everything[:2]  # others unchanged
+    _feedback(url, "ada", [(top, "like")])  # the latest event counts: no longer hidden
+    assert _json(url, "代理", "--reader", "ada", "--limit", "1")[0]["arxiv_id"] == top
+
+
+def _z(values: list[float]) -> list[float]:
+    mean, spread = statistics.fmean(values), statistics.pstdev(values)
+    return [(v - mean) / spread for v in values]
+
+
+def test_a_ready_model_reranks_close_hits_by_the_readers_score(url: str) -> None:
+    ids = [e.paper.arxiv_id for e in sample_digest().entries]
+    liked, disliked = ids[10:16], ids[20:25]
+    _feedback(url, "bob", [*((i, "like") for i in liked), *((i, "dislike") for i in disliked)])
+    plain = _json(url, "代理", "--limit", "100")
+    mine = _json(url, "代理", "--reader", "bob", "--limit", str(len(plain)))
+    store = Store.open(url)
+    try:
+        model = reader_model(store, "bob", (), ranker=LearnedRanker(exploration=0.1))
+        papers = [p for p in store.announced_papers(SAMPLE_DATE) if p.arxiv_id in {r["arxiv_id"] for r in plain}]
+    finally:
+        store.close()
+    assert model.ready_for_auto
+    model_score = {s.arxiv_id: s.score for s in model.rank(papers, slots=len(papers))}
+    # Relevance and the reader's score, each as standard deviations over the hits, the reader's at half weight.
+    relevance = _z([float(str(r["score"])) for r in plain])
+    taste = _z([model_score[str(r["arxiv_id"])] for r in plain])
+    blended = {str(r["arxiv_id"]): a + 0.5 * b for r, a, b in zip(plain, relevance, taste, strict=True)}
+    assert [r["arxiv_id"] for r in mine] == sorted(blended, key=lambda i: -blended[i])
+    assert [r["arxiv_id"] for r in mine] != [r["arxiv_id"] for r in plain]  # the reader's taste moved some
+    assert {str(r["arxiv_id"]): r["reader_score"] for r in mine} == pytest.approx(model_score)
+    assert all(r["reader_score"] is None for r in plain)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from paperbrief.explain import ExplainOptions
     from paperbrief.feedback import FeedbackLinks
     from paperbrief.publish import SiteOptions
+    from paperbrief.reader_view import ReaderView
     from paperbrief.select import SelectOptions
     from paperbrief.sources.arxiv import ArxivSource, Throttle
     from paperbrief.sources.fulltext import FullTextFetcher
@@ -297,3 +298,16 @@ def settings_for_reader(settings: Settings, reader: str | None = None) -> Settin
             "notify_urls": list(own.notify_urls),
         }
     )
+
+
+def reader_view_from_settings(settings: Settings, store: Store, reader: str | None = None) -> ReaderView:
+    """A reader's hides, saves and (once ready) learned model, ranked as `paperbrief rank` does (issue 14)."""
+    from paperbrief.reader_view import load_reader_view
+    from paperbrief.select.learn import LearnedRanker
+    from paperbrief.select.profile import profile_entries
+
+    mine = settings_for_reader(settings, reader)
+    options = select_options_from_settings(mine)
+    prior = profile_entries(options.topics, store.reading_items())
+    ranker = LearnedRanker(exploration=options.exploration, embedding_model=options.embedding_model)
+    return load_reader_view(store, mine.reader, prior, ranker=ranker)

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import statistics
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from paperbrief.reader_view import ReaderView
 from paperbrief.store.search import SearchFilter, SearchHit, parse_terms
 
 SNIPPET_CHARS = 160
+# With a reader's ready model: the top READER_POOL x limit hits by relevance are re-ranked by
+# z(relevance) + READER_WEIGHT x z(model score), so relevance leads and the reader's taste reorders
+# close hits (a paper one standard deviation better for the reader moves like half a deviation of relevance).
+READER_POOL = 3
+READER_WEIGHT = 0.5
 
 
 class Searchable(Protocol):
@@ -42,6 +49,7 @@ class SearchResult(BaseModel):
     tldr: str | None
     snippet: str
     url: str
+    reader_score: float | None = None
 
 
 def search(
@@ -52,18 +60,48 @@ def search(
     until: dt.date | None = None,
     category: str | None = None,
     limit: int = 20,
+    view: ReaderView | None = None,
 ) -> list[SearchResult]:
-    """The stored papers matching every term of `query`, most relevant first."""
+    """The stored papers matching every term of `query`, most relevant first.
+
+    With a reader's `view`: without the papers they hid and, once their model is ready, the top
+    hits re-ranked by relevance blended with the model's score (docs/search.md).
+    """
     if since and until and since > until:
         raise ValueError(f"--since {since} is after --until {until}")
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
-    hits = store.search_papers(query, SearchFilter(since=since, until=until, category=category, limit=limit))
+    model = view is not None and view.model is not None
+    flt = SearchFilter(
+        since=since,
+        until=until,
+        category=category,
+        limit=limit * READER_POOL if model else limit,
+        exclude=view.hidden if view is not None else frozenset(),
+    )
+    hits = store.search_papers(query, flt)
     terms = parse_terms(query)
-    return [_result(hit, terms) for hit in hits]
+    if view is None or not model:
+        return [_result(hit, terms) for hit in hits]
+    scores = view.scores([hit.paper for hit in hits])
+    blended = _blend([hit.score for hit in hits], [scores.get(hit.paper.arxiv_id, 0.0) for hit in hits])
+    order = sorted(range(len(hits)), key=lambda i: (-blended[i], -hits[i].score, hits[i].paper.arxiv_id))
+    return [_result(hits[i], terms, scores.get(hits[i].paper.arxiv_id)) for i in order[:limit]]
 
 
-def _result(hit: SearchHit, terms: Sequence[str]) -> SearchResult:
+def _zscores(values: Sequence[float]) -> list[float]:
+    mean = statistics.fmean(values)
+    spread = statistics.pstdev(values) if len(values) > 1 else 0.0
+    return [(v - mean) / spread if spread > 1e-12 else 0.0 for v in values]
+
+
+def _blend(relevance: Sequence[float], reader: Sequence[float]) -> list[float]:
+    if not relevance:
+        return []
+    return [r + READER_WEIGHT * m for r, m in zip(_zscores(relevance), _zscores(reader), strict=True)]
+
+
+def _result(hit: SearchHit, terms: Sequence[str], reader_score: float | None = None) -> SearchResult:
     paper = hit.paper
     summary = hit.summaries[0] if hit.summaries else None
     texts = [
@@ -84,6 +122,7 @@ def _result(hit: SearchHit, terms: Sequence[str]) -> SearchResult:
         tldr=summary.tldr if summary else None,
         snippet=make_snippet(texts, terms),
         url=f"https://arxiv.org/abs/{paper.arxiv_id}",
+        reader_score=None if reader_score is None else round(reader_score, 6),
     )
 
 

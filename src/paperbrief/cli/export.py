@@ -10,11 +10,6 @@ from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_a
 from paperbrief.models import Paper, split_arxiv_id
 from paperbrief.store import Store
 
-SAVED_MESSAGE = (
-    "--saved needs reader feedback (saved papers), which paperbrief does not record yet; "
-    "export with --date, --week or --ids instead (see docs/export.md)"
-)
-
 
 def _ids_papers(store: Store, text: str) -> list[Paper]:
     wanted: list[str] = []
@@ -56,12 +51,38 @@ def _week_papers(store: Store, text: str, language: str) -> list[Paper]:
     return [entry.paper for entry in found.entries()]
 
 
+def _saved_papers(store: Store, reader: str) -> list[Paper]:
+    from paperbrief.reader_view import latest_actions
+
+    latest = latest_actions((e.arxiv_id, e.action) for e in store.feedback_events(reader))
+    saved = [i for i, action in latest.items() if action == "save"]
+    if not saved:
+        fail(f"reader {reader!r} has no saved papers (save one with `paperbrief feedback add ID --save`)")
+    found = store.latest_papers(saved)
+    missing = [i for i in saved if i not in found]
+    if len(missing) == len(saved):
+        fail(f"no saved paper of reader {reader!r} is in the store yet: {', '.join(missing)}")
+    if missing:
+        click.echo(f"left out, not in the store yet: {', '.join(missing)}", err=True)
+    return [found[i] for i in saved if i in found]
+
+
+def _without_hidden(store: Store, reader: str, papers: list[Paper]) -> list[Paper]:
+    from paperbrief.reader_view import ReaderView, latest_actions
+
+    view = ReaderView(reader, latest_actions((e.arxiv_id, e.action) for e in store.feedback_events(reader)))
+    shown = view.visible(papers, lambda p: p.arxiv_id)
+    if len(shown) < len(papers):
+        click.echo(f"{len(papers) - len(shown)} paper(s) {reader} hid are left out", err=True)
+    return shown
+
+
 @click.command("export")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Papers of a stored day's digest.")
 @click.option("--week", "week_text", metavar="YYYY-Www", help="Papers of a week's digests, e.g. 2026-W08.")
 @click.option("--ids", "ids_text", metavar="ID,…", help="Stored papers by arXiv id, comma-separated.")
-@click.option("--saved", is_flag=True, help="A reader's saved papers (needs reader feedback: not available yet).")
-@click.option("--reader", help="Reader whose papers to export (readers come later; accepted and ignored).")
+@click.option("--saved", is_flag=True, help="The reader's saved papers (latest feedback `save`), oldest save first.")
+@click.option("--reader", help="Reader for --saved [the `reader` setting]; with --date/--week, drop what R hid.")
 @click.option("--format", "fmt", type=click.Choice(["bibtex", "ris", "csljson"]), required=True, help="Output format.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="File to write [stdout].")
 @pass_app
@@ -89,16 +110,18 @@ def export_command(
         chosen.append("--saved")
     if len(chosen) != 1:
         fail("choose exactly one of --date, --week, --ids or --saved", code=ExitCode.USAGE)
-    if saved:
-        fail(SAVED_MESSAGE, code=ExitCode.USAGE)
     settings, _ = app.settings()
     store = app.store(settings)
-    if ids_text:
+    if saved:
+        papers = _saved_papers(store, reader or settings.reader)
+    elif ids_text:
         papers = _ids_papers(store, ids_text)
     elif date_text:
         papers = _date_papers(store, date_text, settings.language)
     else:
         papers = _week_papers(store, week_text or "", settings.language)
+    if reader and (date_text or week_text):
+        papers = _without_hidden(store, reader, papers)
     text = export_papers(papers, fmt)
     if out_file is None:
         click.echo(text, nl=False)

@@ -10,12 +10,12 @@ from paperbrief.cli.common import AppContext, ExitCode, fail, pass_app
 @click.command("mcp")
 @pass_app
 def mcp_command(app: AppContext) -> None:
-    """Run a Model Context Protocol server over stdio (read-only tools over the store).
+    """Run a Model Context Protocol server over stdio (tools over the store; only add_feedback writes).
 
-    Tools: search_papers, get_paper, get_digest, explain. Point an MCP client at
+    Tools: search_papers, get_paper, get_digest, explain, add_feedback. Point an MCP client at
     `paperbrief mcp` (with --home or PAPERBRIEF_HOME for another store); see docs/mcp.md.
     """
-    from paperbrief.factories import explain_options_from_settings
+    from paperbrief.factories import explain_options_from_settings, reader_view_from_settings
     from paperbrief.mcp import PaperTools, build_server
     from paperbrief.select.filters import FilterSyntaxError
 
@@ -26,4 +26,12 @@ def mcp_command(app: AppContext) -> None:
         fail(f"invalid selection settings: {exc}", code=ExitCode.USAGE)
     store = app.store(settings)
     # stdout carries the protocol: nothing else may be printed there.
-    build_server(PaperTools(store=store, explain_options=options, language=settings.language)).run("stdio")
+    tools = PaperTools(
+        store=store,
+        explain_options=options,
+        language=settings.language,
+        readers=tuple(settings.reader_names),
+        default_reader=settings.reader,
+        views=lambda name: reader_view_from_settings(settings, store, name),
+    )
+    build_server(tools).run("stdio")

@@ -17,7 +17,7 @@ from paperbrief.search import SearchResult, results_as_json, search
 @click.option("--since", "since_text", metavar="YYYY-MM-DD", help="Only papers of this day or later.")
 @click.option("--until", "until_text", metavar="YYYY-MM-DD", help="Only papers of this day or earlier.")
 @click.option("--category", metavar="C", help="Only papers listed in C (cs.CL), or in a whole archive (cs).")
-@click.option("--reader", metavar="R", help="Reader whose papers to search (readers come later; accepted, no effect).")
+@click.option("--reader", metavar="R", help="Leave out what R hid; rank close hits by R's learned model once ready.")
 @click.option("--limit", type=click.IntRange(min=1, max=1000), default=20, show_default=True, help="Most results.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results.")
 @pass_app
@@ -39,8 +39,13 @@ def search_command(
     since, until = parse_date(since_text), parse_date(until_text)
     settings, _ = app.settings()
     store = app.store(settings)
+    view = None
+    if reader:
+        from paperbrief.factories import reader_view_from_settings
+
+        view = reader_view_from_settings(settings, store, reader)
     try:
-        results = search(store, query, since=since, until=until, category=category, limit=limit)
+        results = search(store, query, since=since, until=until, category=category, limit=limit, view=view)
     except ValueError as exc:
         fail(str(exc), code=ExitCode.USAGE)
     if as_json:

@@ -77,7 +77,7 @@ def _print_delivery(week: str, report: DeliveryReport, console: Console) -> None
 
 @click.command("weekly")
 @click.option("--week", "week_text", metavar="YYYY-Www", help="ISO week, e.g. 2026-W08 [last complete week].")
-@click.option("--reader", help="Reader the report is for (recorded; per-reader ranking comes with readers).")
+@click.option("--reader", help="Reader: their hidden papers left out, their learned ranking [the `reader` setting].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Output folder [./digests].")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), help="Language of labels and theme prose [zh].")
 @click.option("--no-deliver", is_flag=True, help="Write files and the site page only: no e-mail or chat.")
@@ -98,7 +98,7 @@ def weekly_command(
     index and the Atom feed), then sends it once per week over the configured channels.
     Exit code 3 when a channel failed (retried on the next call).
     """
-    from paperbrief.factories import site_options_from_settings
+    from paperbrief.factories import reader_view_from_settings, site_options_from_settings
     from paperbrief.publish import rebuild_site
     from paperbrief.render.files import OutputError
     from paperbrief.render.site import SITE_DIRNAME, SiteError
@@ -114,7 +114,8 @@ def weekly_command(
     settings, _ = app.settings(out_dir=out_dir, language=language)
     store = app.store(settings)
     writer = theme_writer_from_settings(settings, store)
-    built = build_weekly(store, week, language=settings.language, reader=reader, writer=writer)
+    view = reader_view_from_settings(settings, store, reader)
+    built = build_weekly(store, week, language=settings.language, reader=reader, writer=writer, view=view)
     report = built.report
     target = settings.out_dir
     try:

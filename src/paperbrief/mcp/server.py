@@ -1,8 +1,9 @@
 """A Model Context Protocol server over the store, built on the official Python SDK (`mcp`).
 
 Tools (https://modelcontextprotocol.io/specification/2025-06-18/server/tools): `search_papers`,
-`get_paper`, `get_digest` and `explain`, each answering JSON text. The server only reads the
-store. A bad argument (an unparseable date, an unknown id, a limit out of range) is a tool error
+`get_paper`, `get_digest`, `explain` and `add_feedback`, each answering JSON text. Only
+`add_feedback` writes (one feedback event, as `paperbrief feedback add`). A bad argument (an
+unparseable date, an unknown id, a limit out of range) is a tool error
 (`is_error`) with one line, never a crash of the server. See docs/mcp.md.
 """
 
@@ -11,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -20,14 +22,19 @@ from mcp.types import ToolAnnotations
 
 from paperbrief import __version__
 from paperbrief.explain import ExplainError, ExplainOptions, explain_paper
+from paperbrief.feedback import FeedbackInputError, feedback_event
 from paperbrief.models import split_arxiv_id
 from paperbrief.publish import NothingStoredError
+from paperbrief.reader_view import ReaderView
 from paperbrief.render.json_out import digest_document
 from paperbrief.search import results_as_json, search
 from paperbrief.store import Store, StoreError
 
 MAX_LIMIT = 100
 _READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+# Adds an event; nothing is deleted (a later event overrides it), and the same call twice leaves the same state.
+_WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+Action = Literal["like", "dislike", "save", "hide"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,17 @@ class PaperTools:
     store: Store
     explain_options: ExplainOptions
     language: str = "en"
+    readers: Sequence[str] = ("me",)
+    default_reader: str = "me"
+    views: Callable[[str], ReaderView] | None = None
+
+    def reader_name(self, reader: str | None) -> str:
+        """The reader a call is for: a configured one or one with stored feedback (ToolError otherwise)."""
+        name = (reader or "").strip() or self.default_reader
+        known = sorted({*self.readers, *self.store.feedback_readers()})
+        if name not in known:
+            raise ToolError(f"unknown reader {name!r} (known: {', '.join(known)})")
+        return name
 
     def search_papers(
         self,
@@ -94,7 +112,42 @@ class PaperTools:
         digest = self.store.load_digest(day, prefer_language=self.language)
         if digest is None:
             raise ToolError(f"no digest is stored for {day.isoformat()}")
-        return _json(digest_document(digest))
+        if reader is None or not reader.strip():
+            return _json(digest_document(digest))
+        view = self._view(self.reader_name(reader))
+        document = digest_document(digest)
+        # Filtered after layout: the other papers keep their places and numbers of the report.
+        entries = document["entries"]
+        document["entries"] = view.visible(entries, lambda e: str(e["paper"]["arxiv_id"]))
+        document["reader"] = {"name": view.reader, "hidden": len(entries) - len(document["entries"])}
+        return _json(document)
+
+    def add_feedback(self, arxiv_id: str, action: str, reader: str | None = None) -> str:
+        """Store one feedback event (source `mcp`), as `paperbrief feedback add` does."""
+        name = self.reader_name(reader)
+        try:
+            event = feedback_event(arxiv_id, action, "mcp")
+        except FeedbackInputError as exc:
+            raise ToolError(str(exc)) from exc
+        if self.store.read_only:
+            raise ToolError("the store is read-only: feedback cannot be recorded")
+        self.store.add_feedback(name, [event])
+        known = event.arxiv_id in self.store.latest_papers([event.arxiv_id])
+        return _json(
+            {
+                "ok": True,
+                "reader": name,
+                "arxiv_id": event.arxiv_id,
+                "version": event.version,
+                "action": event.action,
+                "in_store": known,
+            }
+        )
+
+    def _view(self, reader: str) -> ReaderView:
+        if self.views is None:
+            return ReaderView(reader, self.store.latest_feedback(reader))
+        return self.views(reader)
 
     def explain(self, arxiv_id: str, date: str | None = None) -> str:
         """Why a paper was (not) selected on a stored day, replayed with the current settings."""
@@ -112,7 +165,7 @@ def build_server(tools: PaperTools) -> MCPServer:
         version=__version__,
         instructions=(
             "Search and read the arXiv papers, summaries and daily digests paperbrief has stored. "
-            "Every tool answers JSON text and only reads."
+            "Every tool answers JSON text; only add_feedback writes (one like/dislike/save/hide event)."
         ),
     )
 
@@ -135,13 +188,22 @@ def build_server(tools: PaperTools) -> MCPServer:
 
     @server.tool(annotations=_READ_ONLY, structured_output=False)
     def get_digest(date: str, reader: str | None = None) -> str:
-        """The stored digest of a day (YYYY-MM-DD) as JSON; `reader` is accepted (readers come later)."""
+        """The stored digest of a day (YYYY-MM-DD) as JSON; with `reader`, without the papers that reader hid."""
         return _guarded(lambda: tools.get_digest(date, reader))
 
     @server.tool(annotations=_READ_ONLY, structured_output=False)
     def explain(arxiv_id: str, date: str | None = None) -> str:
         """Why a paper was or was not selected on a stored day (default: the latest stored)."""
         return _guarded(lambda: tools.explain(arxiv_id, date))
+
+    @server.tool(annotations=_WRITES, structured_output=False)
+    def add_feedback(arxiv_id: str, action: Action, reader: str | None = None) -> str:
+        """Record a reader's like, dislike, save or hide of a paper (the only tool that writes).
+
+        `arxiv_id` may carry a version or an arXiv: prefix; `reader` defaults to the configured one.
+        The learned ranking uses it from the next run; a hidden paper never appears again.
+        """
+        return _guarded(lambda: tools.add_feedback(arxiv_id, action, reader))
 
     return server
 

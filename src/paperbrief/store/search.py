@@ -39,12 +39,13 @@ _BM25 = "bm25(search_fts, 8.0, 4.0, 1.0, 2.0, 4.0)"
 
 @dataclass(frozen=True)
 class SearchFilter:
-    """What narrows a search: the paper's day (digest day, else announcement day) and a category."""
+    """What narrows a search: the paper's day (digest day, else announcement day), a category, ids to leave out."""
 
     since: dt.date | None = None
     until: dt.date | None = None
     category: str | None = None
     limit: int = 20
+    exclude: frozenset[str] = frozenset()  # e.g. the papers a reader hid
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,9 @@ class SearchStore(StoreBase):
         if not terms or flt.limit <= 0:
             return []
         where, params = _filters(flt)
-        params["limit"] = flt.limit
+        # At most len(exclude) of the top hits are left out: asking for that many more keeps `limit` exact
+        # and the fast ranked-in-FTS5 path (a NOT IN list would not reach inside it).
+        params["limit"] = flt.limit + len(flt.exclude)
         if self.dialect == "postgresql":
             tsquery, qparams = pg_query(terms)
             params.update(qparams)
@@ -124,7 +127,8 @@ class SearchStore(StoreBase):
                 " JOIN search_docs d ON d.doc_id = h.doc_id ORDER BY h.score DESC, d.arxiv_id DESC"
             )
         with self.reading() as conn:  # one connection and snapshot for the ranking and the hits
-            ranked = [(r.arxiv_id, float(r.score)) for r in conn.execute(sa.text(sql), params)]
+            rows = conn.execute(sa.text(sql), params)
+            ranked = [(r.arxiv_id, float(r.score)) for r in rows if r.arxiv_id not in flt.exclude][: flt.limit]
             return _hits(conn, ranked)
 
     def paper_summaries(self, arxiv_id: str) -> list[Summary]:

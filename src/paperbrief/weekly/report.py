@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
 from paperbrief.models import Digest, DigestEntry
+from paperbrief.reader_view import ReaderView
 from paperbrief.store import Store
 from paperbrief.weekly.period import IsoWeek
 from paperbrief.weekly.themes import Theme, ThemeWriter, cluster_entries, terms_theme
@@ -22,7 +24,7 @@ BASELINE_WEEKS = 4
 
 
 class WeeklyPaper(BaseModel):
-    """One paper of the week: `rank` 1 is the best (by score, else by its place in its day's digest)."""
+    """One paper of the week: `rank` 1 is the best (by the reader's model, else by score, else by place)."""
 
     arxiv_id: str
     version: int = 1
@@ -35,6 +37,7 @@ class WeeklyPaper(BaseModel):
     categories: list[str] = Field(default_factory=list)
     url: str
     tldr: str | None = None
+    reader_score: float | None = None
 
 
 class DayCount(BaseModel):
@@ -52,6 +55,8 @@ class WeeklyReport(BaseModel):
     end: dt.date
     language: str = "zh"
     reader: str | None = None
+    ranking: str = "score"
+    hidden: int = 0
     updated: dt.datetime | None = None
     days: list[dt.date] = Field(default_factory=list)
     missing_days: list[dt.date] = Field(default_factory=list)
@@ -105,9 +110,20 @@ def _score(entry: DigestEntry) -> int | None:
     return entry.summary.score if entry.summary is not None else None
 
 
-def rank_week(week: WeekDigests) -> list[tuple[DigestEntry, dt.date]]:
-    """The week's papers, best first: by score (unscored last), then by day and place in the day's digest."""
-    items: list[tuple[int, int, dt.date, int, DigestEntry]] = []
+def without_hidden(week: WeekDigests, hidden: frozenset[str]) -> WeekDigests:
+    """The week with the papers a reader hid taken out of every digest."""
+    if not hidden:
+        return week
+    digests = [
+        d.model_copy(update={"entries": [e for e in d.entries if e.paper.arxiv_id not in hidden]}) for d in week.digests
+    ]
+    return WeekDigests(week.week, digests, list(week.missing))
+
+
+def rank_week(week: WeekDigests, reader_scores: Mapping[str, float] | None = None) -> list[tuple[DigestEntry, dt.date]]:
+    """The week's papers, best first: by the reader's model score when given, else by score (unscored
+    last); ties by day and place in the day's digest."""
+    items: list[tuple[float, float, dt.date, int, DigestEntry]] = []
     seen: set[str] = set()
     for digest in week.digests:
         for place, entry in enumerate(digest.entries):
@@ -115,12 +131,16 @@ def rank_week(week: WeekDigests) -> list[tuple[DigestEntry, dt.date]]:
                 continue
             seen.add(entry.paper.arxiv_id)
             score = _score(entry)
-            items.append((0 if score is not None else 1, -(score or 0), digest.date, place, entry))
+            if reader_scores:
+                key: tuple[float, float] = (0.0, -reader_scores.get(entry.paper.arxiv_id, float("-inf")))
+            else:
+                key = (0.0 if score is not None else 1.0, -float(score or 0))
+            items.append((*key, digest.date, place, entry))
     items.sort(key=lambda t: t[:4])
     return [(t[4], t[2]) for t in items]
 
 
-def _paper(entry: DigestEntry, day: dt.date, rank: int) -> WeeklyPaper:
+def _paper(entry: DigestEntry, day: dt.date, rank: int, reader_score: float | None = None) -> WeeklyPaper:
     paper = entry.paper
     return WeeklyPaper(
         arxiv_id=paper.arxiv_id,
@@ -134,6 +154,7 @@ def _paper(entry: DigestEntry, day: dt.date, rank: int) -> WeeklyPaper:
         categories=list(paper.categories),
         url=paper.abs_url,
         tldr=entry.summary.tldr if entry.summary is not None else None,
+        reader_score=reader_score,
     )
 
 
@@ -159,12 +180,22 @@ def build_weekly(
     language: str = "zh",
     reader: str | None = None,
     writer: ThemeWriter | None = None,
+    view: ReaderView | None = None,
 ) -> BuiltWeek:
-    """Build the report of `week` from the store; `writer` None names themes by their top terms."""
-    current = load_week(store, week, language)
-    baseline = [load_week(store, week.shifted(-i), language) for i in range(1, BASELINE_WEEKS + 1)]
+    """Build the report of `week` from the store; `writer` None names themes by their top terms.
+
+    With a reader's `view`, the papers they hid are left out everywhere (papers, trends, themes,
+    counts), and the papers are ranked by their learned model when it is ready.
+    """
+    hidden = view.hidden if view is not None else frozenset()
+    loaded = load_week(store, week, language)
+    current = without_hidden(loaded, hidden)
+    baseline = [
+        without_hidden(load_week(store, week.shifted(-i), language), hidden) for i in range(1, BASELINE_WEEKS + 1)
+    ]
     with_data = [b for b in baseline if b.digests]
-    ranked = rank_week(current)
+    scores = view.scores([e.paper for e in current.entries()]) if view is not None else {}
+    ranked = rank_week(current, scores)
     entries = [entry for entry, _ in ranked]
     report = WeeklyReport(
         week=week.label,
@@ -172,12 +203,16 @@ def build_weekly(
         end=week.sunday,
         language=language,
         reader=reader,
+        ranking="reader" if scores else "score",
+        hidden=len(loaded.entries()) - len(current.entries()),
         updated=max((d.generated for d in current.digests if d.generated is not None), default=None),
         days=[d.date for d in current.digests],
         missing_days=current.missing,
         no_announcement_days=[d.date for d in current.digests if d.no_announcement],
         baseline_weeks=[b.week.label for b in with_data],
-        papers=[_paper(entry, day, rank) for rank, (entry, day) in enumerate(ranked, start=1)],
+        papers=[
+            _paper(entry, day, rank, scores.get(entry.paper.arxiv_id)) for rank, (entry, day) in enumerate(ranked, 1)
+        ],
         trends=compute_trends(entries, [b.entries() for b in with_data]) if entries else [],
         per_day=_per_day(current),
     )
