@@ -23,7 +23,7 @@ from paperbrief.summarize.extractive_cues import CUES as _CUES
 from paperbrief.summarize.extractive_cues import FIELDS as _FIELDS
 from paperbrief.summarize.extractive_cues import PENALTIES as _PENALTIES
 from paperbrief.summarize.extractive_cues import STOPWORDS as _STOPWORDS
-from paperbrief.summarize.extractive_keywords import yake_keywords
+from paperbrief.summarize.extractive_keywords import YakeScorer
 
 if TYPE_CHECKING:
     from paperbrief.store import Store
@@ -111,6 +111,7 @@ class ExtractiveSummarizer:
         self.keywords = keywords
         self.workers = workers
         self._candidates = max(30, keywords * 4)
+        self._scorer = YakeScorer()  # caches per-token facts across papers
 
     def summarize(self, papers: Sequence[Paper], on_result: ResultCallback | None = None) -> SummarizeResult:
         """Summarize papers in input order, reporting each summary to `on_result` at once.
@@ -188,7 +189,7 @@ class ExtractiveSummarizer:
         haystack = " ".join(text.split()).lower()
         chosen: list[str] = []
         seen: set[str] = set()
-        for candidate in yake_keywords(split_sentences(_strip_latex(text)), top=self._candidates):
+        for candidate in self._scorer.keywords(split_sentences(_strip_latex(text)), top=self._candidates):
             phrase = " ".join(candidate.split())
             key = phrase.lower()
             # Only phrases that occur verbatim: a keyword must be findable in the paper's text.
