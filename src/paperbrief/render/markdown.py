@@ -25,7 +25,7 @@ from paperbrief.render.layout import (
     summary_heading,
 )
 from paperbrief.render.numbers_marks import digest_has_marks, entries_legend, summary_mark_text, unsupported_in
-from paperbrief.render.safe import clean_model
+from paperbrief.render.safe import clean_digest
 from paperbrief.render.wording import localize_warning, no_announcement_reason_text
 
 __all__ = ["escape_markdown", "github_slug", "iter_markdown", "render_markdown"]
@@ -154,10 +154,10 @@ def render_markdown(digest: Digest) -> str:
 def iter_markdown(digest: Digest) -> Iterator[str]:
     """`render_markdown` in chunks, built lazily entry by entry (a 10,000-paper day never sits in memory twice).
 
-    The digest's text is cleaned first (`safe.clean_model`: no NUL or other forbidden character,
+    The digest's text is cleaned first (`safe.clean_digest`, entry by entry: no NUL or other forbidden character,
     no bidi control), copying only the records that need it.
     """
-    digest = clean_model(digest)
+    digest = clean_digest(digest)
     labels = labels_for(digest.language)
     sections = ordered_sections(digest)
     reason = no_announcement_reason_text(digest.no_announcement_reason, digest.language)
