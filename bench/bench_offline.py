@@ -7,10 +7,13 @@ ids and titles) in a fresh subprocess with its own temp home, so peak RSS
     python bench/bench_offline.py            # 1,000 and 10,000 papers
     python bench/bench_offline.py --quick    # 100 and 1,000 papers
     python bench/bench_offline.py --direct   # the four core stages without pipeline.run_day
+    python bench/bench_offline.py --baseline OTHER/src   # also run another tree's code, back to back
 
 Prints papers/second and peak RSS per size, the time-per-paper ratio large/small (linearity) and
-PASS/FAIL against the bounds: peak RSS of the large run < 300 MB, ratio < 1.5. Exit code 1 on FAIL.
-See docs/benchmarks.md.
+PASS/FAIL against the bounds: peak RSS of the large run < 300 MB, ratio < 1.5, and (issue 15)
+>= 400 papers/s on the large run. With `--baseline`, each size runs first with that tree's
+`src` on PYTHONPATH, then with this one, and the speed and RSS ratios are printed.
+Exit code 1 on FAIL. See docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -28,6 +32,7 @@ from typing import Any
 
 RSS_BOUND_MB = 300.0
 LINEARITY_BOUND = 1.5
+SPEED_TARGET = 400.0  # papers/s at 10,000 papers (issue 15)
 SYNTHETIC_DATE = dt.date(2026, 2, 4)
 
 
@@ -129,8 +134,11 @@ def run_child_direct(size: int, workdir: Path) -> dict[str, Any]:
     }
 
 
-def measure(size: int, direct: bool = False) -> dict[str, Any]:
-    """Run one size in a fresh interpreter and return its figures."""
+def measure(size: int, direct: bool = False, src: Path | None = None) -> dict[str, Any]:
+    """Run one size in a fresh interpreter (with `src` first on PYTHONPATH if given) and return its figures."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH")])])
     with tempfile.TemporaryDirectory(prefix="paperbrief-bench-") as tmp:
         # The day file is made by a process of its own: Linux carries ru_maxrss across fork+exec, so
         # a parent that had built it would lend its own peak to the measured child.
@@ -140,6 +148,7 @@ def measure(size: int, direct: bool = False) -> dict[str, Any]:
             capture_output=True,
             text=True,
             check=False,
+            env=env,
         )
     if proc.returncode != 0:
         raise SystemExit(f"run of {size} papers failed:\n{proc.stderr.strip()}")
@@ -157,6 +166,9 @@ def main() -> int:
         help="drive store, summarizer and renderers directly instead of pipeline.run_day (no selection stage, "
         "no digest archive)",
     )
+    parser.add_argument(
+        "--baseline", type=Path, help="another tree's src directory, measured back to back with this one"
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--make-day", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -171,15 +183,36 @@ def main() -> int:
 
     small, large = (100, 1000) if args.quick else (1000, 10_000)
     what = "store + extractive + Markdown + JSON, driven directly" if args.direct else "pipeline.run_day"
-    print(f"offline pipeline ({what}), python {sys.version.split()[0]}")
-    results = [measure(small, args.direct), measure(large, args.direct)]
-    print(f"{'papers':>8} {'seconds':>9} {'papers/s':>9} {'peak RSS MB':>12} {'RSS after imports':>18}  files")
-    for r in results:
-        files = ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in r["files"].items())
-        print(
-            f"{r['size']:>8} {r['seconds']:>9.2f} {r['papers_per_second']:>9.1f} {r['peak_rss_mb']:>12.1f} "
-            f"{r['rss_after_imports_mb']:>18.1f}  {files}"
-        )
+    print(f"offline pipeline ({what}), python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
+    baseline: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    for size in (small, large):
+        if args.baseline is not None:
+            baseline.append(measure(size, args.direct, args.baseline.resolve()))
+        results.append(measure(size, args.direct))
+    header = f"{'tree':>9} {'papers':>8} {'seconds':>9} {'papers/s':>9} {'peak RSS MB':>12} {'RSS after imports':>18}"
+    print(f"{header}  files")
+    for tree, rows in (("baseline", baseline), ("this", results)):
+        for r in rows:
+            _print_row(tree, r)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    for base, new in zip(baseline, results, strict=False):
+        speed = new["papers_per_second"] / base["papers_per_second"]
+        rss = new["peak_rss_mb"] / base["peak_rss_mb"]
+        print(f"{new['size']} papers: {speed:.2f}x the baseline's papers/s, {rss:.2f}x its peak RSS")
+    return 0 if _verdict(results, small, large) else 1
+
+
+def _print_row(tree: str, r: dict[str, Any]) -> None:
+    files = ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in r["files"].items())
+    print(
+        f"{tree:>9} {r['size']:>8} {r['seconds']:>9.2f} {r['papers_per_second']:>9.1f} {r['peak_rss_mb']:>12.1f} "
+        f"{r['rss_after_imports_mb']:>18.1f}  {files}"
+    )
+
+
+def _verdict(results: list[dict[str, Any]], small: int, large: int) -> bool:
+    """Print PASS/FAIL for entries, linearity, peak RSS and speed; True when all pass."""
     ok = True
     for r in results:
         if r["entries"] != r["size"]:
@@ -196,7 +229,11 @@ def main() -> int:
     within = peak < RSS_BOUND_MB
     verdict = "PASS" if within else "FAIL"
     print(f"peak RSS of the {large}-paper run: {peak:.1f} MB (bound < {RSS_BOUND_MB:.0f} MB) {verdict}")
-    return 0 if ok and linear and within else 1
+    speed = results[1]["papers_per_second"]
+    fast = speed >= SPEED_TARGET
+    verdict = "PASS" if fast else "FAIL"
+    print(f"speed of the {large}-paper run: {speed:.1f} papers/s (target >= {SPEED_TARGET:.0f}) {verdict}")
+    return ok and linear and within and fast
 
 
 if __name__ == "__main__":

@@ -268,10 +268,11 @@ def configure_channels(
 
 def feedback_links_from_settings(settings: Settings) -> FeedbackLinks | None:
     """One-click feedback links for the settings' reader, when `[feedback] base_url` and a secret are set."""
-    from paperbrief.feedback import FeedbackLinks
-
     if not settings.feedback_base_url or settings.feedback_secret is None:
         return None
+    # Imported only when links are on: it pulls in scikit-learn/SciPy (~90 MB, ~1.5 s; issue 15).
+    from paperbrief.feedback import FeedbackLinks
+
     return FeedbackLinks(
         settings.feedback_base_url,
         settings.feedback_secret.get_secret_value(),

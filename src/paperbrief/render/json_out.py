@@ -14,7 +14,7 @@ from pydantic import Field, ValidationError
 
 from paperbrief.models import Digest
 from paperbrief.render.layout import ordered_entries
-from paperbrief.render.safe import clean_model
+from paperbrief.render.safe import clean_digest
 
 # Bump on any change a consumer could notice (renamed/removed field, changed meaning).
 SCHEMA_VERSION = 1
@@ -35,7 +35,7 @@ class DigestDocument(Digest):
 
 def digest_document(digest: Digest) -> dict[str, Any]:
     """The digest as a JSON-ready dict: entries in report order, numbered as in the Markdown report."""
-    digest = clean_model(digest, bidi=False)
+    digest = clean_digest(digest, bidi=False)
     ordered = digest.model_copy(update={"entries": ordered_entries(digest)})
     body = ordered.model_dump(mode="json")
     # schema_version first so that a reader sees it before anything else.
@@ -54,7 +54,7 @@ def iter_json(digest: Digest) -> Iterator[str]:
     Characters XML 1.0 and PostgreSQL forbid are removed (the document can be imported again);
     bidi controls are kept: JSON is data, not a page someone reads.
     """
-    digest = clean_model(digest, bidi=False)
+    digest = clean_digest(digest, bidi=False)
     head = {"schema_version": SCHEMA_VERSION, **digest.model_dump(mode="json", exclude={"entries"})}
     # Put an empty "entries" where the model has it, then splice the streamed entries into its place.
     keys = ["schema_version", *Digest.model_fields]

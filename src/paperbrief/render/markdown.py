@@ -25,7 +25,7 @@ from paperbrief.render.layout import (
     summary_heading,
 )
 from paperbrief.render.numbers_marks import digest_has_marks, entries_legend, summary_mark_text, unsupported_in
-from paperbrief.render.safe import clean_model
+from paperbrief.render.safe import clean_digest
 from paperbrief.render.wording import localize_warning, no_announcement_reason_text
 
 __all__ = ["escape_markdown", "github_slug", "iter_markdown", "render_markdown"]
@@ -63,41 +63,48 @@ def escape_markdown(text: str, *, block_start: bool = False) -> str:
     paired = _paired_runs(text, _BACKTICKS_RE, math, flanking=False) | _paired_runs(
         text, _TILDES_RE, math, flanking=True
     )
+    # Only the characters `_SPECIAL_RE` finds can change; the text between them is copied as is.
     out: list[str] = []
-    for i, char in enumerate(text):
-        prev = text[i - 1] if i > 0 else " "
-        nxt = text[i + 1] if i + 1 < len(text) else " "
-        in_math = math[i]
-        if char == "<":
-            out.append("&lt;")
-        elif char in "[]*" and not (char == "*" and in_math):
-            out.append("\\" + char)
-        elif in_math:
-            out.append(char)
-        elif char == "_":
-            out.append("_" if prev.isalnum() and nxt.isalnum() else "\\_")
-        elif char in "`~":
-            out.append("\\" + char if i in paired else char)
-        elif char == "\\":
-            # "\method" or "91.4\%" are harmless; "\*" or a trailing "\" would turn into markup.
-            out.append("\\\\" if (nxt in _ESCAPE_TARGETS or i + 1 == len(text)) else "\\")
-        else:
-            out.append(char)
+    last = 0
+    for match in _SPECIAL_RE.finditer(text):
+        i = match.start()
+        out.append(text[last:i])
+        out.append(_escape_char(text, i, math[i], paired))
+        last = i + 1
+    out.append(text[last:])
     escaped = "".join(out)
     if block_start:
         escaped = _escape_block_start(escaped)
     return escaped
 
 
-def _span_mask(text: str, pattern: re.Pattern[str]) -> list[bool]:
-    mask = [False] * len(text)
+def _escape_char(text: str, i: int, in_math: int, paired: set[int]) -> str:
+    """The escaped form of the special character `text[i]` (one that `_SPECIAL_RE` matches)."""
+    char = text[i]
+    if char == "<":
+        return "&lt;"
+    if char in "[]*" and not (char == "*" and in_math):
+        return "\\" + char
+    if in_math:
+        return char
+    nxt = text[i + 1] if i + 1 < len(text) else " "
+    if char == "_":
+        prev = text[i - 1] if i > 0 else " "
+        return "_" if prev.isalnum() and nxt.isalnum() else "\\_"
+    if char in "`~":
+        return "\\" + char if i in paired else char
+    # A backslash: "\method" or "91.4\%" are harmless; "\*" or a trailing "\" would turn into markup.
+    return "\\\\" if (nxt in _ESCAPE_TARGETS or i + 1 == len(text)) else "\\"
+
+
+def _span_mask(text: str, pattern: re.Pattern[str]) -> bytearray:
+    mask = bytearray(len(text))  # 1 inside a match; filled by slices, not character by character
     for match in pattern.finditer(text):
-        for k in range(match.start(), match.end()):
-            mask[k] = True
+        mask[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
     return mask
 
 
-def _paired_runs(text: str, pattern: re.Pattern[str], math: list[bool], *, flanking: bool) -> set[int]:
+def _paired_runs(text: str, pattern: re.Pattern[str], math: bytearray, *, flanking: bool) -> set[int]:
     """Indexes of delimiter runs that could pair up (a code span, or GFM strikethrough)."""
     runs = [m for m in pattern.finditer(text) if not math[m.start()]]
     marked: set[int] = set()
@@ -154,10 +161,10 @@ def render_markdown(digest: Digest) -> str:
 def iter_markdown(digest: Digest) -> Iterator[str]:
     """`render_markdown` in chunks, built lazily entry by entry (a 10,000-paper day never sits in memory twice).
 
-    The digest's text is cleaned first (`safe.clean_model`: no NUL or other forbidden character,
+    The digest's text is cleaned first (`safe.clean_digest`, entry by entry: no NUL or other forbidden character,
     no bidi control), copying only the records that need it.
     """
-    digest = clean_model(digest)
+    digest = clean_digest(digest)
     labels = labels_for(digest.language)
     sections = ordered_sections(digest)
     reason = no_announcement_reason_text(digest.no_announcement_reason, digest.language)

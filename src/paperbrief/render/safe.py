@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
+from paperbrief.models import Digest
 from paperbrief.text import clean_text, has_forbidden_chars
 
 # Explicit embeddings and overrides (LRE, RLE, PDF, LRO, RLO) and isolates (LRI, RLI, FSI, PDI).
@@ -57,6 +58,20 @@ def clean_model(model: M, *, bidi: bool = True) -> M:
     if not _may_need_cleaning(model):
         return model
     return cast(M, _clean_value(model, bidi))
+
+
+def clean_digest(digest: Digest, *, bidi: bool = True) -> Digest:
+    """`clean_model(digest, bidi=bidi)`, looked over entry by entry: a 10,000-paper day is never one JSON string.
+
+    The whole-digest check serializes the day at once (~40 MB of JSON at 10,000 papers, more while
+    it grows), which was most of the write stage's memory peak (issue 15, docs/benchmarks.md).
+    """
+    bare = digest.model_copy(update={"entries": []})
+    head = clean_model(bare, bidi=bidi)
+    entries = [clean_model(entry, bidi=bidi) for entry in digest.entries]
+    if head is bare and all(new is old for new, old in zip(entries, digest.entries, strict=True)):
+        return digest
+    return head.model_copy(update={"entries": entries})
 
 
 def _may_need_cleaning(model: BaseModel) -> bool:

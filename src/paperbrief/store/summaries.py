@@ -69,8 +69,9 @@ class SummariesStore(StoreBase):
             bad = [r for r in rows if r not in good]
             if good:
                 self.upsert(conn, summaries, good, SUMMARY_KEY)
-                for row in good:
-                    conn.execute(released_claims().where(*[summary_claims.c[k] == row[k] for k in SUMMARY_KEY]))
+                # One statement for the burst (executemany): built per row it cost ~0.4 ms a summary (issue 15).
+                release = released_claims().where(*[summary_claims.c[k] == sa.bindparam(f"_{k}") for k in SUMMARY_KEY])
+                conn.execute(release, [{f"_{k}": row[k] for k in SUMMARY_KEY} for row in good])
             for row in bad:
                 existing = conn.execute(
                     sa.select(summaries.c.status).where(*[summaries.c[k] == row[k] for k in SUMMARY_KEY])

@@ -23,7 +23,7 @@ from paperbrief.summarize.extractive_cues import CUES as _CUES
 from paperbrief.summarize.extractive_cues import FIELDS as _FIELDS
 from paperbrief.summarize.extractive_cues import PENALTIES as _PENALTIES
 from paperbrief.summarize.extractive_cues import STOPWORDS as _STOPWORDS
-from paperbrief.summarize.extractive_keywords import yake_keywords
+from paperbrief.summarize.extractive_keywords import YakeScorer
 
 if TYPE_CHECKING:
     from paperbrief.store import Store
@@ -47,6 +47,13 @@ class _Sentence:
     text: str
     lower: str
     words: frozenset[str]
+    penalty: bool  # names code or a link: a poor summary sentence whatever its field
+    short: bool  # under six words
+
+
+def _sentence(index: int, text: str) -> _Sentence:
+    lower = text.lower()
+    return _Sentence(index, text, lower, _words(text), any(p in lower for p in _PENALTIES), len(text.split()) < 6)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -111,6 +118,7 @@ class ExtractiveSummarizer:
         self.keywords = keywords
         self.workers = workers
         self._candidates = max(30, keywords * 4)
+        self._scorer = YakeScorer()  # caches per-token facts across papers
 
     def summarize(self, papers: Sequence[Paper], on_result: ResultCallback | None = None) -> SummarizeResult:
         """Summarize papers in input order, reporting each summary to `on_result` at once.
@@ -188,7 +196,7 @@ class ExtractiveSummarizer:
         haystack = " ".join(text.split()).lower()
         chosen: list[str] = []
         seen: set[str] = set()
-        for candidate in yake_keywords(split_sentences(_strip_latex(text)), top=self._candidates):
+        for candidate in self._scorer.keywords(split_sentences(_strip_latex(text)), top=self._candidates):
             phrase = " ".join(candidate.split())
             key = phrase.lower()
             # Only phrases that occur verbatim: a keyword must be findable in the paper's text.
@@ -205,7 +213,7 @@ class ExtractiveSummarizer:
 
     def _choose(self, title: str, texts: list[str]) -> dict[str, str | None]:
         title_words = _words(title)
-        sentences = [_Sentence(i, t, t.lower(), _words(t)) for i, t in enumerate(texts)]
+        sentences = [_sentence(i, t) for i, t in enumerate(texts)]
         n = len(sentences)
         scores = {field: [_score(field, s, n, title_words) for s in sentences] for field in _FIELDS}
         picked: dict[str, str | None] = dict.fromkeys(_FIELDS)
@@ -254,7 +262,8 @@ def _argmax(values: list[float], used: set[int]) -> int:
 
 
 def _score(field: str, sentence: _Sentence, n: int, title_words: frozenset[str]) -> float:
-    cue = sum(weight for phrase, weight in _CUES[field] if phrase in sentence.lower)
+    lower = sentence.lower
+    cue = sum([weight for phrase, weight in _CUES[field] if phrase in lower])
     overlap = len(sentence.words & title_words) / len(title_words) if title_words else 0.0
     pos = sentence.index / (n - 1) if n > 1 else 0.0  # 0 = first sentence, 1 = last
     if field == "tldr":
@@ -266,10 +275,9 @@ def _score(field: str, sentence: _Sentence, n: int, title_words: frozenset[str])
         value = cue + 1.0 - abs(pos - 0.4) + 1.0 * overlap
     else:
         value = cue + 1.5 * pos
-    if any(p in sentence.lower for p in _PENALTIES):
+    if sentence.penalty:
         value -= 5.0
-    words = len(sentence.text.split())
-    if words < 6:  # fragments such as "Code: github.com/x." say little
+    if sentence.short:  # fragments such as "Code: github.com/x." say little
         value -= 1.0
     return value
 

@@ -8,35 +8,35 @@ pipeline's time (docs/benchmarks.md); the arithmetic below is the paper's, over 
 Differences, kept on purpose: candidates with a stopword inside are not built (the extractive
 summarizer drops them anyway) and near-duplicates are left to the caller's substring rule.
 `bench/bench_offline.py --keywords` measures the overlap with the `yake` package on the reference day.
+Speed (issue 15): one pass over the tokens with per-token facts (key, tags, stopword) cached by the
+scorer across papers, C-level `Counter`s for the neighbour and case counts, a heap for the top N;
+the reference day's keywords are pinned by tests/test_extractive_pinned.py.
 """
 
 from __future__ import annotations
 
+import heapq
 import importlib.util
 import math
 import re
 import statistics
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 _TOKEN_RE = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
 _PUNCT = frozenset("!\"#$%&'()*+,-./:,<=>?@[\\]^_`{|}~")
 _MAX_N = 3
+_CACHE_LIMIT = 200_000  # distinct tokens a scorer remembers (a day of 10,000 abstracts has ~60,000)
+_ODD = frozenset("du")
 
-
-@dataclass
-class _Term:
-    """What YAKE counts about one word (lower-cased, a plural `s` folded)."""
-
-    tf: int = 0
-    tf_acronym: int = 0
-    tf_proper: int = 0
-    sentences: list[int] = field(default_factory=list)
-    left: dict[str, int] = field(default_factory=dict)
-    right: dict[str, int] = field(default_factory=dict)
-    stop: bool = False
+# What a token is, worked out once per scorer: (key, tag first in its sentence, tag elsewhere,
+# punctuation only, stopword or too short).
+_Facts = tuple[str, str, str, bool, bool]
+_Gram = tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +53,6 @@ def yake_stopwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
-@lru_cache(maxsize=65536)
 def _tag(word: str, first: bool) -> str:
     """YAKE's tag: d(igit), u(nusual), a(cronym), n (capitalised, not first in the sentence), p(lain)."""
     if word.isalpha():  # the common case, answered without counting characters
@@ -74,99 +73,154 @@ def _tag(word: str, first: bool) -> str:
     return "p"
 
 
-@lru_cache(maxsize=65536)
 def _key(word: str) -> str:
     key = word.lower()
     return key[:-1] if key.endswith("s") and len(key) > 3 else key
 
 
-def _blocks(sentences: Sequence[str]) -> Iterable[tuple[int, list[tuple[str, str, str]]]]:
-    """Per sentence, runs of words between punctuation as (surface, key, tag)."""
-    for index, sentence in enumerate(sentences):
-        block: list[tuple[str, str, str]] = []
-        for position, token in enumerate(_TOKEN_RE.findall(sentence)):
-            if all(c in _PUNCT for c in token):
-                if block:
-                    yield index, block
-                block = []
-                continue
-            block.append((token, _key(token), _tag(token, position == 0)))
-        if block:
-            yield index, block
+def _facts(token: str, stopwords: frozenset[str]) -> _Facts:
+    key = _key(token)
+    bare = "".join(c for c in key if c not in _PUNCT)
+    stop = token.lower() in stopwords or key in stopwords or len(bare) < 3
+    return key, _tag(token, True), _tag(token, False), all(c in _PUNCT for c in token), stop
 
 
-_Grams = dict[tuple[str, ...], int]
+@dataclass
+class _Counts:
+    """What YAKE counts in one text: per term (lower-cased, a plural `s` folded) and per candidate."""
+
+    keys: list[str] = field(default_factory=list)  # every word occurrence
+    acronyms: list[str] = field(default_factory=list)  # occurrences tagged a(cronym)
+    propers: list[str] = field(default_factory=list)  # occurrences tagged n (capitalised inside a sentence)
+    places: dict[tuple[str, int], None] = field(default_factory=dict)  # (term, sentence), in order, once
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (left, right) neighbours, window of one
+    stop: dict[str, bool] = field(default_factory=dict)  # decided by a term's first occurrence
+    grams: dict[_Gram, int] = field(default_factory=dict)
+    surface: dict[_Gram, str] = field(default_factory=dict)  # each candidate's first surface form
 
 
-def _count(
-    sentences: Sequence[str], stopwords: frozenset[str]
-) -> tuple[dict[str, _Term], _Grams, dict[tuple[str, ...], str]]:
-    """Every term's counts and every 1- to 3-gram's frequency and first surface form."""
-    terms: dict[str, _Term] = {}
-    grams: dict[tuple[str, ...], int] = {}
-    surface: dict[tuple[str, ...], str] = {}
-    for index, block in _blocks(sentences):
-        run = 0  # usable words (no stopword, no number) ending here: the candidates end with them
-        for i, (word, key, tag) in enumerate(block):
-            term = terms.get(key)
-            if term is None:
-                bare = "".join(c for c in key if c not in _PUNCT)
-                term = terms[key] = _Term(stop=word.lower() in stopwords or key in stopwords or len(bare) < 3)
-            term.tf += 1
-            term.tf_acronym += tag == "a"
-            term.tf_proper += tag == "n"
-            term.sentences.append(index)
-            odd = tag in "du"
-            if i > 0 and not odd and block[i - 1][2] not in "du":  # window of one word, as yake's default
-                prev = block[i - 1][1]
-                terms[prev].right[key] = terms[prev].right.get(key, 0) + 1
-                term.left[prev] = term.left.get(prev, 0) + 1
-            run = 0 if odd or term.stop else run + 1
-            for n in range(1, min(run, _MAX_N) + 1):
-                keys = tuple(t[1] for t in block[i + 1 - n : i + 1])
-                count = grams.get(keys)
-                if count is None:
-                    grams[keys] = 1
-                    surface[keys] = " ".join(t[0] for t in block[i + 1 - n : i + 1])
+class YakeScorer:
+    """YAKE keywords of one text at a time; per-token facts are cached across texts (one scorer per worker)."""
+
+    def __init__(self, stopwords: frozenset[str] | None = None) -> None:
+        self.stopwords = yake_stopwords() if stopwords is None else stopwords
+        self._facts: dict[str, _Facts] = {}
+
+    def keywords(self, sentences: Sequence[str], top: int = 30) -> list[str]:
+        """The `top` best 1- to 3-word candidates of the text's sentences, best (lowest YAKE score) first.
+
+        Candidates hold no stopword (YAKE's list plus words under three letters) and no number.
+        """
+        counts = self._count(sentences)
+        scores = _term_scores(counts, max(1, len(sentences)))
+        ranked: list[tuple[float, str]] = []
+        surface = counts.surface
+        for keys, tf in counts.grams.items():  # every gram holds scored terms only (`_count` builds no other)
+            values = [scores[k] for k in keys]
+            ranked.append((math.prod(values) / ((sum(values) + 1.0) * tf), surface[keys]))
+        return [text for _score, text in heapq.nsmallest(top, ranked)]
+
+    def _count(self, sentences: Sequence[str]) -> _Counts:  # noqa: C901 — one pass over the tokens, kept flat for speed
+        """Every term's counts and every 1- to 3-gram's frequency and first surface form, in one pass."""
+        facts = self._facts
+        if len(facts) > _CACHE_LIMIT:
+            facts.clear()
+        stopwords = self.stopwords
+        c = _Counts()
+        keys, acronyms, propers, places, pairs = c.keys, c.acronyms, c.propers, c.places, c.pairs
+        stop_of, grams, surface = c.stop, c.grams, c.surface
+        for index, sentence in enumerate(sentences):
+            first = True
+            # The previous one and two words of the current block (a run between punctuation marks).
+            k1 = k2 = w1 = w2 = ""
+            in_block = odd1 = False
+            run = 0  # usable words (no stopword, no number) ending here: the candidates end with them
+            for token in _TOKEN_RE.findall(sentence):
+                info = facts.get(token)
+                if info is None:
+                    info = facts[token] = _facts(token, stopwords)
+                key, tag_first, tag, punct, stop = info
+                if punct:
+                    first = in_block = False
+                    run = 0
+                    continue
+                if first:
+                    tag = tag_first
+                    first = False
+                keys.append(key)
+                if tag == "a":
+                    acronyms.append(key)
+                elif tag == "n":
+                    propers.append(key)
+                places[(key, index)] = None
+                odd = tag in _ODD
+                if in_block and not odd and not odd1:  # window of one word, as yake's default
+                    pairs.append((k1, key))
+                # A term's stop flag is its first occurrence's (numbers included), as yake decides it.
+                if stop_of.setdefault(key, stop) or odd:
+                    run = 0
                 else:
-                    grams[keys] = count + 1
-    return terms, grams, surface
+                    run += 1
+                    gram: _Gram = (key,)
+                    if gram in grams:
+                        grams[gram] += 1
+                    else:
+                        grams[gram] = 1
+                        surface[gram] = token
+                    if run > 1:
+                        gram = (k1, key)
+                        if gram in grams:
+                            grams[gram] += 1
+                        else:
+                            grams[gram] = 1
+                            surface[gram] = f"{w1} {token}"
+                        if run > 2:
+                            gram = (k2, k1, key)
+                            if gram in grams:
+                                grams[gram] += 1
+                            else:
+                                grams[gram] = 1
+                                surface[gram] = f"{w2} {w1} {token}"
+                k2, w2, k1, w1, odd1, in_block = k1, w1, key, token, odd, True
+        return c
 
 
-def _term_scores(terms: dict[str, _Term], n_sentences: int) -> dict[str, float]:
-    valid = [t.tf for t in terms.values() if not t.stop]
+def _term_scores(c: _Counts, n_sentences: int) -> dict[str, float]:
+    """YAKE's score of every term that starts a candidate (lower is better)."""
+    tf = Counter(c.keys)
+    valid = [count for key, count in tf.items() if not c.stop[key]]
     if not valid:
         return {}
-    max_tf = max(t.tf for t in terms.values())
+    max_tf = max(tf.values())
     mean_tf = statistics.fmean(valid)
     std_tf = statistics.pstdev(valid) if len(valid) > 1 else 0.0
+    acronyms, propers = Counter(c.acronyms), Counter(c.propers)
+    left_total = Counter(map(itemgetter(1), c.pairs))
+    right_total = Counter(map(itemgetter(0), c.pairs))
+    distinct = set(c.pairs)
+    left_distinct = Counter(map(itemgetter(1), distinct))
+    right_distinct = Counter(map(itemgetter(0), distinct))
+    places: dict[str, list[int]] = {}
+    for key, index in c.places:
+        places.setdefault(key, []).append(index)  # sentence indexes arrive sorted and once each
     scores: dict[str, float] = {}
-    for key, term in terms.items():
-        if term.stop:
-            continue
-        left_total, right_total = sum(term.left.values()), sum(term.right.values())
-        pwl = len(term.left) / left_total if left_total else 0.0
-        pwr = len(term.right) / right_total if right_total else 0.0
-        rel = (0.5 + pwl * term.tf / max_tf) + (0.5 + pwr * term.tf / max_tf)
-        freq = term.tf / (mean_tf + std_tf)
-        spread = len(set(term.sentences)) / n_sentences
-        case = max(term.tf_acronym, term.tf_proper) / (1.0 + math.log(term.tf))
-        pos = math.log(math.log(3.0 + statistics.median(sorted(set(term.sentences)))))
+    for (key,) in (gram for gram in c.grams if len(gram) == 1):
+        term_tf = tf[key]
+        left_n, right_n = left_total[key], right_total[key]
+        pwl = left_distinct[key] / left_n if left_n else 0.0
+        pwr = right_distinct[key] / right_n if right_n else 0.0
+        rel = (0.5 + pwl * term_tf / max_tf) + (0.5 + pwr * term_tf / max_tf)
+        freq = term_tf / (mean_tf + std_tf)
+        where = places[key]
+        spread = len(where) / n_sentences
+        case = max(acronyms[key], propers[key]) / (1.0 + math.log(term_tf))
+        middle = len(where) // 2
+        median = where[middle] if len(where) % 2 else (where[middle - 1] + where[middle]) / 2
+        pos = math.log(math.log(3.0 + median))
         scores[key] = (pos * rel) / (case + freq / rel + spread / rel)
     return scores
 
 
 def yake_keywords(sentences: Sequence[str], top: int = 30, stopwords: frozenset[str] | None = None) -> list[str]:
-    """The `top` best 1- to 3-word candidates of the text's sentences, best (lowest YAKE score) first.
-
-    Candidates hold no stopword (YAKE's list plus words under three letters) and no number.
-    """
-    stop = yake_stopwords() if stopwords is None else stopwords
-    terms, grams, surface = _count(sentences, stop)
-    scores = _term_scores(terms, max(1, len(sentences)))
-    ranked: list[tuple[float, str]] = []
-    for keys, tf in grams.items():  # every gram holds scored terms only (`_count` builds no other)
-        values = [scores[k] for k in keys]
-        ranked.append((math.prod(values) / ((sum(values) + 1.0) * tf), surface[keys]))
-    ranked.sort(key=lambda item: (item[0], item[1]))
-    return [text for _score, text in ranked[:top]]
+    """`YakeScorer(stopwords).keywords(sentences, top)`: the best 1- to 3-word candidates, best first."""
+    return YakeScorer(stopwords).keywords(sentences, top)
