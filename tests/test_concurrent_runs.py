@@ -329,3 +329,23 @@ def test_two_runs_saving_the_same_days_digest_at_once_both_succeed(store: Store)
     assert errors == []
     saved = store.load_digest(DAY)
     assert saved is not None and len(saved.entries) == 3 and saved.warnings[0] in ("a 9", "b 9")
+
+
+def test_a_run_claims_past_a_window_of_papers_another_run_holds(store: Store) -> None:
+    """Claims look at a window of keys first (cheap on a 10,000-paper day); when another run holds the
+    whole window, the papers after it are still claimed and paid for here, not left to wait."""
+    papers = synthetic_papers(12)
+    order = [(p.arxiv_id, p.version) for p in papers]
+    with serve_fake_llm() as llm:
+        mine = store.start_run(DAY, source="test", summarizer="llm")
+        summarizer = make_summarizer(llm, store, mine)
+        scope = {"model": summarizer.model, "prompt_version": summarizer.prompt_version, "language": "zh"}
+        stuck = store.start_run(DAY, source="test", summarizer="llm")  # alive (this process), never answers
+        window = order[:8]  # batch 2 → a window of 8 keys, all held by the other run
+        assert sorted(store.claim_summaries(stuck, window, **scope)) == sorted(window)
+        options = ClaimOptions(batch=2, wait_seconds=0.5, poll_seconds=0.05, window_seconds=0.1)
+        stage = summarize_entries(store, summarizer, papers, run_id=mine, claims=options)
+        asked = Counter(i for r in llm.requests for i in r.paper_ids)
+    assert asked == Counter(a for a, _ in order[8:])  # the four past the window, each once
+    assert {stage.summaries[k].status for k in order[8:]} == {SummaryStatus.OK}
+    assert {stage.summaries[k].status for k in window} == {SummaryStatus.FAILED}  # held, given up, not paid

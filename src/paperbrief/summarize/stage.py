@@ -167,7 +167,7 @@ class _SharedWork:
             todo = [k for k in by_key if k not in self.summaries and k not in self.attempted]
             if not todo:
                 break
-            batch = self.store.claim_summaries(self.run_id, todo, limit=max(1, self.options.batch), **self.scope)
+            batch = self._claim(todo)
             if batch:
                 self._summarize([by_key[k] for k in batch])
                 idle_since = time.monotonic()
@@ -180,6 +180,17 @@ class _SharedWork:
             # Nothing to summarize here: the backend's zero usage still says whether it is priced.
             self._summarize([])
         self._adopt_better_answers(list(by_key))
+
+    def _claim(self, todo: list[Key]) -> list[Key]:
+        """Claim the next batch, looking at a window of keys first: offering the store the whole day
+        each time made claiming quadratic in the day's size; the whole list is offered only when
+        every key of the window is held by another run."""
+        limit = max(1, self.options.batch)
+        window = todo[: limit * 4]
+        batch = self.store.claim_summaries(self.run_id, window, limit=limit, **self.scope)
+        if not batch and len(window) < len(todo):
+            batch = self.store.claim_summaries(self.run_id, todo, limit=limit, **self.scope)
+        return batch
 
     def _summarize(self, papers: list[Paper]) -> None:
         batch = [(p.arxiv_id, p.version) for p in papers]
