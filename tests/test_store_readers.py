@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from fakes.digests import SAMPLE_DATE, sample_digest
 from fakes.publish_servers import webhook_server
 from paperbrief.cli import main
-from paperbrief.models import Digest, Paper
+from paperbrief.models import Digest, DigestEntry, Paper
 from paperbrief.select.candidates import select_candidates
 from paperbrief.sources.arxiv.parse import parse_announcement
 from paperbrief.store import Store
@@ -226,3 +226,22 @@ def test_deliver_and_site_act_on_the_readers_own_digest(tmp_path: Path, store_ur
 
 def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
+
+
+def test_explain_reads_the_readers_own_digest(tmp_path: Path, store_url: str) -> None:
+    papers = sorted((p for p in parse_announcement(FEED.read_bytes()).papers if p.abstract), key=lambda p: p.arxiv_id)
+    target, other = papers[0], papers[1]
+    store = Store.open(store_url)
+    store.record_announcement(DAY2, papers)
+    store.save_digest(Digest(date=DAY2, language="en", entries=[DigestEntry(number=1, paper=target)]), "alice")
+    store.save_digest(Digest(date=DAY2, language="en", entries=[DigestEntry(number=1, paper=other)]), "bob")
+    store.close()
+    lines = {}
+    for reader in ("alice", "bob"):
+        result = _cli(tmp_path, store_url, "explain", target.arxiv_id, "--date", DAY2.isoformat(), "--reader", reader)
+        assert result.exit_code == 0, result.output
+        lines[reader] = next(line for line in result.output.splitlines() if line.startswith("stored digest of"))
+    assert lines == {
+        "alice": f"stored digest of {DAY2}: #1 (it may have been made with other settings)",
+        "bob": f"stored digest of {DAY2}: absent (it may have been made with other settings)",
+    }
