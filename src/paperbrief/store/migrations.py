@@ -361,13 +361,9 @@ def _m010_llm_batches(conn: Connection) -> None:
 
 
 def _m011_reader_digests(conn: Connection) -> None:
-    """Digests and reading lists per reader (issue 12, lab mode): `reader` joins their keys, `me` for existing rows.
-
-    A primary key cannot be altered in SQLite, so each table is rebuilt: created under a temporary
-    name with the new key, filled from the old one (as reader `me`), the old dropped, the new renamed.
-    """
-    md = sa.MetaData()
-    me = sa.text("'me'")
+    """Digests and reading lists per reader (issue 12 lab mode): `reader` joins their keys, `me` for existing rows."""
+    # SQLite cannot alter a primary key: each table is rebuilt as NAME_m011, filled, and renamed.
+    md, me = sa.MetaData(), sa.text("'me'")
     rebuilt = [
         sa.Table(
             "digest_archive_m011",
