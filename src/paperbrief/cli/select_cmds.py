@@ -122,8 +122,8 @@ def profile_show_command(app: AppContext, show_all: bool, reader: str | None) ->
     settings = settings_for_reader(base, reader)
     store = app.store(settings)
     items = store.reading_items(settings.reader)
-    click.echo(f"reader: {settings.reader}")
     click.echo(f"mode: {settings.select_mode}")
+    click.echo(f"reader: {settings.reader}")
     if settings.select_topics:
         click.echo("topics:")
         for topic, weight in sorted(settings.select_topics.items(), key=lambda kv: (-kv[1], kv[0])):
