@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -66,5 +67,11 @@ def test_two_readers_share_one_set_of_llm_calls_and_get_their_own_digests_and_de
         assert len(posts) == 2
     store = Store(sqlite_url(tmp_path / "home" / "paperbrief.db"))
     channels = sorted(r.channel.split("#")[-1] for r in store.list_deliveries())
+    # Each reader's digest is kept in the store (m011), so `deliver --reader` and `site` can act on it later.
+    stored = {r: store.load_digest(dt.date.fromisoformat(DAY), reader=r) for r in ("alice", "bob")}
+    assert {r: [e.paper.arxiv_id for e in d.entries] if d else None for r, d in stored.items()} == {
+        "alice": alice,
+        "bob": bob,
+    }
     store.close()
     assert channels == ["alice", "bob"]

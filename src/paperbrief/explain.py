@@ -86,7 +86,7 @@ def explain_paper(store: Store, arxiv_id: str, date: dt.date | None, options: Ex
     paper = next((p for p in papers if p.arxiv_id == arxiv_id), None)
     if paper is None:
         raise ExplainError(f"{arxiv_id} is not in the stored announcement of {day} ({len(papers)} papers)")
-    digest = store.load_digest(day, prefer_language=options.language)
+    digest = store.load_digest(day, prefer_language=options.language, reader=options.select.reader)
     selection = replay_selection(store, options, day, papers, digest)
     stored = None
     if digest is not None:
@@ -111,8 +111,11 @@ def replay_selection(
     store: Store, options: ExplainOptions, date: dt.date, papers: list[Paper], digest: Digest | None
 ) -> Selection:
     """The selection `paperbrief run` makes of the day, from the same candidates, with `options`."""
-    candidates = select_candidates(store, date, papers, include_replacements=options.include_replacements)
-    items = store.reading_items()
+    reader = options.select.reader
+    candidates = select_candidates(
+        store, date, papers, include_replacements=options.include_replacements, reader=reader
+    )
+    items = store.reading_items(reader)
     learned = learned_model_for(store, options.select, items)  # the reader's model in learned/auto mode (issue 12)
     selection = select_papers(candidates.papers, options.select, items, learned=learned)
     for arxiv_id, day in candidates.already_digested.items():

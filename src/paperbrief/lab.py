@@ -3,8 +3,10 @@
 The first reader's run fetches the day (recording it in the store) and summarizes their picks; the
 others run on that stored day (no second fetch) and find every summary already paid for in the
 store's cache, so only papers no earlier reader picked are summarized. Each reader gets their own
-digest files (`OUT/DATE.NAME.md`, `OUT/DATE.NAME.json`), their own site (`OUT/NAME/site/`) and their
-own deliveries (log rows `email:NAME`, `chat:…#NAME`: sent once per day, reader and channel).
+digest files (`OUT/DATE.NAME.md`, `OUT/DATE.NAME.json`), their own digest in the store (m011: keyed
+by reader, so `deliver --reader NAME` and `site` on a past day act on it), their own site
+(`OUT/NAME/site/`) and their own deliveries (log rows `email:NAME`, `chat:…#NAME`: sent once per
+day, reader and channel).
 """
 
 from __future__ import annotations
@@ -23,6 +25,17 @@ if TYPE_CHECKING:
     from paperbrief.settings import Settings
 
 
+def reader_out_dir(settings: Settings, reader: str) -> Path:
+    """Where a reader's site goes: `OUT/NAME` in a lab (their site is `OUT/NAME/site/`), else `OUT`."""
+    return settings.out_dir / reader if len(settings.reader_names) > 1 else settings.out_dir
+
+
+def settings_as_reader(settings: Settings, reader: str | None = None) -> Settings:
+    """The settings as `reader` (default: the `reader` setting) sees them, with their own output directory."""
+    own = settings_for_reader(settings, reader)
+    return own.model_copy(update={"out_dir": reader_out_dir(settings, own.reader)})
+
+
 def reader_file(out_dir: Path, path: Path, reader: str) -> Path:
     """Where a reader's digest file goes: `2026-02-04.md` → `OUT/2026-02-04.alice.md`."""
     return out_dir / f"{path.stem}.{reader}{path.suffix}"
@@ -35,8 +48,7 @@ def run_lab(settings: Settings, store: Store, request: RunRequest, progress: Pro
         day_file = Path(tmp) / "day.json"
         lab = len(settings.reader_names) > 1
         for name in settings.reader_names:
-            out_dir = settings.out_dir / name if lab else settings.out_dir
-            own = settings_for_reader(settings, name).model_copy(update={"out_dir": out_dir})
+            own = settings_as_reader(settings, name)
             if outcomes:
                 # The others take the day the first run stored: no second request to arXiv.
                 date = outcomes[0].digest.date

@@ -248,7 +248,11 @@ def _stages(ctx: RunContext, timings: dict[str, float]) -> _Made:
         digest = no_announcement_digest(ctx, acquired)
         return _Made(digest, write(ctx, digest), judge(acquired, digest, None))
     candidates = select_candidates(
-        ctx.store, acquired.date, acquired.announcement.papers, include_replacements=ctx.include_replacements
+        ctx.store,
+        acquired.date,
+        acquired.announcement.papers,
+        include_replacements=ctx.include_replacements,
+        reader=ctx.select_options.reader,
     )
     with _timed(timings, "select"):
         picked = pick(ctx, candidates)
@@ -316,7 +320,13 @@ def _summarize_early(ctx: RunContext, feed: FeedDay) -> Summarized | None:
     # No reading-list refresh here: it fetches ids through the same throttle as the enrichment.
     early = dataclasses.replace(ctx, reading_list=None)
     try:
-        candidates = select_candidates(ctx.store, date, feed.papers, include_replacements=ctx.include_replacements)
+        candidates = select_candidates(
+            ctx.store,
+            date,
+            feed.papers,
+            include_replacements=ctx.include_replacements,
+            reader=ctx.select_options.reader,
+        )
         return _summarize(early, pick(early, candidates), date)
     except Exception as exc:  # the run proper meets (and reports) the same problem on the enriched day
         log.info("early summaries stopped: %s", _one_line(exc))

@@ -15,6 +15,7 @@ from paperbrief.deliver import Channel, ChannelProblem, ChannelResult, DeliveryR
 from paperbrief.models import Digest
 from paperbrief.render.site import SITE_DIRNAME, SiteError, build_site
 from paperbrief.store import Store
+from paperbrief.store.reader import DEFAULT_READER
 
 __all__ = [
     "NothingStoredError",
@@ -79,30 +80,36 @@ def given_or_latest(given: dt.date | None, stored_newest_first: Sequence[dt.date
     return stored_newest_first[0]
 
 
-def load_stored_digest(store: Store, date: dt.date | None, language: str | None = None) -> Digest:
-    """The stored digest of `date` (else of the latest stored day), in `language` when stored in it."""
-    day = given_or_latest(date, store.digest_dates(), "no digest is stored yet: run `paperbrief run` first")
-    digest = store.load_digest(day, prefer_language=language)
+def load_stored_digest(
+    store: Store, date: dt.date | None, language: str | None = None, reader: str = DEFAULT_READER
+) -> Digest:
+    """The reader's stored digest of `date` (else of their latest day), in `language` when stored in it."""
+    whose = f" for reader {reader}" if reader != DEFAULT_READER else ""
+    nothing = f"no digest is stored yet{whose}: run `paperbrief run` first"
+    day = given_or_latest(date, store.digest_dates(reader), nothing)
+    digest = store.load_digest(day, prefer_language=language, reader=reader)
     if digest is None:
         raise NothingStoredError(
-            f"no stored digest for {day.isoformat()}: run `paperbrief run --date {day.isoformat()}` first"
+            f"no stored digest{whose} for {day.isoformat()}: run `paperbrief run --date {day.isoformat()}` first"
         )
     return digest
 
 
-def load_all_digests(store: Store, language: str | None = None) -> list[Digest]:
-    """Every stored digest, newest first (in `language` when stored in it, else any language)."""
+def load_all_digests(store: Store, language: str | None = None, reader: str = DEFAULT_READER) -> list[Digest]:
+    """Every stored digest of the reader, newest first (in `language` when stored in it, else any language)."""
     found: list[Digest] = []
-    for date in store.digest_dates():
-        digest = store.load_digest(date, prefer_language=language)
+    for date in store.digest_dates(reader):
+        digest = store.load_digest(date, prefer_language=language, reader=reader)
         if digest is not None:
             found.append(digest)
     return found
 
 
-def rebuild_site(store: Store, out_dir: Path, options: SiteOptions, extra: Digest | None = None) -> SiteReport:
-    """Rebuild `out_dir/site` from every stored digest (plus `extra`, which wins for its date); raises `SiteError`."""
-    digests = load_all_digests(store, options.language)
+def rebuild_site(
+    store: Store, out_dir: Path, options: SiteOptions, extra: Digest | None = None, reader: str = DEFAULT_READER
+) -> SiteReport:
+    """Rebuild `out_dir/site` from the reader's stored digests (`extra` wins for its date); raises `SiteError`."""
+    digests = load_all_digests(store, options.language, reader)
     if extra is not None:
         digests = [d for d in digests if d.date != extra.date] + [extra]
     built = build_site(digests, out_dir, base_url=options.base_url, feed_days=options.feed_days)
@@ -118,6 +125,7 @@ def publish_digest(
     channels: Sequence[Channel] = (),
     problems: Sequence[ChannelProblem] = (),
     resend: bool = False,
+    reader: str = DEFAULT_READER,
 ) -> PublishReport:
     """Rebuild the site (unless `site` is None), then send `digest` over `channels` once per day each.
 
@@ -127,7 +135,7 @@ def publish_digest(
     report = PublishReport(problems=[ChannelResult(p.channel, Outcome.FAILED, str(p.error)) for p in problems])
     if site is not None:
         try:
-            report.site = rebuild_site(store, out_dir, site, extra=digest)
+            report.site = rebuild_site(store, out_dir, site, extra=digest, reader=reader)
         except SiteError as exc:
             report.site_error = str(exc)
     if channels:

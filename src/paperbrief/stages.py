@@ -197,7 +197,7 @@ def pick(ctx: RunContext, candidates: Candidates) -> Picked:
     from paperbrief.select.modes import learned_model_for
 
     notes = _import_reading_list(ctx) if ctx.reading_list is not None else ()
-    items = ctx.store.reading_items()
+    items = ctx.store.reading_items(ctx.select_options.reader)
     learned = learned_model_for(ctx.store, ctx.select_options, items)
     selection = select_papers(candidates.papers, ctx.select_options, items, learned=learned)
     return Picked(selection, notes)
@@ -211,7 +211,7 @@ def _import_reading_list(ctx: RunContext) -> tuple[str, ...]:
     assert path is not None
     fetch = ctx.source.fetch_ids if ctx.source is not None else None
     try:
-        report = import_reading_list(path, ctx.store, fetch_ids=fetch)
+        report = import_reading_list(path, ctx.store, fetch_ids=fetch, reader=ctx.select_options.reader)
     except (ReadingListError, OSError) as exc:
         # The stored reading list still ranks today's papers; the file problem is reported, not fatal.
         return (f"reading list not refreshed: {one_line(exc)}",)
@@ -236,7 +236,7 @@ def assemble(
         highlights=summarized.highlights,
     )
     digest.warnings.extend(picked.selection.notes)  # e.g. "no paper matched your interest profile today"
-    return keep_generation_time(ctx.store, digest)
+    return keep_generation_time(ctx.store, digest, ctx.select_options.reader)
 
 
 def no_announcement_digest(ctx: RunContext, acquired: Acquired) -> Digest:
@@ -251,7 +251,7 @@ def no_announcement_digest(ctx: RunContext, acquired: Acquired) -> Digest:
         source=announcement.source,
         stats=DigestStats(announced=dict(announcement.announced), fetched=dict(announcement.fetched)),
     )
-    return keep_generation_time(ctx.store, digest)
+    return keep_generation_time(ctx.store, digest, ctx.select_options.reader)
 
 
 def _warnings(language: str, acquired: Acquired, candidates: Candidates) -> list[str]:
@@ -275,7 +275,7 @@ def write(ctx: RunContext, digest: Digest) -> list[Path]:
     """Store the digest, then write OUT/DATE.md and OUT/DATE.json."""
     from paperbrief.render.files import write_digest_files
 
-    ctx.store.save_digest(digest)
+    ctx.store.save_digest(digest, ctx.select_options.reader)
     return write_digest_files(digest, ctx.out_dir)
 
 
@@ -291,6 +291,7 @@ def publish(ctx: RunContext, digest: Digest) -> PublishReport:
         site=ctx.site if ctx.request.site else None,
         channels=ctx.channels if deliver else (),
         problems=ctx.channel_problems if deliver else (),
+        reader=ctx.select_options.reader,
     )
 
 
@@ -346,9 +347,9 @@ def _stats(acquired: Acquired, candidates: int, entries: Sequence[DigestEntry], 
     )
 
 
-def keep_generation_time(store: Store, digest: Digest) -> Digest:
+def keep_generation_time(store: Store, digest: Digest, reader: str = "me") -> Digest:
     """Reuse the stored digest's generation time when nothing else changed: reruns write identical files."""
-    previous = store.load_digest(digest.date, digest.language)
+    previous = store.load_digest(digest.date, digest.language, reader=reader)
     if previous is None or previous.generated is None:
         return digest
     if _comparable(previous) == _comparable(digest):

@@ -15,6 +15,7 @@ from rich.markup import escape
 from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_app
 from paperbrief.deliver import ChannelKind, ChannelResult, DeliveryReport, EmailConfigError, Outcome
 from paperbrief.factories import channels_from_settings, site_options_from_settings
+from paperbrief.lab import settings_as_reader
 from paperbrief.publish import NothingStoredError, PublishReport, load_stored_digest, publish_digest, rebuild_site
 from paperbrief.render.site import SITE_DIRNAME, SiteError
 
@@ -67,19 +68,24 @@ def print_publish_report(report: PublishReport, date: dt.date, console: Console)
     help="Channel family to use (repeatable; default all configured).",
 )
 @click.option("--resend", is_flag=True, help="Send again even where the delivery log says it was sent.")
+@click.option("--reader", help="Reader name (default: the `reader` setting, `me` if unset).")
 @pass_app
-def deliver_command(app: AppContext, date_text: str | None, channel_kinds: tuple[str, ...], resend: bool) -> None:
+def deliver_command(
+    app: AppContext, date_text: str | None, channel_kinds: tuple[str, ...], resend: bool, reader: str | None
+) -> None:
     """Send a stored digest by e-mail and chat, once per day and channel.
 
     Channels come from the settings: PAPERBRIEF_SMTP_HOST (+ PAPERBRIEF_EMAIL_FROM,
     PAPERBRIEF_EMAIL_TO …) for e-mail and PAPERBRIEF_NOTIFY_URLS (Apprise URLs) for chat.
-    Exit code 3 when a channel failed; it is retried on the next call.
+    Exit code 3 when a channel failed; it is retried on the next call. In a lab, `--reader NAME`
+    sends NAME's digest to NAME's recipients.
     """
-    settings, _ = app.settings()
+    base, _ = app.settings()
+    settings = settings_as_reader(base, reader)
     date = parse_date(date_text)
     store = app.store(settings)
     try:
-        digest = load_stored_digest(store, date, settings.language)
+        digest = load_stored_digest(store, date, settings.language, settings.reader)
     except NothingStoredError as exc:
         fail(str(exc))
     kinds = None if not channel_kinds or "all" in channel_kinds else [ChannelKind(k) for k in channel_kinds]
@@ -95,7 +101,9 @@ def deliver_command(app: AppContext, date_text: str | None, channel_kinds: tuple
             "PAPERBRIEF_EMAIL_TO for e-mail, or PAPERBRIEF_NOTIFY_URLS for chat (see docs/publishing.md)",
             code=ExitCode.USAGE,
         )
-    report = publish_digest(digest, store, settings.out_dir, site=None, channels=channels, resend=resend)
+    report = publish_digest(
+        digest, store, settings.out_dir, site=None, channels=channels, resend=resend, reader=settings.reader
+    )
     assert report.deliveries is not None
     print_report(report.deliveries, app.console)
     if report.failed:
@@ -104,17 +112,24 @@ def deliver_command(app: AppContext, date_text: str | None, channel_kinds: tuple
 
 @click.command("site")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
+@click.option(
+    "--reader", help="Reader whose site to rebuild (default: every reader of a lab, else the `reader` setting)."
+)
 @pass_app
-def site_command(app: AppContext, out_dir: Path | None) -> None:
-    """Rebuild the HTML site and Atom feed (OUT/site/) from every stored digest."""
-    settings, _ = app.settings(out_dir=out_dir)
-    try:
-        site = rebuild_site(app.store(settings), settings.out_dir, site_options_from_settings(settings))
-    except SiteError as exc:
-        fail(str(exc))
-    for note in site.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(f"{site.index} ({len(site.files)} files)")
+def site_command(app: AppContext, out_dir: Path | None, reader: str | None) -> None:
+    """Rebuild the HTML site and Atom feed (OUT/site/, OUT/NAME/site/ in a lab) from the reader's stored digests."""
+    base, _ = app.settings(out_dir=out_dir)
+    names = [reader] if reader else base.reader_names
+    store = app.store(base)
+    for name in names:
+        settings = settings_as_reader(base, name)
+        try:
+            site = rebuild_site(store, settings.out_dir, site_options_from_settings(settings), reader=name)
+        except SiteError as exc:
+            fail(str(exc))
+        for note in site.notes:
+            click.echo(f"note: {note}", err=True)
+        click.echo(f"{site.index} ({len(site.files)} files)")
 
 
 @click.command("serve")
@@ -137,7 +152,7 @@ def serve_command(app: AppContext, port: int, host: str, out_dir: Path | None) -
     store = app.store(settings)
     if not lab and not (site_dir / "index.html").exists():
         try:
-            rebuild_site(store, settings.out_dir, site_options_from_settings(settings))
+            rebuild_site(store, settings.out_dir, site_options_from_settings(settings), reader=settings.reader)
         except SiteError as exc:
             fail(str(exc))
     secret = settings.feedback_secret.get_secret_value() if settings.feedback_secret else None

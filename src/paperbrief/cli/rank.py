@@ -30,7 +30,7 @@ def rank_command(app: AppContext, date_text: str | None, reader: str | None, as_
     except NothingStoredError as exc:
         fail(str(exc))
     options = select_options_from_settings(settings)
-    prior = profile_entries(options.topics, store.reading_items())
+    prior = profile_entries(options.topics, store.reading_items(settings.reader))
     ranker = LearnedRanker(exploration=options.exploration, embedding_model=options.embedding_model)
     ranked, hidden = rank_stored_day(
         store,

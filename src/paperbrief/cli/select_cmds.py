@@ -9,7 +9,12 @@ import click
 
 from paperbrief.cli.common import AppContext, ExitCode, fail, parse_date, pass_app
 from paperbrief.explain import ExplainError, explain_paper
-from paperbrief.factories import explain_options_from_settings, select_options_from_settings, source_from_settings
+from paperbrief.factories import (
+    explain_options_from_settings,
+    select_options_from_settings,
+    settings_for_reader,
+    source_from_settings,
+)
 from paperbrief.models import SelectionReason, split_arxiv_id
 from paperbrief.publish import NothingStoredError
 from paperbrief.select.filters import FilterSyntaxError
@@ -31,10 +36,12 @@ def options_from_settings(settings: Settings, max_papers: int | None = None, mod
 @click.command("explain")
 @click.argument("paper_id", metavar="ID")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Announcement day (default: the latest stored).")
+@click.option("--reader", help="Reader name (default: the `reader` setting, `me` if unset).")
 @pass_app
-def explain_command(app: AppContext, paper_id: str, date_text: str | None) -> None:
-    """Show why paper ID was or was not selected on a stored day, with the current settings."""
-    settings, _ = app.settings()
+def explain_command(app: AppContext, paper_id: str, date_text: str | None, reader: str | None) -> None:
+    """Show why paper ID was or was not selected on a stored day for the reader, with the current settings."""
+    base, _ = app.settings()
+    settings = settings_for_reader(base, reader)
     try:
         arxiv_id, _version = split_arxiv_id(paper_id)
     except ValueError:
@@ -86,15 +93,17 @@ def profile_group() -> None:
     show_default=True,
     help="File format; auto goes by extension (.bib .csv .ris), then by content.",
 )
+@click.option("--reader", help="Reader name (default: the `reader` setting, `me` if unset).")
 @pass_app
-def profile_import_command(app: AppContext, path: Path, fmt: str) -> None:
-    """Import a reading list: BibTeX, Zotero CSV, RIS, or arXiv ids (one per line; abstracts fetched)."""
-    settings, _ = app.settings()
+def profile_import_command(app: AppContext, path: Path, fmt: str, reader: str | None) -> None:
+    """Import a reader's reading list: BibTeX, Zotero CSV, RIS, or arXiv ids (one a line; abstracts fetched)."""
+    base, _ = app.settings()
+    settings = settings_for_reader(base, reader)
     store = app.store(settings)
     try:
         # One source for the whole import: its throttle spaces every id_list request of the command.
         with source_from_settings(settings) as source:
-            report = import_reading_list(path, store, fmt=fmt, fetch_ids=source.fetch_ids)
+            report = import_reading_list(path, store, fmt=fmt, fetch_ids=source.fetch_ids, reader=settings.reader)
     except ReadingListError as exc:
         fail(str(exc))
     for line in report.lines():
@@ -105,13 +114,16 @@ def profile_import_command(app: AppContext, path: Path, fmt: str) -> None:
 
 @profile_group.command("show")
 @click.option("--all", "show_all", is_flag=True, help="List every reading-list item (default: the first 20).")
+@click.option("--reader", help="Reader name (default: the `reader` setting, `me` if unset).")
 @pass_app
-def profile_show_command(app: AppContext, show_all: bool) -> None:
-    """Show the topics, the reading list and the filters that selection uses."""
-    settings, _ = app.settings()
+def profile_show_command(app: AppContext, show_all: bool, reader: str | None) -> None:
+    """Show the reader's topics, reading list and the filters that selection uses."""
+    base, _ = app.settings()
+    settings = settings_for_reader(base, reader)
     store = app.store(settings)
-    items = store.reading_items()
+    items = store.reading_items(settings.reader)
     click.echo(f"mode: {settings.select_mode}")
+    click.echo(f"reader: {settings.reader}")
     if settings.select_topics:
         click.echo("topics:")
         for topic, weight in sorted(settings.select_topics.items(), key=lambda kv: (-kv[1], kv[0])):

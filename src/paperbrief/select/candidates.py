@@ -35,6 +35,7 @@ def select_candidates(
     papers: Sequence[Paper],
     *,
     include_replacements: bool,
+    reader: str = "me",
 ) -> Candidates:
     """The papers a digest of `date` may contain.
 
@@ -53,7 +54,7 @@ def select_candidates(
         kept = by_id.get(paper.arxiv_id)
         if kept is None or paper.version > kept.version:
             by_id[paper.arxiv_id] = paper
-    earlier = store.published_before(date, list(by_id))
+    earlier = store.published_before(date, list(by_id), reader)  # per reader: a lab's readers each see a paper once
     dropped: list[str] = []
     for arxiv_id, version in earlier.items():
         if by_id[arxiv_id].version <= version or not include_replacements:
@@ -65,15 +66,15 @@ def select_candidates(
         del by_id[arxiv_id]
     return Candidates(
         papers=sorted(by_id.values(), key=lambda p: p.arxiv_id, reverse=True),
-        already_digested=_digest_days(store, date, sorted(dropped, reverse=True)),
+        already_digested=_digest_days(store, date, sorted(dropped, reverse=True), reader),
     )
 
 
-def _digest_days(store: Store, date: dt.date, arxiv_ids: Sequence[str]) -> dict[str, dt.date | None]:
+def _digest_days(store: Store, date: dt.date, arxiv_ids: Sequence[str], reader: str) -> dict[str, dt.date | None]:
     """For each id, the latest earlier day that both announced it and has a stored digest."""
     if not arxiv_ids:
         return {}
-    digested = {d for d in store.digest_dates() if d < date}
+    digested = {d for d in store.digest_dates(reader) if d < date}
     days: dict[str, dt.date | None] = {}
     for arxiv_id in arxiv_ids:
         announced = [d for d, _version, _kind in store.announcement_dates(arxiv_id) if d in digested]

@@ -44,12 +44,12 @@ class ReadingListFormat(StrEnum):
 class ReadingStore(Protocol):
     """The two store methods the import needs (`paperbrief.store.Store` has them)."""
 
-    def add_reading_items(self, items: Sequence[dict[str, Any]]) -> int:
-        """Add or update items in one transaction."""
+    def add_reading_items(self, items: Sequence[dict[str, Any]], reader: str = ...) -> int:
+        """Add or update a reader's items in one transaction."""
         ...
 
-    def reading_items(self) -> Sequence[Mapping[str, Any]]:
-        """Every stored item."""
+    def reading_items(self, reader: str = ...) -> Sequence[Mapping[str, Any]]:
+        """Every stored item of a reader's list."""
         ...
 
 
@@ -419,8 +419,9 @@ def import_reading_list(
     *,
     fmt: ReadingListFormat | str = ReadingListFormat.AUTO,
     fetch_ids: FetchIds | None = None,
+    reader: str = "me",
 ) -> ImportReport:
-    """Parse a file, fetch the abstracts it lacks, and store every valid item in one transaction.
+    """Parse a file, fetch the abstracts it lacks, and store every valid item in `reader`'s list in one transaction.
 
     Plain ids need `fetch_ids` (e.g. `ArxivSource.fetch_ids`); ids already stored with their text
     are not fetched again. BibTeX/CSV/RIS entries that name an arXiv id but carry no abstract get
@@ -431,7 +432,8 @@ def import_reading_list(
         # Not even a malformed entry: the wrong file, or an empty export. Saying "0 imported" hides that.
         raise ReadingListError(f"no entries found in {path}")
     report = ImportReport(path=path, format=parsed.format, skipped=list(parsed.skipped))
-    stored = {row["arxiv_id"]: row for row in store.reading_items() if row.get("arxiv_id") and row.get("text")}
+    own = store.reading_items(reader)
+    stored = {row["arxiv_id"]: row for row in own if row.get("arxiv_id") and row.get("text")}
     wanted: dict[str, str] = {}
     for arxiv_id, where in parsed.pending_ids.items():
         if arxiv_id in stored:
@@ -468,7 +470,7 @@ def import_reading_list(
             continue
         items.append(_item("arxiv", arxiv_id, paper.title, paper.abstract, arxiv_id))
     report.fetched = sum(1 for a in to_fetch if a in fetched)
-    report.imported = store.add_reading_items(items) if items else 0
+    report.imported = store.add_reading_items(items, reader) if items else 0
     return report
 
 

@@ -360,6 +360,53 @@ def _m010_llm_batches(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_llm_batch_items_paper ON llm_batch_items (arxiv_id, version)")
 
 
+def _m011_reader_digests(conn: Connection) -> None:
+    """Digests and reading lists per reader (issue 12 lab mode): `reader` joins their keys, `me` for existing rows."""
+    # SQLite cannot alter a primary key: each table is rebuilt as NAME_m011, filled, and renamed.
+    md, me = sa.MetaData(), sa.text("'me'")
+    rebuilt = [
+        sa.Table(
+            "digest_archive_m011",
+            md,
+            sa.Column("reader", sa.String(128), primary_key=True, server_default=me),
+            sa.Column("date", sa.Date, primary_key=True),
+            sa.Column("language", sa.String(8), primary_key=True),
+            sa.Column("body_z", sa.LargeBinary, nullable=False),
+            sa.Column("entries", sa.Integer, nullable=False),
+            sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+        ),
+        sa.Table(
+            "digest_papers_m011",
+            md,
+            sa.Column("reader", sa.String(128), primary_key=True, server_default=me),
+            sa.Column("date", sa.Date, primary_key=True),
+            sa.Column("language", sa.String(8), primary_key=True),
+            sa.Column("arxiv_id", sa.String(64), primary_key=True),
+            sa.Column("version", sa.Integer, nullable=False),
+        ),
+        sa.Table(
+            "reading_list_m011",
+            md,
+            sa.Column("reader", sa.String(128), primary_key=True, server_default=me),
+            sa.Column("item_id", sa.String(255), primary_key=True),
+            sa.Column("source", sa.String(32), nullable=False),
+            sa.Column("title", sa.Text, nullable=False),
+            sa.Column("text", sa.Text, nullable=False),
+            sa.Column("arxiv_id", sa.String(64)),
+            sa.Column("added", sa.DateTime(timezone=True), nullable=False),
+        ),
+    ]
+    md.create_all(conn)
+    for table in rebuilt:
+        old = table.name.removesuffix("_m011")
+        columns = ", ".join(c.name for c in table.columns if c.name != "reader")
+        conn.exec_driver_sql(f"INSERT INTO {table.name} (reader, {columns}) SELECT 'me', {columns} FROM {old}")
+        conn.exec_driver_sql(f"DROP TABLE {old}")
+        conn.exec_driver_sql(f"ALTER TABLE {table.name} RENAME TO {old}")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_digest_papers_arxiv_id ON digest_papers (arxiv_id)")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_digest_papers_reader_date ON digest_papers (reader, date)")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", _m001_initial),
     ("m002_artifacts_reading_list_state", _m002_artifacts_reading_list_state),
@@ -371,6 +418,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m008_feedback", _m008_feedback),
     ("m009_search", _m009_search),
     ("m010_llm_batches", _m010_llm_batches),
+    ("m011_reader_digests", _m011_reader_digests),
 ]
 
 _ledger = sa.Table(

@@ -11,23 +11,27 @@ from paperbrief.store.base import StoreBase, as_utc, clean, now
 from paperbrief.store.rows import ReadingItem
 from paperbrief.store.schema import artifacts, reading_list, state
 
+# The reader of a single-reader setup, and the owner of every digest and reading list stored before m011.
+DEFAULT_READER = "me"
+
 
 class ReaderStore(StoreBase):
     """Reading list (`add_reading_items`, `reading_items`), artifacts and key/value state."""
 
-    def add_reading_items(self, items: Sequence[Mapping[str, Any]]) -> int:
-        """Add or update reading-list items (`item_id`, `source`, `title`, `text`, `arxiv_id`)."""
+    def add_reading_items(self, items: Sequence[Mapping[str, Any]], reader: str = DEFAULT_READER) -> int:
+        """Add or update items of a reader's reading list (`item_id`, `source`, `title`, `text`, `arxiv_id`)."""
         fields = ("item_id", "source", "title", "text", "arxiv_id")
-        rows = [{**{k: clean(item.get(k)) for k in fields}, "added": now()} for item in items]
+        rows = [{**{k: clean(item.get(k)) for k in fields}, "reader": reader, "added": now()} for item in items]
         if not rows:
             return 0
         with self.transaction() as conn:
-            return self.upsert(conn, reading_list, rows, ["item_id"])
+            return self.upsert(conn, reading_list, rows, ["reader", "item_id"])
 
-    def reading_items(self) -> list[ReadingItem]:
-        """Every reading-list item, by id."""
+    def reading_items(self, reader: str = DEFAULT_READER) -> list[ReadingItem]:
+        """Every item of a reader's reading list (m011: each reader has their own), by id."""
+        query = sa.select(reading_list).where(reading_list.c.reader == reader).order_by(reading_list.c.item_id)
         with self.reading() as conn:
-            rows = conn.execute(sa.select(reading_list).order_by(reading_list.c.item_id))
+            rows = conn.execute(query)
             return [
                 ReadingItem(
                     item_id=r.item_id,

@@ -104,11 +104,12 @@ runs = sa.Table(
     sa.Column("lease_until", sa.DateTime(timezone=True)),
 )
 
-# One row per day and language: the digest as zlib-compressed JSON. Compressed because a day is
+# One row per reader (m011), day and language: the digest as zlib-compressed JSON. Compressed because a day is
 # rebuilt from it for the site and e-mail, and a 10,000-paper day as a JSON column cost ~120 MB.
 digest_archive = sa.Table(
     "digest_archive",
     metadata,
+    sa.Column("reader", sa.String(128), primary_key=True, server_default=sa.text("'me'")),  # m011
     sa.Column("date", sa.Date, primary_key=True),
     sa.Column("language", sa.String(8), primary_key=True),
     sa.Column("body_z", sa.LargeBinary, nullable=False),
@@ -120,6 +121,7 @@ digest_archive = sa.Table(
 digest_papers = sa.Table(
     "digest_papers",
     metadata,
+    sa.Column("reader", sa.String(128), primary_key=True, server_default=sa.text("'me'")),  # m011
     sa.Column("date", sa.Date, primary_key=True),
     sa.Column("language", sa.String(8), primary_key=True),
     sa.Column("arxiv_id", sa.String(64), primary_key=True),
@@ -149,6 +151,7 @@ artifacts = sa.Table(
 reading_list = sa.Table(
     "reading_list",
     metadata,
+    sa.Column("reader", sa.String(128), primary_key=True, server_default=sa.text("'me'")),  # m011
     sa.Column("item_id", sa.String(255), primary_key=True),
     sa.Column("source", sa.String(32), nullable=False),
     sa.Column("title", sa.Text, nullable=False),

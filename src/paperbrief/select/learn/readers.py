@@ -77,7 +77,7 @@ def rank_stored_day(
     from paperbrief.select.candidates import select_candidates
 
     papers = store.announced_papers(date)
-    candidates = select_candidates(store, date, papers, include_replacements=include_replacements).papers
+    candidates = select_candidates(store, date, papers, include_replacements=include_replacements, reader=reader).papers
     model = reader_model(store, reader, prior, ranker=ranker)
     ranked = model.rank(candidates, slots=slots)
     return ranked, len(candidates) - len(ranked)
