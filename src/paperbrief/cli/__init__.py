@@ -45,7 +45,7 @@ COMMAND_HELP: dict[str, str] = {
     "--summarize them too.",
     "config": "Print the effective settings and where each came from (secrets masked).",
     "deliver": "Send a stored digest by e-mail and chat, once per day and channel.",
-    "explain": "Show why paper ID was or was not selected on a stored day, with the current settings.",
+    "explain": "Show why paper ID was or was not selected on a stored day for the reader, with the current settings.",
     "export": "Export stored papers for Zotero, JabRef and friends (BibTeX, RIS or CSL-JSON).",
     "feedback": "Tell paperbrief which papers you liked, disliked, saved or hid; the learned ranking uses it.",
     "fetch": "Fetch one announcement day (or --ids) from arXiv, print the papers and store them.",
@@ -57,7 +57,8 @@ COMMAND_HELP: dict[str, str] = {
     "run": "Fetch, select, summarize and publish one announcement day.",
     "search": "Search every stored paper (title, abstract, authors, summaries, keywords) for QUERY.",
     "serve": "Serve OUT/site/ and the feedback API (builds the site first if missing).",
-    "site": "Rebuild the HTML site and Atom feed (OUT/site/) from every stored digest.",
+    "site": "Rebuild the HTML site and Atom feed (OUT/site/, OUT/NAME/site/ in a lab) "
+    "from the reader's stored digests.",
     "weekly": "Write the weekly report: best papers, rising/falling terms and themes of one ISO week.",
 }
 

@@ -29,23 +29,23 @@ def _ids_papers(store: Store, text: str) -> list[Paper]:
     return [found[i] for i in dict.fromkeys(wanted)]
 
 
-def _date_papers(store: Store, text: str, language: str, reader: str) -> list[Paper]:
+def _date_papers(store: Store, text: str, language: str) -> list[Paper]:
     date = parse_date(text)
     assert date is not None
-    digest = store.load_digest(date, prefer_language=language, reader=reader)
+    digest = store.load_digest(date, prefer_language=language)
     if digest is None:
         fail(f"no stored digest for {date.isoformat()}: run `paperbrief run --date {date.isoformat()}` first")
     return [entry.paper for entry in digest.entries]
 
 
-def _week_papers(store: Store, text: str, language: str, reader: str) -> list[Paper]:
+def _week_papers(store: Store, text: str, language: str) -> list[Paper]:
     from paperbrief.weekly import IsoWeek, load_week
 
     try:
         week = IsoWeek.parse(text)
     except ValueError as exc:
         fail(str(exc), code=ExitCode.USAGE)
-    found = load_week(store, week, language, reader)
+    found = load_week(store, week, language)
     if not found.digests:
         fail(f"no stored digest in {week.label} ({week.monday.isoformat()} – {week.sunday.isoformat()})")
     return [entry.paper for entry in found.entries()]
@@ -117,9 +117,9 @@ def export_command(
     elif ids_text:
         papers = _ids_papers(store, ids_text)
     elif date_text:
-        papers = _date_papers(store, date_text, settings.language, reader or settings.reader)
+        papers = _date_papers(store, date_text, settings.language)
     else:
-        papers = _week_papers(store, week_text or "", settings.language, reader or settings.reader)
+        papers = _week_papers(store, week_text or "", settings.language)
     if reader and (date_text or week_text):
         papers = _without_hidden(store, reader, papers)
     text = export_papers(papers, fmt)

@@ -109,7 +109,7 @@ class PaperTools:
         """The stored digest of a day, as the JSON document of `paperbrief run` (docs/json-schema.md)."""
         day = _date(date, "date")
         assert day is not None
-        digest = self.store.load_digest(day, prefer_language=self.language, reader=self.reader_name(reader))
+        digest = self.store.load_digest(day, prefer_language=self.language)
         if digest is None:
             raise ToolError(f"no digest is stored for {day.isoformat()}")
         if reader is None or not reader.strip():

@@ -94,11 +94,11 @@ class WeekDigests:
         return out
 
 
-def load_week(store: Store, week: IsoWeek, language: str | None = None, reader: str = "me") -> WeekDigests:
-    """The week's stored digests of `reader` (Monday to Sunday); weekdays without one are `missing`."""
+def load_week(store: Store, week: IsoWeek, language: str | None = None) -> WeekDigests:
+    """The week's stored digests (Monday to Sunday); weekdays without one are `missing`."""
     found = WeekDigests(week)
     for day in week.days():
-        digest = store.load_digest(day, prefer_language=language, reader=reader)
+        digest = store.load_digest(day, prefer_language=language)
         if digest is not None:
             found.digests.append(digest)
         elif day in week.weekdays():
@@ -188,11 +188,10 @@ def build_weekly(
     counts), and the papers are ranked by their learned model when it is ready.
     """
     hidden = view.hidden if view is not None else frozenset()
-    name = reader or (view.reader if view is not None else "me")  # whose stored digests (lab mode)
-    loaded = load_week(store, week, language, name)
+    loaded = load_week(store, week, language)
     current = without_hidden(loaded, hidden)
     baseline = [
-        without_hidden(load_week(store, week.shifted(-i), language, name), hidden) for i in range(1, BASELINE_WEEKS + 1)
+        without_hidden(load_week(store, week.shifted(-i), language), hidden) for i in range(1, BASELINE_WEEKS + 1)
     ]
     with_data = [b for b in baseline if b.digests]
     scores = view.scores([e.paper for e in current.entries()]) if view is not None else {}
