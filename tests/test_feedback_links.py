@@ -26,7 +26,9 @@ def _links(text: str) -> list[tuple[str, str, str]]:
 def test_email_carries_three_signed_links_per_paper_for_its_reader() -> None:
     digest = sample_digest("en")
     links = FeedbackLinks("https://papers.example.org/", SECRET, reader="alice", valid_days=14)
+    before = time.time()
     message = build_email(digest, "pb@example.org", ["alice@example.org"], None, feedback=links)
+    after = time.time()
     text_part = message.get_body(("plain",))
     html_part = message.get_body(("html",))
     assert text_part is not None and html_part is not None
@@ -36,7 +38,8 @@ def test_email_carries_three_signed_links_per_paper_for_its_reader() -> None:
     claim = verify_link(SECRET, token)
     assert (emoji, claim.reader, claim.action) == ("👍", "alice", "like")
     assert claim.arxiv_id in {e.paper.arxiv_id for e in digest.entries}
-    assert 13 * 86400 < claim.expires - time.time() <= 14 * 86400
+    # Expiry = the signing time + 14 days: bracketed by the clock read before and after building.
+    assert int(before + 14 * 86400) <= claim.expires <= int(after + 14 * 86400)
     assert html_part.get_content().count("https://papers.example.org/feedback?t=") == 3 * len(digest.entries)
     assert SECRET not in text_part.get_content() and SECRET not in html_part.get_content()
 
