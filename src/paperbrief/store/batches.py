@@ -15,13 +15,11 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from paperbrief.models import Summary
 from paperbrief.store.base import StoreBase, as_utc, chunks, clean, now
-from paperbrief.store.schema import llm_batch_items, llm_batches, llm_log, released_claims, summaries, summary_claims
-from paperbrief.store.search_index import refresh_search_documents
-from paperbrief.store.summaries import GOOD_STATUSES, SUMMARY_KEY, _summary_row
+from paperbrief.store.schema import llm_batch_items, llm_batches, llm_log
+from paperbrief.store.summaries import write_summaries
 
 Key = tuple[str, int]
 
@@ -205,7 +203,7 @@ class BatchesStore(StoreBase):
                 if current is not None and current != str(ItemState.PENDING):
                     return False
             if summary is not None:
-                _write_summary(self, conn, summary)
+                write_summaries(self, conn, [summary])
                 error = summary.error
             else:
                 error = log.error if log is not None else None
@@ -245,20 +243,6 @@ def _key_of(log: BatchLogLine | None) -> Key | None:
         return None
     head, sep, tail = log.paper_ids[0].rpartition("v")
     return (head, int(tail)) if sep and tail.isdigit() else None
-
-
-def _write_summary(store: StoreBase, conn: Connection, summary: Summary) -> None:
-    # The rule of `SummariesStore.put_summaries`, inside the caller's transaction.
-    row = _summary_row(summary)
-    match = [summaries.c[k] == row[k] for k in SUMMARY_KEY]
-    if row["status"] in GOOD_STATUSES:
-        store.upsert(conn, summaries, [row], SUMMARY_KEY)
-        conn.execute(released_claims().where(*[summary_claims.c[k] == row[k] for k in SUMMARY_KEY]))
-        refresh_search_documents(conn, [row["arxiv_id"]])  # the search index, same transaction
-        return
-    existing = conn.execute(sa.select(summaries.c.status).where(*match)).scalar()
-    if existing not in GOOD_STATUSES:
-        store.upsert(conn, summaries, [row], SUMMARY_KEY)
 
 
 def _batch_row(row: Any) -> BatchRow:

@@ -61,25 +61,9 @@ class SummariesStore(StoreBase):
 
         A good answer also ends the claim on its paper (other processes waiting for it see it now).
         """
-        rows = [_summary_row(s) for s in items]
-        if not rows:
-            return
-        with self.transaction() as conn:
-            good = [r for r in rows if r["status"] in GOOD_STATUSES]
-            bad = [r for r in rows if r not in good]
-            if good:
-                self.upsert(conn, summaries, good, SUMMARY_KEY)
-                # One statement for the burst (executemany): built per row it cost ~0.4 ms a summary (issue 15).
-                release = released_claims().where(*[summary_claims.c[k] == sa.bindparam(f"_{k}") for k in SUMMARY_KEY])
-                conn.execute(release, [{f"_{k}": row[k] for k in SUMMARY_KEY} for row in good])
-            for row in bad:
-                existing = conn.execute(
-                    sa.select(summaries.c.status).where(*[summaries.c[k] == row[k] for k in SUMMARY_KEY])
-                ).scalar()
-                if existing in GOOD_STATUSES:
-                    continue
-                self.upsert(conn, summaries, [row], SUMMARY_KEY)
-            refresh_search_documents(conn, [r["arxiv_id"] for r in good])  # the search index, same transaction
+        if items:
+            with self.transaction() as conn:
+                write_summaries(self, conn, items)
 
     def count_summaries(self) -> int:
         """How many summaries (of any status) are stored."""
@@ -203,3 +187,27 @@ def _summary_from_row(row: Any) -> Summary:
         created=as_utc(row.created),
         unsupported_numbers=list(row.unsupported_numbers or []),
     )
+
+
+def write_summaries(store: StoreBase, conn: sa.Connection, items: Sequence[Summary]) -> None:
+    """The rule of `put_summaries` inside the caller's transaction (bulk answers use it too).
+
+    A good answer is upserted and ends the claim on its paper; a failure never overwrites a good
+    cached answer; the search index is refreshed in the same transaction.
+    """
+    rows = [_summary_row(s) for s in items]
+    good = [r for r in rows if r["status"] in GOOD_STATUSES]
+    bad = [r for r in rows if r not in good]
+    if good:
+        store.upsert(conn, summaries, good, SUMMARY_KEY)
+        # One statement for the burst (executemany): built per row it cost ~0.4 ms a summary (issue 15).
+        release = released_claims().where(*[summary_claims.c[k] == sa.bindparam(f"_{k}") for k in SUMMARY_KEY])
+        conn.execute(release, [{f"_{k}": row[k] for k in SUMMARY_KEY} for row in good])
+    for row in bad:
+        existing = conn.execute(
+            sa.select(summaries.c.status).where(*[summaries.c[k] == row[k] for k in SUMMARY_KEY])
+        ).scalar()
+        if existing in GOOD_STATUSES:
+            continue
+        store.upsert(conn, summaries, [row], SUMMARY_KEY)
+    refresh_search_documents(conn, [r["arxiv_id"] for r in good])  # the search index, same transaction
