@@ -88,10 +88,13 @@ def run_child(size: int, workdir: Path) -> dict[str, Any]:
         RunRequest(day_file=day_file, deliver=False, site=False),
     )
     elapsed = time.perf_counter() - started
+    run = next((r for r in store.list_runs(5) if r.id == outcome.run_id), None)
+    timings = dict((run.stats or {}).get("timings", {})) if run is not None else {}
     store.close()
     return {
         "size": size,
         "entries": len(outcome.digest.entries),
+        "stages": timings,
         "seconds": elapsed,
         "papers_per_second": size / elapsed,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux reports KiB
@@ -209,6 +212,10 @@ def _print_row(tree: str, r: dict[str, Any]) -> None:
         f"{tree:>9} {r['size']:>8} {r['seconds']:>9.2f} {r['papers_per_second']:>9.1f} {r['peak_rss_mb']:>12.1f} "
         f"{r['rss_after_imports_mb']:>18.1f}  {files}"
     )
+    if r.get("stages"):
+        # The run's own stage clock (`runs.stats.timings`): where the seconds went.
+        stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in r["stages"].items())
+        print(f"{'':>9} {'':>8} stages: {stages}")
 
 
 def _verdict(results: list[dict[str, Any]], small: int, large: int) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import itertools
 import struct
+import time
 import zlib
 from collections.abc import Iterator
 
@@ -216,6 +217,51 @@ def test_pdf_over_the_size_limit_gives_a_note(fake: FakeArxivFullText) -> None:
     assert result.source is TextSource.ABSTRACT
     assert [n.problem for n in result.notes] == [Problem.NO_HTML, Problem.TOO_LARGE]
     assert "over the 50,000-byte limit" in str(result.notes[-1])
+
+
+def _wait_until_answered(fake: FakeArxivFullText, path: str) -> int:
+    """Bytes the fake sent for `path`, once its handler has finished (the client hung up or all was sent)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        done = [s for s in fake.served if s.path == path and s.finished]
+        if done:
+            return done[-1].sent
+        time.sleep(0.01)
+    raise AssertionError(f"the fake never finished answering {path}")
+
+
+def test_pdf_over_the_size_limit_is_not_downloaded(fake: FakeArxivFullText) -> None:
+    # 64 MiB sent chunked, without a Content-Length: only reading can tell the size, and reading stops
+    # at the limit. Before, the whole body was read into memory and only then measured.
+    block = b"%PDF-1.5\n" + b"0" * (64 * 1024 - 9)
+    fake.routes["/pdf/2601.00020v1"] = Reply(block, "application/pdf", chunked_repeats=1024)
+    result = _fetch(fake, "2601.00020", limits=FullTextLimits(max_pdf_bytes=200_000))
+    assert result.source is TextSource.ABSTRACT
+    assert [n.problem for n in result.notes] == [Problem.NO_HTML, Problem.TOO_LARGE]
+    assert "PDF is over the 200,000-byte limit (download stopped there)" in str(result.notes[-1])
+    sent = _wait_until_answered(fake, "/pdf/2601.00020v1")
+    # Socket buffers hold a few MiB at most; the rest of the 64 MiB was never sent.
+    assert sent < 16 * 1024 * 1024, sent
+    # Not retried: the same URL would send the same body.
+    assert fake.paths() == ["/html/2601.00020v1", "/pdf/2601.00020v1"]
+
+
+def test_pdf_announced_over_the_size_limit_is_refused_from_its_content_length(fake: FakeArxivFullText) -> None:
+    size = len(pdf_reply("denoise").body)
+    result = _fetch(fake, "2601.00002", limits=FullTextLimits(max_pdf_bytes=size - 1))
+    assert [n.problem for n in result.notes] == [Problem.NO_HTML, Problem.TOO_LARGE]
+    assert f"PDF is {size:,} bytes, over the {size - 1:,}-byte limit" in str(result.notes[-1])
+    assert fake.paths() == ["/html/2601.00002v1", "/pdf/2601.00002v1"]
+
+
+def test_figure_over_the_size_limit_is_not_downloaded(fake: FakeArxivFullText) -> None:
+    fake.routes["/html/2601.00021v1"] = html_reply("routing")
+    fake.routes["/html/2601.00021v1/teaser.png"] = Reply(b"\x89PNG" + b"0" * 65532, "image/png", chunked_repeats=512)
+    result = _fetch(fake, "2601.00021", limits=FullTextLimits(max_figure_bytes=100_000))
+    assert result.source is TextSource.HTML and result.figure is None
+    assert [n.problem for n in result.notes] == [Problem.IMAGE_TOO_LARGE]
+    assert "figure is over the 100,000-byte limit (download stopped there)" in str(result.notes[-1])
+    assert _wait_until_answered(fake, "/html/2601.00021v1/teaser.png") < 16 * 1024 * 1024
 
 
 def test_withdrawn_paper_is_not_requested(fake: FakeArxivFullText) -> None:

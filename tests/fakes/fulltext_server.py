@@ -27,6 +27,9 @@ class Reply:
     content_type: str = "application/octet-stream"
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    # Sent as `Transfer-Encoding: chunked` (no Content-Length), the body repeated this many times:
+    # a large download the client can only stop by hanging up.
+    chunked_repeats: int = 0
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Served:
     path: str
     arrived: float
     finished: float = 0.0
+    sent: int = 0  # body bytes written before the response ended or the client hung up
 
 
 def html_reply(name: str) -> Reply:
@@ -123,6 +127,9 @@ class FakeArxivFullText:
                 with fake._lock:
                     fake.served.append(record)
                 reply = fake._reply(record.path)
+                if reply.chunked_repeats:
+                    self._send_chunked(reply, record)
+                    return
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
                 self.send_header("Content-Length", str(len(reply.body)))
@@ -131,6 +138,22 @@ class FakeArxivFullText:
                 self.end_headers()
                 self.wfile.write(reply.body)
                 self.wfile.flush()
+                record.sent = len(reply.body)
+                record.finished = time.monotonic()
+
+            def _send_chunked(self, reply: Reply, record: Served) -> None:
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                try:
+                    for _ in range(reply.chunked_repeats):
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(reply.body), reply.body))
+                        record.sent += len(reply.body)
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client stopped reading: what it was meant to do
                 record.finished = time.monotonic()
 
         return Handler

@@ -24,6 +24,7 @@ from paperbrief.sources.arxiv.errors import (
     ArxivHTTPError,
     ArxivNetworkError,
     ArxivParseError,
+    ArxivTooLargeError,
     short_url,
 )
 from paperbrief.text import one_line
@@ -77,8 +78,19 @@ class HttpClient:
         """Close the connection pool."""
         self._client.close()
 
-    def get(self, url: str, params: Mapping[str, str | int], parse: Callable[[bytes, str], T]) -> T:
-        """GET `url`, parse the body with `parse(body, url)`; typed `ArxivError` after the retries."""
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, str | int],
+        parse: Callable[[bytes, str], T],
+        *,
+        max_bytes: int | None = None,
+    ) -> T:
+        """GET `url`, parse the body with `parse(body, url)`; typed `ArxivError` after the retries.
+
+        With `max_bytes`, a body announced (Content-Length) or found (while reading) to be larger
+        raises `ArxivTooLargeError` at once, without downloading the rest and without a retry.
+        """
         retrying = Retrying(
             sleep=self._sleep or time.sleep,
             stop=stop_after_attempt(self.retries + 1),
@@ -90,7 +102,7 @@ class HttpClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._once(url, params, parse)
+                    return self._once(url, params, parse, max_bytes)
         except RetryError as exc:
             last = exc.last_attempt.exception()
             if isinstance(last, _Retryable):
@@ -100,26 +112,33 @@ class HttpClient:
             raise  # pragma: no cover - only _Retryable is retried
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _once(self, url: str, params: Mapping[str, str | int], parse: Callable[[bytes, str], T]) -> T:
+    def _once(
+        self, url: str, params: Mapping[str, str | int], parse: Callable[[bytes, str], T], max_bytes: int | None
+    ) -> T:
         request = self._client.build_request("GET", url, params=dict(params))
         full_url = str(request.url)
         with self.throttle.slot() as slot:
             try:
-                response = self._client.send(request)
+                # Streamed, so that a body over `max_bytes` is refused before it is downloaded.
+                response = self._client.send(request, stream=True)
+                try:
+                    status = response.status_code
+                    retry_after: float | None = None
+                    if status == 429 or status >= 500:
+                        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                        if retry_after is not None:
+                            # arXiv asked us to back off: hold the shared throttle for every thread until the
+                            # wait is over, set before the slot is released so nobody slips in between.
+                            slot.hold(min(retry_after, self.max_retry_after_seconds))
+                    # Error pages are read whole (they are small and say why); the limit is for the content asked for.
+                    body = _read_body(response, max_bytes if status == 200 else None, full_url)
+                finally:
+                    response.close()
             except httpx.TimeoutException as exc:
                 raise _Retryable(ArxivNetworkError(f"timed out ({type(exc).__name__})", full_url)) from None
             except httpx.TransportError as exc:
                 detail = str(exc) or type(exc).__name__
                 raise _Retryable(ArxivNetworkError(f"connection failed: {detail}", full_url)) from None
-            status = response.status_code
-            retry_after: float | None = None
-            if status == 429 or status >= 500:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if retry_after is not None:
-                    # arXiv asked us to back off: hold the shared throttle for every thread until the
-                    # wait is over, set before the slot is released so nobody slips in between.
-                    slot.hold(min(retry_after, self.max_retry_after_seconds))
-        body = response.content
         if status == 429 or status >= 500:
             reason = response.reason_phrase or ""
             raise _Retryable(ArxivHTTPError(f"HTTP {status} {reason}".strip(), full_url, status), retry_after)
@@ -159,6 +178,28 @@ class HttpClient:
         # The full URL of a 100-id batch is 1.5 KB: log the endpoint and `id_list=<100 ids>`.
         what = f"{exc.error.message} — {short_url(exc.error.url)}" if isinstance(exc, _Retryable) else str(exc)
         _log.warning("arXiv request failed (%s); retry %d in %.1fs", what, state.attempt_number, wait)
+
+
+def _read_body(response: httpx.Response, max_bytes: int | None, url: str) -> bytes:
+    """The decoded body, refusing one over `max_bytes` from its Content-Length or as soon as reading passes it.
+
+    The limit applies to the decoded bytes (a small gzip body cannot expand past it); Content-Length
+    is trusted for an early refusal only when the body is not content-encoded.
+    """
+    if max_bytes is None:
+        return response.read()
+    announced = response.headers.get("Content-Length", "")
+    if announced.isdigit() and not response.headers.get("Content-Encoding") and int(announced) > max_bytes:
+        size = int(announced)
+        raise ArxivTooLargeError(f"body is {size:,} bytes, over the {max_bytes:,}-byte limit", url, max_bytes, size)
+    chunks: list[bytes] = []
+    read = 0
+    for chunk in response.iter_bytes():
+        read += len(chunk)
+        if read > max_bytes:
+            raise ArxivTooLargeError(f"body is over the {max_bytes:,}-byte limit (stopped reading)", url, max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _parse_typed(parse: Callable[[bytes, str], T], body: bytes, url: str) -> T:

@@ -62,6 +62,18 @@ class ArxivHTTPError(ArxivError):
         super().__init__(message, url)
 
 
+class ArxivTooLargeError(ArxivError):
+    """A body over the caller's byte limit: refused from its Content-Length, or reading stopped at the limit.
+
+    Not retried: the same URL would send the same body. `size` is the announced length when known.
+    """
+
+    def __init__(self, message: str, url: str = "", limit: int = 0, size: int | None = None) -> None:
+        self.limit = limit
+        self.size = size
+        super().__init__(message, url)
+
+
 class ArxivNetworkError(ArxivError):
     """Connection refused/reset or timed out (after retries)."""
 

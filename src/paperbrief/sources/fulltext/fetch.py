@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from paperbrief.sources.arxiv.errors import ArxivError, ArxivHTTPError
+from paperbrief.sources.arxiv.errors import ArxivError, ArxivHTTPError, ArxivTooLargeError
 from paperbrief.sources.fulltext.errors import FullTextError, Problem
 from paperbrief.sources.fulltext.figures import (
     DEFAULT_MAX_FIGURE_BYTES,
@@ -45,11 +45,19 @@ _WITHDRAWN_RE = re.compile(
 class PoliteGetter(Protocol):
     """What the fetcher needs of an HTTP client: `HttpClient.get` of `paperbrief.sources.arxiv._http`.
 
-    `get(url, params, parse)` returns `parse(body, url)` for a 200 answer and raises `ArxivHTTPError`
-    (with `.status`) for other statuses and `ArxivError` for network failures after its retries.
+    `get(url, params, parse, max_bytes=N)` returns `parse(body, url)` for a 200 answer and raises
+    `ArxivHTTPError` (with `.status`) for other statuses, `ArxivTooLargeError` for a body over `N`
+    bytes (without downloading the rest) and `ArxivError` for network failures after its retries.
     """
 
-    def get(self, url: str, params: Mapping[str, str | int], parse: Callable[[bytes, str], T]) -> T:
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, str | int],
+        parse: Callable[[bytes, str], T],
+        *,
+        max_bytes: int | None = None,
+    ) -> T:
         """GET `url` politely and parse the body."""
         ...
 
@@ -150,13 +158,17 @@ class FullTextFetcher:
             figure = self._figure(arxiv_id, version, text.figure, notes)
         return FullTextResult(arxiv_id, version, text, figure, tuple(notes))
 
-    def _get(self, url: str) -> bytes:
-        return self._getter.get(url, {}, _body)
+    def _get(self, url: str, max_bytes: int) -> bytes:
+        # The limit is enforced while downloading: a 500 MB body is refused, not read into memory.
+        return self._getter.get(url, {}, _body, max_bytes=max_bytes)
 
     def _from_html(self, arxiv_id: str, version: int, notes: list[Note]) -> tuple[FullText | None, int | None]:
         url = self.html_page_url(arxiv_id, version)
         try:
-            return parse_html(self._get(url), url, max_bytes=self.limits.max_html_bytes), 200
+            body = self._get(url, self.limits.max_html_bytes)
+            return parse_html(body, url, max_bytes=self.limits.max_html_bytes), 200
+        except ArxivTooLargeError as exc:
+            notes.append(Note(Problem.TOO_LARGE, f"HTML not used: {_too_large('HTML', exc)}; read the PDF"))
         except ArxivHTTPError as exc:
             if exc.status == 404:
                 notes.append(Note(Problem.NO_HTML, "no HTML rendering on arXiv (HTTP 404); read the PDF"))
@@ -172,7 +184,10 @@ class FullTextFetcher:
     def _from_pdf(self, arxiv_id: str, version: int, notes: list[Note], *, html_missing: bool) -> FullText | None:
         url = self.pdf_page_url(arxiv_id, version)
         try:
-            body = self._get(url)
+            body = self._get(url, self.limits.max_pdf_bytes)
+        except ArxivTooLargeError as exc:
+            notes.append(Note(Problem.TOO_LARGE, f"PDF not used: {_too_large('PDF', exc)}; summary from the abstract"))
+            return None
         except ArxivHTTPError as exc:
             if exc.status == 404 and html_missing:
                 message = "neither HTML nor PDF exists for this version (withdrawn?); summary from the abstract"
@@ -218,7 +233,7 @@ class FullTextFetcher:
         limits = self.limits
         try:
             return reencode_figure(
-                self._get(url),
+                self._get(url, limits.max_figure_bytes),
                 url=url,
                 caption=ref.caption,
                 max_width=limits.figure_width,
@@ -226,8 +241,17 @@ class FullTextFetcher:
                 max_bytes=limits.max_figure_bytes,
                 image_format=limits.figure_format,
             )
+        except ArxivTooLargeError as exc:
+            notes.append(Note(Problem.IMAGE_TOO_LARGE, f"figure not used: {_too_large('figure', exc)}"))
         except ArxivError as exc:
             notes.append(Note(Problem.NETWORK, f"figure not read: {one_line(exc)}"))
         except FullTextError as exc:
             notes.append(Note(exc.problem, f"figure not used: {exc.message}"))
         return None
+
+
+def _too_large(what: str, exc: ArxivTooLargeError) -> str:
+    """ "PDF is 31,457,281 bytes, over the 31,457,280-byte limit" (or "…; download stopped there")."""
+    if exc.size is not None:
+        return f"{what} is {exc.size:,} bytes, over the {exc.limit:,}-byte limit"
+    return f"{what} is over the {exc.limit:,}-byte limit (download stopped there)"
