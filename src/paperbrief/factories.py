@@ -309,6 +309,6 @@ def reader_view_from_settings(settings: Settings, store: Store, reader: str | No
 
     mine = settings_for_reader(settings, reader)
     options = select_options_from_settings(mine)
-    prior = profile_entries(options.topics, store.reading_items())
+    prior = profile_entries(options.topics, store.reading_items(mine.reader))
     ranker = LearnedRanker(exploration=options.exploration, embedding_model=options.embedding_model)
     return load_reader_view(store, mine.reader, prior, ranker=ranker)

@@ -7,18 +7,35 @@ AUTO_MIN_EVENTS usable events, one a like or save), as `--select auto` does (doc
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from paperbrief.models import Paper
+from paperbrief.models import Digest, Paper
 from paperbrief.select.learn import AUTO_MIN_EVENTS, FeedbackAction, LearnedModel, LearnedRanker, reader_model
 from paperbrief.select.rank import ProfileEntry
+from paperbrief.store.reader import DEFAULT_READER
 
 if TYPE_CHECKING:
     from paperbrief.store.db import Store
 
 T = TypeVar("T")
+
+SHARED_READER = DEFAULT_READER
+"""The reader whose digests stand in for a reader without their own (the store's default reader, `me`)."""
+
+
+def load_reader_digest(store: Store, day: dt.date, reader: str, *, prefer_language: str | None = None) -> Digest | None:
+    """The reader's own digest of a day (lab mode, or a default reader named otherwise), else the shared one.
+
+    A reader who only gives feedback has no digests of their own: they see the shared reader's
+    (`me`) through their view (hidden papers left out by the caller).
+    """
+    digest = store.load_digest(day, prefer_language=prefer_language, reader=reader)
+    if digest is None and reader != SHARED_READER:
+        digest = store.load_digest(day, prefer_language=prefer_language, reader=SHARED_READER)
+    return digest
 
 
 @dataclass(frozen=True)

@@ -29,23 +29,25 @@ def _ids_papers(store: Store, text: str) -> list[Paper]:
     return [found[i] for i in dict.fromkeys(wanted)]
 
 
-def _date_papers(store: Store, text: str, language: str) -> list[Paper]:
+def _date_papers(store: Store, text: str, language: str, reader: str) -> list[Paper]:
+    from paperbrief.reader_view import load_reader_digest
+
     date = parse_date(text)
     assert date is not None
-    digest = store.load_digest(date, prefer_language=language)
+    digest = load_reader_digest(store, date, reader, prefer_language=language)
     if digest is None:
         fail(f"no stored digest for {date.isoformat()}: run `paperbrief run --date {date.isoformat()}` first")
     return [entry.paper for entry in digest.entries]
 
 
-def _week_papers(store: Store, text: str, language: str) -> list[Paper]:
+def _week_papers(store: Store, text: str, language: str, reader: str) -> list[Paper]:
     from paperbrief.weekly import IsoWeek, load_week
 
     try:
         week = IsoWeek.parse(text)
     except ValueError as exc:
         fail(str(exc), code=ExitCode.USAGE)
-    found = load_week(store, week, language)
+    found = load_week(store, week, language, reader)
     if not found.digests:
         fail(f"no stored digest in {week.label} ({week.monday.isoformat()} – {week.sunday.isoformat()})")
     return [entry.paper for entry in found.entries()]
@@ -117,9 +119,9 @@ def export_command(
     elif ids_text:
         papers = _ids_papers(store, ids_text)
     elif date_text:
-        papers = _date_papers(store, date_text, settings.language)
+        papers = _date_papers(store, date_text, settings.language, reader or settings.reader)
     else:
-        papers = _week_papers(store, week_text or "", settings.language)
+        papers = _week_papers(store, week_text or "", settings.language, reader or settings.reader)
     if reader and (date_text or week_text):
         papers = _without_hidden(store, reader, papers)
     text = export_papers(papers, fmt)

@@ -25,7 +25,7 @@ from paperbrief.explain import ExplainError, ExplainOptions, explain_paper
 from paperbrief.feedback import FeedbackInputError, feedback_event
 from paperbrief.models import split_arxiv_id
 from paperbrief.publish import NothingStoredError
-from paperbrief.reader_view import ReaderView
+from paperbrief.reader_view import ReaderView, load_reader_digest
 from paperbrief.render.json_out import digest_document
 from paperbrief.search import results_as_json, search
 from paperbrief.store import Store, StoreError
@@ -109,7 +109,8 @@ class PaperTools:
         """The stored digest of a day, as the JSON document of `paperbrief run` (docs/json-schema.md)."""
         day = _date(date, "date")
         assert day is not None
-        digest = self.store.load_digest(day, prefer_language=self.language)
+        name = self.reader_name(reader)
+        digest = load_reader_digest(self.store, day, name, prefer_language=self.language)
         if digest is None:
             raise ToolError(f"no digest is stored for {day.isoformat()}")
         if reader is None or not reader.strip():

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, Field
 
 from paperbrief.models import Digest, DigestEntry
-from paperbrief.reader_view import ReaderView
+from paperbrief.reader_view import SHARED_READER, ReaderView, load_reader_digest
 from paperbrief.store import Store
 from paperbrief.weekly.period import IsoWeek
 from paperbrief.weekly.themes import Theme, ThemeWriter, cluster_entries, terms_theme
@@ -94,11 +94,12 @@ class WeekDigests:
         return out
 
 
-def load_week(store: Store, week: IsoWeek, language: str | None = None) -> WeekDigests:
-    """The week's stored digests (Monday to Sunday); weekdays without one are `missing`."""
+def load_week(store: Store, week: IsoWeek, language: str | None = None, reader: str = SHARED_READER) -> WeekDigests:
+    """The week's stored digests of `reader` (Monday to Sunday; a day they have none of: the shared
+    reader's, see `load_reader_digest`); weekdays without any are `missing`."""
     found = WeekDigests(week)
     for day in week.days():
-        digest = store.load_digest(day, prefer_language=language)
+        digest = load_reader_digest(store, day, reader, prefer_language=language)
         if digest is not None:
             found.digests.append(digest)
         elif day in week.weekdays():
@@ -188,10 +189,11 @@ def build_weekly(
     counts), and the papers are ranked by their learned model when it is ready.
     """
     hidden = view.hidden if view is not None else frozenset()
-    loaded = load_week(store, week, language)
+    name = reader or (view.reader if view is not None else SHARED_READER)  # whose stored digests
+    loaded = load_week(store, week, language, name)
     current = without_hidden(loaded, hidden)
     baseline = [
-        without_hidden(load_week(store, week.shifted(-i), language), hidden) for i in range(1, BASELINE_WEEKS + 1)
+        without_hidden(load_week(store, week.shifted(-i), language, name), hidden) for i in range(1, BASELINE_WEEKS + 1)
     ]
     with_data = [b for b in baseline if b.digests]
     scores = view.scores([e.paper for e in current.entries()]) if view is not None else {}
