@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
@@ -21,6 +22,9 @@ import sqlalchemy as sa
 from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 DATA = Path(__file__).parent / "data"
 
 # Read before `_hermetic_environment` strips every PAPERBRIEF_* variable from the tests' environment.
@@ -28,6 +32,31 @@ POSTGRES_URL = os.environ.get("PAPERBRIEF_TEST_POSTGRES_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", "postgresql"]
 NO_POSTGRES = 'PAPERBRIEF_TEST_POSTGRES_URL is not set (start a server with `eval "$(bash scripts/postgres.sh start)"`)'
+
+
+# Debian's Chromium (installed by scripts/test.sh), offline: no QUIC, no updates, no sync, no first-run pages.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium per test module (Playwright's sync API), closed after the module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

@@ -431,6 +431,8 @@ def test_math_and_figure_render_in_chromium(tmp_path: Path, arxiv: FakeArxivFull
 
     _run(tmp_path, arxiv, llm, ["2601.00001"], "--fulltext", "1")
     errors: list[str] = []
+    # Not the shared `browser` fixture: Playwright's sync API runs an event loop for as long as it is
+    # open, and the run above needs `asyncio.run` — so Chromium starts only after the run.
     with serve_directory(tmp_path / "out" / "site") as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
         page = browser.new_page()
