@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from paperbrief.models import AnnounceType, Paper
 from paperbrief.store.base import StoreBase, as_utc, chunks, clean, now
 from paperbrief.store.schema import announcements, papers
-from paperbrief.store.search_index import refresh_search_documents, set_search_days
+from paperbrief.store.search_index import index_papers, set_search_days
 
 
 class PapersStore(StoreBase):
@@ -20,15 +20,17 @@ class PapersStore(StoreBase):
 
     def upsert_papers(self, items: Iterable[Paper], conn: Connection | None = None) -> int:
         """Insert or update papers (keyed by id and version); returns how many were written."""
-        items_list = list(items)
-        rows = [_paper_row(p) for p in items_list]
+        rows = [_paper_row(p) for p in items]
         if not rows:
             return 0
         if conn is None:
             with self.transaction() as own:
-                return self.upsert_papers(items_list, own)
+                return self._write_papers(own, rows)
+        return self._write_papers(conn, rows)
+
+    def _write_papers(self, conn: Connection, rows: list[dict[str, Any]], *, set_days: bool = True) -> int:
         written = self.upsert(conn, papers, rows, ["arxiv_id", "version"])
-        refresh_search_documents(conn, [r["arxiv_id"] for r in rows])  # the search index, same transaction
+        index_papers(conn, rows, set_days=set_days)  # the search index, same transaction
         return written
 
     def get_papers(self, ids: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Paper]:
@@ -63,7 +65,8 @@ class PapersStore(StoreBase):
         so a per-category view of the day needs no second table. Returns the announcement rows written.
         """
         with self.transaction() as conn:
-            self.upsert_papers(items, conn)
+            # The days of these papers' documents are set below, once, after the announcement rows.
+            self._write_papers(conn, [_paper_row(p) for p in items], set_days=False)
             rows = []
             for paper in items:
                 kind = paper.announce_type or AnnounceType.NEW

@@ -11,7 +11,7 @@ from paperbrief.models import Summary, SummaryStatus, TextSource
 from paperbrief.store.base import StoreBase, as_utc, chunks, clean, now
 from paperbrief.store.rows import LLMCallRow
 from paperbrief.store.schema import llm_log, released_claims, runs, summaries, summary_claims
-from paperbrief.store.search_index import refresh_search_documents
+from paperbrief.store.search_index import index_summaries
 
 SUMMARY_KEY = ["arxiv_id", "version", "model", "prompt_version", "language"]
 GOOD_STATUSES = (SummaryStatus.OK, SummaryStatus.EXTRACTIVE)
@@ -210,4 +210,5 @@ def write_summaries(store: StoreBase, conn: sa.Connection, items: Sequence[Summa
         if existing in GOOD_STATUSES:
             continue
         store.upsert(conn, summaries, [row], SUMMARY_KEY)
-    refresh_search_documents(conn, [r["arxiv_id"] for r in good])  # the search index, same transaction
+    if good:
+        index_summaries(conn, good)  # the search index, same transaction

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
 from paperbrief.models import DigestEntry, Paper, RunStatus, Summary, SummaryStatus
@@ -34,6 +34,16 @@ _GOOD = (SummaryStatus.OK, SummaryStatus.EXTRACTIVE)
 
 DEFAULT_CLAIM_BATCH = 16
 """The fewest papers a run claims at a time (`claim_batch_for` raises it for concurrent backends)."""
+
+FREE_BATCH = 1000
+"""Papers a free backend (`Summarizer.free`: extractive) claims at a time, and summaries per write burst.
+
+Its answers cost nothing, so small batches bought nothing but transactions: at 80 a claim a
+10,000-paper day spent ~2 s of store time in 125 claims and 125 bursts (issue 15). A thousand is
+about a second of extractive work, so `backfill --summarize` workers still split a range.
+"""
+FREE_BURST_SECONDS = 5.0
+"""A free backend's burst is written at the latest this long after its first summary."""
 
 
 def claim_batch_for(concurrency: int, batch_size: int = 1) -> int:
@@ -93,8 +103,7 @@ def summarize_entries(
     """
     keys = [(p.arxiv_id, p.version) for p in papers]
     cached = {} if refresh else store.get_summaries(keys, **_scope(summarizer))
-    burst = 200 if summarizer.backend == "extractive" else 1  # free answers are written in bursts
-    tally = _Tally(store, len(papers), len(cached), progress, burst)
+    tally = _Tally(store, len(papers), len(cached), progress, free=summarizer.free)
     if run_id is None or refresh:
         missing = [p for p in papers if (p.arxiv_id, p.version) not in cached]
         # Called even with nothing missing: the backend's zero usage still says whether it is priced.
@@ -103,7 +112,10 @@ def summarize_entries(
         summaries = dict(cached)
         summaries.update({(s.arxiv_id, s.version): s for s in result.summaries})
         return StageSummaries(summaries, cached=len(cached), usage=result.usage, notes=list(result.notes))
-    shared = _SharedWork(store, summarizer, run_id, claims or ClaimOptions(), tally, dict(cached))
+    options = claims or ClaimOptions()
+    if summarizer.free:  # claims still split the work between runs, in batches worth a transaction
+        options = replace(options, batch=max(options.batch, FREE_BATCH))
+    shared = _SharedWork(store, summarizer, run_id, options, tally, dict(cached))
     with keep_alive(store, run_id):
         shared.run(papers)
     return shared.result(cached=len(cached))
@@ -112,11 +124,14 @@ def summarize_entries(
 class _Tally:
     """Stores each summary on arrival and reports progress (answers from other runs included)."""
 
-    def __init__(self, store: Store, total: int, done: int, progress: ProgressHook | None, burst: int = 1) -> None:
+    def __init__(self, store: Store, total: int, done: int, progress: ProgressHook | None, *, free: bool) -> None:
         self.store = store
         # LLM summaries are written one by one, the moment each is paid for; free, local ones in
-        # bursts (`burst` per transaction, flushed on the way out of each `summarize` call).
-        self.writer = SummaryWriter(store, max_items=burst)
+        # bursts (up to a claim batch per transaction, flushed on the way out of each `summarize` call).
+        if free:
+            self.writer = SummaryWriter(store, max_items=FREE_BATCH, max_wait=FREE_BURST_SECONDS)
+        else:
+            self.writer = SummaryWriter(store, max_items=1)
         self.total = total
         self.done = done
         self.progress = progress
@@ -163,8 +178,10 @@ class _SharedWork:
     def run(self, papers: Sequence[Paper]) -> None:
         by_key = {(p.arxiv_id, p.version): p for p in papers}
         idle_since = time.monotonic()
+        todo = list(by_key)
         while True:
-            todo = [k for k in by_key if k not in self.summaries and k not in self.attempted]
+            # Filtered from the last round's list (which only shrinks), not from the whole day again.
+            todo = [k for k in todo if k not in self.summaries and k not in self.attempted]
             if not todo:
                 break
             batch = self._claim(todo)
