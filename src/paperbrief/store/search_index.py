@@ -162,10 +162,14 @@ def index_summaries(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None
     """Update the documents of papers whose good summaries were just written, inside the caller's transaction.
 
     Only a summary of the version a document holds changes it. On SQLite just the document's
-    summary and keywords columns are rewritten (title, authors and abstract are already there);
-    on PostgreSQL the weighted `tsvector` is rebuilt whole.
+    summary and keywords columns are rewritten (title, authors and abstract are already there),
+    from the rows written; other stored summaries of the paper are read only when there are some.
+    On PostgreSQL the weighted `tsvector` is rebuilt whole.
     """
-    written = {(str(r["arxiv_id"]), int(r["version"])) for r in rows}
+    written: dict[tuple[str, int], dict[tuple[str, str, str], Mapping[str, Any]]] = {}
+    for row in rows:  # the last of equal keys wins, as in the upsert
+        scope = (row["language"], row["model"], row["prompt_version"])
+        written.setdefault((str(row["arxiv_id"]), int(row["version"])), {})[scope] = row
     if conn.dialect.name == "postgresql":
         refresh_search_documents(conn, [i for i, _ in written])
         return
@@ -176,8 +180,15 @@ def index_summaries(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None
     for chunk in chunks(sorted({i for i, _ in written}), 500):
         docs = {r.arxiv_id: (r.doc_id, r.version) for r in conn.execute(select_docs, {"ids": list(chunk)})}
         hit = {i: version for i, (_, version) in docs.items() if (i, version) in written}
-        by_paper = _good_summary_rows(conn, hit)
-        changes = [{"doc_id": docs[i][0], **_summary_fields(by_paper.get(i, []))} for i in sorted(hit)]
+        stored = _good_summary_scopes(conn, hit)
+        # A paper with a good summary not written now (another model or language) is read back whole.
+        others = {i: v for i, v in hit.items() if any(k not in written[(i, v)] for k in stored.get(i, []))}
+        by_paper = _good_summary_rows(conn, others)
+        changes = []
+        for i in sorted(hit):
+            mine = written[(i, hit[i])]
+            summaries = by_paper[i] if i in others else [mine[k] for k in stored.get(i, [])]
+            changes.append({"doc_id": docs[i][0], **_summary_fields(summaries)})
         if changes:
             conn.execute(update, changes)
 
@@ -211,6 +222,21 @@ def _stored_versions(conn: Connection, ids: list[str]) -> dict[str, int]:
         "SELECT arxiv_id, max(version) AS version FROM papers WHERE arxiv_id IN :ids GROUP BY arxiv_id"
     ).bindparams(sa.bindparam("ids", expanding=True))
     return {r.arxiv_id: int(r.version) for r in conn.execute(query, {"ids": ids})}
+
+
+def _good_summary_scopes(conn: Connection, versions: Mapping[str, int]) -> dict[str, list[tuple[str, str, str]]]:
+    """The (language, model, prompt version) of each id's good summaries of the given version, in index order."""
+    scopes: dict[str, list[tuple[str, str, str]]] = {}
+    if not versions:
+        return scopes
+    query = sa.text(
+        "SELECT arxiv_id, version, language, model, prompt_version FROM summaries"
+        " WHERE arxiv_id IN :ids AND status IN :good ORDER BY arxiv_id, language, model, prompt_version"
+    ).bindparams(sa.bindparam("ids", expanding=True), sa.bindparam("good", expanding=True))
+    for row in conn.execute(query, {"ids": list(versions), "good": list(GOOD_STATUSES)}):
+        if versions.get(row.arxiv_id) == row.version:
+            scopes.setdefault(row.arxiv_id, []).append((row.language, row.model, row.prompt_version))
+    return scopes
 
 
 def _good_summary_rows(conn: Connection, versions: Mapping[str, int]) -> dict[str, list[dict[str, Any]]]:

@@ -4,7 +4,9 @@ Runs that share a store share the work (docs/scale.md): a run claims the cache m
 before summarizing them (`Store.claim_summaries`), summarizes only what it claimed, and waits for
 the answers of papers another live run holds (`Store.wait_for_summaries`), claiming again whatever
 that run did not deliver (it failed, was killed, or gave up). A heartbeat keeps the run's lease
-alive meanwhile. Neither function looks at which backend it holds.
+alive meanwhile. A free backend (`Summarizer.free`: extractive) is stored in bursts and claims only
+where the claims split a range between workers (`summarize_as_run`, for `backfill --summarize`), a
+thousand papers at a time; nothing else here looks at which backend it holds.
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ class ClaimOptions:
     wait_seconds: float = 600.0  # give up on another run's papers after this long without any answer
     poll_seconds: float = 0.5  # how often a waiting run looks for the other run's answers
     window_seconds: float = 2.0  # a waiting run re-checks claims (and reports progress) this often
+    # Claim even for a free backend (`Summarizer.free`): where the claims split a range between
+    # workers (`summarize_as_run`: backfill --summarize). A `run` with a free backend takes no claims:
+    # they would only keep it from making again, for nothing, what another run makes.
+    split_free: bool = False
 
 
 @dataclass
@@ -97,14 +103,16 @@ def summarize_entries(
 
     With a `run_id` the cache misses are claimed first, so that runs sharing the store never pay
     twice for one paper (see the module docstring); without one (or with `refresh`, which skips
-    the cache and so asks again whatever others hold) the run summarizes every miss itself. A
+    the cache and so asks again whatever others hold, or with a free backend unless
+    `claims.split_free`) the run summarizes every miss itself. A
     `SummarizerFatalError` (bad key, dead endpoint, the store failing) propagates; every summary
     received before it is already stored, and the run's claims are released when it is closed.
     """
     keys = [(p.arxiv_id, p.version) for p in papers]
     cached = {} if refresh else store.get_summaries(keys, **_scope(summarizer))
     tally = _Tally(store, len(papers), len(cached), progress, free=summarizer.free)
-    if run_id is None or refresh:
+    options = claims or ClaimOptions()
+    if run_id is None or refresh or (summarizer.free and not options.split_free):
         missing = [p for p in papers if (p.arxiv_id, p.version) not in cached]
         # Called even with nothing missing: the backend's zero usage still says whether it is priced.
         with tally.writer:
@@ -112,8 +120,7 @@ def summarize_entries(
         summaries = dict(cached)
         summaries.update({(s.arxiv_id, s.version): s for s in result.summaries})
         return StageSummaries(summaries, cached=len(cached), usage=result.usage, notes=list(result.notes))
-    options = claims or ClaimOptions()
-    if summarizer.free:  # claims still split the work between runs, in batches worth a transaction
+    if summarizer.free:  # workers splitting a range: in batches worth a transaction each
         options = replace(options, batch=max(options.batch, FREE_BATCH))
     shared = _SharedWork(store, summarizer, run_id, options, tally, dict(cached))
     with keep_alive(store, run_id):
@@ -203,7 +210,9 @@ class _SharedWork:
         each time made claiming quadratic in the day's size; the whole list is offered only when
         every key of the window is held by another run."""
         limit = max(1, self.options.batch)
-        window = todo[: limit * 4]
+        # A free backend's batches are large: a window of twice the batch still leaves room for
+        # a second worker's held keys, and each key offered costs a claim-row write.
+        window = todo[: limit * (2 if self.summarizer.free else 4)]
         batch = self.store.claim_summaries(self.run_id, window, limit=limit, **self.scope)
         if not batch and len(window) < len(todo):
             batch = self.store.claim_summaries(self.run_id, todo, limit=limit, **self.scope)
@@ -351,7 +360,8 @@ def summarize_as_run(
     run_id = store.start_run(date, source=source, summarizer=summarizer_name)
     try:
         summarizer = make_summarizer(run_id)
-        stage = summarize_entries(store, summarizer, papers, run_id=run_id, claims=claims, progress=progress)
+        shared = replace(claims or ClaimOptions(), split_free=True)  # workers split the papers, whatever the backend
+        stage = summarize_entries(store, summarizer, papers, run_id=run_id, claims=shared, progress=progress)
     except KeyboardInterrupt:
         store.finish_run(run_id, RunStatus.INTERRUPTED, error="interrupted (Ctrl-C or SIGTERM)")
         raise
