@@ -224,14 +224,19 @@ def execute_many(
         return
     compiled = statement.compile(dialect=conn.dialect)
     names = compiled.positiontup
-    if not compiled.positional or names is None or any(n not in rows[0] for n in names):
-        conn.execute(statement, [dict(r) for r in rows])
+    if (
+        not compiled.positional
+        or names is None
+        or any(n not in rows[0] or compiled.binds[n].expanding for n in names)
+        or "POSTCOMPILE" in compiled.string
+    ):
+        conn.execute(statement, list(rows))
         return
     dialect = conn.dialect
-    processors = [compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
-    if not any(processors):
-        params = [tuple(r[n] for n in names) for r in rows]
-    else:
-        columns = list(zip(names, processors, strict=True))
-        params = [tuple(p(r[n]) if p is not None else r[n] for n, p in columns) for r in rows]
+    columns = []  # column by column: one map() per processed column instead of a call per value
+    for name in names:
+        values = [r[name] for r in rows]
+        processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+        columns.append(values if processor is None else list(map(processor, values)))
+    params = list(zip(*columns, strict=True))
     conn.exec_driver_sql(compiled.string, params)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from paperbrief.models import Summary
-from paperbrief.store.base import StoreBase, as_utc, chunks, now
+from paperbrief.store.base import StoreBase, as_utc, chunks, execute_many, now
 from paperbrief.store.rows import ClaimRow
 from paperbrief.store.schema import released_claims, summaries, summary_claims
 from paperbrief.store.summaries import GOOD_STATUSES, SummariesStore
@@ -231,4 +231,4 @@ def _insert_claim_rows(conn: Connection, keys: Sequence[Key], scope: dict[str, s
         insert = sqlite.insert(summary_claims).on_conflict_do_nothing()
     rows = [{"arxiv_id": a, "version": v, **scope, "run_id": None, "lease_until": _EPOCH} for a, v in keys]
     for chunk in chunks(rows, 1000):
-        conn.execute(insert, list(chunk))
+        execute_many(conn, insert, chunk)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from paperbrief.models import Digest
-from paperbrief.store.base import StoreBase, chunks, now
+from paperbrief.store.base import StoreBase, chunks, execute_many, now
 from paperbrief.store.reader import DEFAULT_READER
 from paperbrief.store.schema import digest_archive, digest_papers
 from paperbrief.store.search_index import set_search_days
@@ -89,8 +89,7 @@ def _write_digest(conn: Connection, digest: Digest, reader: str, updated: dt.dat
     conn.execute(digest_archive.insert().values(**key, body_z=body, entries=len(digest.entries), updated=updated))
     conn.execute(digest_papers.delete().where(*same_papers))
     rows = [{**key, "arxiv_id": e.paper.arxiv_id, "version": e.paper.version} for e in digest.entries]
-    for chunk in chunks(rows, 500):
-        conn.execute(digest_papers.insert(), list(chunk))
+    execute_many(conn, digest_papers.insert(), rows)
     set_search_days(conn, dropped | {e.paper.arxiv_id for e in digest.entries})  # the search index's day filter
 
 

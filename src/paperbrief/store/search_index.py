@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from paperbrief.models import SummaryStatus
-from paperbrief.store.base import chunks
+from paperbrief.store.base import chunks, execute_many
 
 # Han (CJK unified ideographs and extensions), kana and hangul: scripts written without spaces.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002ffff"
@@ -190,7 +190,7 @@ def index_summaries(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None
             summaries = by_paper[i] if i in others else [mine[k] for k in stored.get(i, [])]
             changes.append({"doc_id": docs[i][0], **_summary_fields(summaries)})
         if changes:
-            conn.execute(update, changes)
+            execute_many(conn, update, changes)
 
 
 def set_search_days(conn: Connection, arxiv_ids: Iterable[str]) -> None:
@@ -291,13 +291,15 @@ def _write_fts5(conn: Connection, docs: list[dict[str, Any]], existing: Mapping[
     old = [{**d, "doc_id": existing[d["arxiv_id"]].doc_id} for d in docs if d["arxiv_id"] in existing]
     moved = [d for d in old if _moved(d, existing[d["arxiv_id"]])]
     if moved:
-        conn.execute(
+        execute_many(
+            conn,
             sa.text("UPDATE search_docs SET version = :version, categories = :categories WHERE doc_id = :doc_id"),
             moved,
         )
     changed = _changed_text(conn, old)
     if changed:  # FTS5 replaces a row's terms whole: an unchanged document is left alone
-        conn.execute(
+        execute_many(
+            conn,
             sa.text(
                 "UPDATE search_fts SET title = :title, authors = :authors, abstract = :abstract,"
                 " summary = :summary, keywords = :keywords WHERE rowid = :doc_id"
@@ -309,14 +311,16 @@ def _write_fts5(conn: Connection, docs: list[dict[str, Any]], existing: Mapping[
         return
     next_id = int(conn.execute(sa.text("SELECT coalesce(max(doc_id), 0) FROM search_docs")).scalar_one()) + 1
     rows = [{**d, "doc_id": next_id + n} for n, d in enumerate(new)]
-    conn.execute(
+    execute_many(
+        conn,
         sa.text(
             "INSERT INTO search_docs (doc_id, arxiv_id, version, categories)"
             " VALUES (:doc_id, :arxiv_id, :version, :categories)"
         ),
         rows,
     )
-    conn.execute(
+    execute_many(
+        conn,
         sa.text(
             "INSERT INTO search_fts (rowid, title, authors, abstract, summary, keywords)"
             " VALUES (:doc_id, :title, :authors, :abstract, :summary, :keywords)"
