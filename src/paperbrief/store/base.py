@@ -233,10 +233,10 @@ def execute_many(
         conn.execute(statement, list(rows))
         return
     dialect = conn.dialect
-    columns = []  # column by column: one map() per processed column instead of a call per value
-    for name in names:
-        values = [r[name] for r in rows]
-        processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-        columns.append(values if processor is None else list(map(processor, values)))
-    params = list(zip(*columns, strict=True))
-    conn.exec_driver_sql(compiled.string, params)
+    processors = [compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+    for chunk in chunks(rows, 1000):  # converted values of at most 1,000 rows exist at once
+        columns = []  # column by column: one map() per processed column instead of a call per value
+        for name, processor in zip(names, processors, strict=True):
+            values = [r[name] for r in chunk]
+            columns.append(values if processor is None else list(map(processor, values)))
+        conn.exec_driver_sql(compiled.string, list(zip(*columns, strict=True)))

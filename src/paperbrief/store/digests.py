@@ -98,18 +98,18 @@ def _write_digest(conn: Connection, digest: Digest, reader: str, updated: dt.dat
 # and after stay readable by the same code (issue 15).
 _DIGEST_ZLIB_LEVEL = 1
 # Entries serialized and compressed together: fewer calls, and the day never exists as one string.
-_ENTRIES_PER_PART = 256
+_ENTRIES_PER_PART = 64
 
 
 def _compress_digest(digest: Digest) -> bytes:
     """The digest's JSON, zlib-compressed some entries at a time: a 10,000-paper day never exists as one string."""
     packer = zlib.compressobj(_DIGEST_ZLIB_LEVEL)
     head = digest.__pydantic_serializer__.to_json(digest, exclude={"entries"})
-    parts = [packer.compress(b'{"entries":[')]
+    body = bytearray(packer.compress(b'{"entries":['))
     entries = digest.entries
     for start in range(0, len(entries), _ENTRIES_PER_PART):
         group = [e.__pydantic_serializer__.to_json(e) for e in entries[start : start + _ENTRIES_PER_PART]]
-        parts.append(packer.compress((b"," if start else b"") + b",".join(group)))
-    parts.append(packer.compress(b"]," + head[1:]))  # head is '{"date":…}': never empty
-    parts.append(packer.flush())
-    return b"".join(parts)
+        body += packer.compress((b"," if start else b"") + b",".join(group))
+    body += packer.compress(b"]," + head[1:])  # head is '{"date":…}': never empty
+    body += packer.flush()
+    return bytes(body)
