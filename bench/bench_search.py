@@ -130,22 +130,14 @@ def index_disabled() -> Iterator[None]:
     import paperbrief.store.papers as papers_module
     import paperbrief.store.summaries as summaries_module
 
-    saved = (
-        papers_module.refresh_search_documents,
-        papers_module.set_search_days,
-        summaries_module.refresh_search_documents,
-    )
+    saved = (papers_module.index_papers, papers_module.set_search_days, summaries_module.index_summaries)
     noop: Callable[..., None] = lambda *_a, **_k: None  # noqa: E731
-    papers_module.refresh_search_documents = papers_module.set_search_days = noop
-    summaries_module.refresh_search_documents = noop
+    papers_module.index_papers = papers_module.set_search_days = noop
+    summaries_module.index_summaries = noop
     try:
         yield
     finally:
-        (
-            papers_module.refresh_search_documents,
-            papers_module.set_search_days,
-            summaries_module.refresh_search_documents,
-        ) = saved
+        papers_module.index_papers, papers_module.set_search_days, summaries_module.index_summaries = saved
 
 
 def time_query(store: Store, query: str, filters: dict[str, Any], repeat: int) -> tuple[float, float, int]:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from paperbrief.redact import mask_text
-from paperbrief.text import clean_text, one_line
+from paperbrief.text import clean_text, has_forbidden_chars, one_line
 
 # SQLite waits this long for another process's write lock before giving up (PRAGMA busy_timeout).
 SQLITE_BUSY_TIMEOUT_S = 60.0
@@ -49,6 +49,8 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 def clean(value: Any) -> Any:
     """`value` with `clean_text` applied to every string inside it (lists and dicts included)."""
+    if value is None:
+        return None
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, list | tuple):
@@ -56,6 +58,13 @@ def clean(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: clean(v) for k, v in value.items()}
     return value
+
+
+def clean_strings(values: Sequence[str]) -> list[str]:
+    """`clean` of a list of strings (authors, keywords), with one scan when none needs it."""
+    if not has_forbidden_chars("\n".join(values)):
+        return list(values)
+    return [clean_text(v) for v in values]
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -185,6 +194,9 @@ class StoreBase:
             stmt: Any = insert_fn(table)
             update_cols = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
             stmt = stmt.on_conflict_do_update(index_elements=keys, set_=update_cols)
+            if dialect == "sqlite":
+                execute_many(conn, stmt, rows)
+                return len(rows)
             for chunk in chunks(rows, 500):
                 conn.execute(stmt, list(chunk))
             return len(rows)
@@ -195,3 +207,36 @@ class StoreBase:
             else:
                 conn.execute(table.insert().values(**row))
         return len(rows)
+
+
+def execute_many(
+    conn: Connection, statement: sa.Insert | sa.Update | sa.TextClause, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """`conn.execute(statement, rows)` for many rows, on drivers with positional parameters (SQLite).
+
+    Each value goes through the bind processor SQLAlchemy itself would apply (the column type's
+    implementation for this dialect), so the stored values are the same; what is skipped is the
+    per-row parameter machinery, ~10 µs a row (issue 15: 10,000 papers, summaries and announcement
+    rows a day). Other drivers, and statements with parameters the rows do not carry, take the
+    ordinary path.
+    """
+    if not rows:
+        return
+    compiled = statement.compile(dialect=conn.dialect)
+    names = compiled.positiontup
+    if (
+        not compiled.positional
+        or names is None
+        or any(n not in rows[0] or compiled.binds[n].expanding for n in names)
+        or "POSTCOMPILE" in compiled.string
+    ):
+        conn.execute(statement, list(rows))
+        return
+    dialect = conn.dialect
+    processors = [compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+    for chunk in chunks(rows, 1000):  # converted values of at most 1,000 rows exist at once
+        columns = []  # column by column: one map() per processed column instead of a call per value
+        for name, processor in zip(names, processors, strict=True):
+            values = [r[name] for r in chunk]
+            columns.append(values if processor is None else list(map(processor, values)))
+        conn.exec_driver_sql(compiled.string, list(zip(*columns, strict=True)))

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from paperbrief.models import Summary
-from paperbrief.store.base import StoreBase, as_utc, chunks, now
+from paperbrief.store.base import StoreBase, as_utc, chunks, execute_many, now
 from paperbrief.store.rows import ClaimRow
 from paperbrief.store.schema import released_claims, summaries, summary_claims
 from paperbrief.store.summaries import GOOD_STATUSES, SummariesStore
@@ -53,19 +53,20 @@ class ClaimsStore(SummariesStore, StoreBase):
             return []
         scope = {"model": model, "prompt_version": prompt_version, "language": language}
         lease = dt.timedelta(seconds=lease_seconds) if lease_seconds is not None else self.lease
-        # 1. Make sure a claim row exists for every key (its own short transaction, so that the
-        #    row locks of step 2 are the only thing two workers contend on; no write when all exist).
-        missing = self._missing_claim_rows(wanted, scope)
-        if missing:
-            with self.transaction() as conn:
-                rows = [
-                    {"arxiv_id": a, "version": v, **scope, "run_id": None, "lease_until": _EPOCH} for a, v in missing
-                ]
-                for chunk in chunks(rows, 300):
-                    conn.execute(_insert_ignore(conn).values(list(chunk)))
+        # 1. Make sure a claim row exists for every key. PostgreSQL: in its own short transaction, so
+        #    that the row locks of step 2 are the only thing two workers contend on, and no write when
+        #    all exist. SQLite: inside step 2's transaction, which holds the write lock anyway.
+        postgres = self.dialect == "postgresql"
+        if postgres:
+            missing = self._missing_claim_rows(wanted, scope)
+            if missing:
+                with self.transaction() as conn:
+                    _insert_claim_rows(conn, missing, scope)
         # 2. Take the free ones.
         claimed: list[Key] = []
         with self.transaction() as conn:
+            if not postgres:
+                _insert_claim_rows(conn, wanted, scope)
             moment = now()
             for chunk in chunks(wanted, 300):
                 room = None if limit is None else limit - len(claimed)
@@ -217,11 +218,17 @@ def _scope(scope: dict[str, str]) -> sa.ColumnElement[bool]:
     )
 
 
-def _insert_ignore(conn: Connection) -> sa.Insert:
+def _insert_claim_rows(conn: Connection, keys: Sequence[Key], scope: dict[str, str]) -> None:
+    """Free claim rows for `keys` that have none yet (one cached statement, executed for many rows)."""
+    insert: sa.Insert
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects import postgresql
 
-        return postgresql.insert(summary_claims).on_conflict_do_nothing()
-    from sqlalchemy.dialects import sqlite
+        insert = postgresql.insert(summary_claims).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects import sqlite
 
-    return sqlite.insert(summary_claims).on_conflict_do_nothing()
+        insert = sqlite.insert(summary_claims).on_conflict_do_nothing()
+    rows = [{"arxiv_id": a, "version": v, **scope, "run_id": None, "lease_until": _EPOCH} for a, v in keys]
+    for chunk in chunks(rows, 1000):
+        execute_many(conn, insert, chunk)

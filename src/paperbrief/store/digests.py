@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from paperbrief.models import Digest
-from paperbrief.store.base import StoreBase, chunks, now
+from paperbrief.store.base import StoreBase, chunks, execute_many, now
 from paperbrief.store.reader import DEFAULT_READER
 from paperbrief.store.schema import digest_archive, digest_papers
 from paperbrief.store.search_index import set_search_days
@@ -89,20 +89,27 @@ def _write_digest(conn: Connection, digest: Digest, reader: str, updated: dt.dat
     conn.execute(digest_archive.insert().values(**key, body_z=body, entries=len(digest.entries), updated=updated))
     conn.execute(digest_papers.delete().where(*same_papers))
     rows = [{**key, "arxiv_id": e.paper.arxiv_id, "version": e.paper.version} for e in digest.entries]
-    for chunk in chunks(rows, 500):
-        conn.execute(digest_papers.insert(), list(chunk))
+    execute_many(conn, digest_papers.insert(), rows)
     set_search_days(conn, dropped | {e.paper.arxiv_id for e in digest.entries})  # the search index's day filter
 
 
+# zlib level 1: a 10,000-paper day compressed in ~0.25 s instead of ~0.85 s at level 6, for a body
+# ~20% larger (8.6 vs 7.1 MB). Any level reads back with `zlib.decompress`, so bodies written before
+# and after stay readable by the same code (issue 15).
+_DIGEST_ZLIB_LEVEL = 1
+# Entries serialized and compressed together: fewer calls, and the day never exists as one string.
+_ENTRIES_PER_PART = 64
+
+
 def _compress_digest(digest: Digest) -> bytes:
-    """The digest's JSON, zlib-compressed entry by entry: a 10,000-paper day never exists as one string."""
-    packer = zlib.compressobj(6)
+    """The digest's JSON, zlib-compressed some entries at a time: a 10,000-paper day never exists as one string."""
+    packer = zlib.compressobj(_DIGEST_ZLIB_LEVEL)
     head = digest.__pydantic_serializer__.to_json(digest, exclude={"entries"})
-    parts = [packer.compress(b'{"entries":[')]
-    for index, entry in enumerate(digest.entries):
-        if index:
-            parts.append(packer.compress(b","))
-        parts.append(packer.compress(entry.__pydantic_serializer__.to_json(entry)))
-    parts.append(packer.compress(b"]," + head[1:]))  # head is '{"date":…}': never empty
-    parts.append(packer.flush())
-    return b"".join(parts)
+    body = bytearray(packer.compress(b'{"entries":['))
+    entries = digest.entries
+    for start in range(0, len(entries), _ENTRIES_PER_PART):
+        group = [e.__pydantic_serializer__.to_json(e) for e in entries[start : start + _ENTRIES_PER_PART]]
+        body += packer.compress((b"," if start else b"") + b",".join(group))
+    body += packer.compress(b"]," + head[1:])  # head is '{"date":…}': never empty
+    body += packer.flush()
+    return bytes(body)

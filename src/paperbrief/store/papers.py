@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from paperbrief.models import AnnounceType, Paper
-from paperbrief.store.base import StoreBase, as_utc, chunks, clean, now
+from paperbrief.store.base import StoreBase, as_utc, chunks, clean, clean_strings, now
 from paperbrief.store.schema import announcements, papers
-from paperbrief.store.search_index import refresh_search_documents, set_search_days
+from paperbrief.store.search_index import index_papers, set_search_days
 
 
 class PapersStore(StoreBase):
@@ -20,15 +20,17 @@ class PapersStore(StoreBase):
 
     def upsert_papers(self, items: Iterable[Paper], conn: Connection | None = None) -> int:
         """Insert or update papers (keyed by id and version); returns how many were written."""
-        items_list = list(items)
-        rows = [_paper_row(p) for p in items_list]
+        rows = _paper_rows(items)
         if not rows:
             return 0
         if conn is None:
             with self.transaction() as own:
-                return self.upsert_papers(items_list, own)
+                return self._write_papers(own, rows)
+        return self._write_papers(conn, rows)
+
+    def _write_papers(self, conn: Connection, rows: list[dict[str, Any]], *, set_days: bool = True) -> int:
         written = self.upsert(conn, papers, rows, ["arxiv_id", "version"])
-        refresh_search_documents(conn, [r["arxiv_id"] for r in rows])  # the search index, same transaction
+        index_papers(conn, rows, set_days=set_days)  # the search index, same transaction
         return written
 
     def get_papers(self, ids: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Paper]:
@@ -63,7 +65,8 @@ class PapersStore(StoreBase):
         so a per-category view of the day needs no second table. Returns the announcement rows written.
         """
         with self.transaction() as conn:
-            self.upsert_papers(items, conn)
+            # The days of these papers' documents are set below, once, after the announcement rows.
+            self._write_papers(conn, _paper_rows(items), set_days=False)
             rows = []
             for paper in items:
                 kind = paper.announce_type or AnnounceType.NEW
@@ -124,23 +127,28 @@ class PapersStore(StoreBase):
             return list(rows.scalars())
 
 
-def _paper_row(paper: Paper) -> dict[str, Any]:
+def _paper_rows(items: Iterable[Paper]) -> list[dict[str, Any]]:
+    stored_at = now()  # one write, one time
+    return [_paper_row(p, stored_at) for p in items]
+
+
+def _paper_row(paper: Paper, stored_at: dt.datetime) -> dict[str, Any]:
     # Text is cleaned at the store's edge: a NUL in one title must not fail the day's insert
     # (PostgreSQL rejects it) nor, later, the Atom feed (XML 1.0 forbids it).
     return {
         "arxiv_id": clean(paper.arxiv_id),
         "version": paper.version,
         "title": clean(paper.title),
-        "authors": clean(list(paper.authors)),
+        "authors": clean_strings(paper.authors),
         "abstract": clean(paper.abstract),
-        "categories": clean(list(paper.categories)),
+        "categories": clean_strings(paper.categories),
         "primary_category": clean(paper.primary_category),
         "published": paper.published,
         "updated": paper.updated,
         "comment": clean(paper.comment),
         "journal_ref": clean(paper.journal_ref),
         "doi": clean(paper.doi),
-        "stored_at": now(),
+        "stored_at": stored_at,
     }
 
 

@@ -142,6 +142,15 @@ class Summarizer(Protocol):
         """Whether summaries carry a score."""
         ...
 
+    @property
+    def free(self) -> bool:
+        """Whether a summary costs nothing to make: local, no network, no money (extractive).
+
+        The summarize stage writes a free backend's answers in big bursts and claims its papers in
+        big batches (docs/scale.md); a paid one's are stored one by one, the moment each exists.
+        """
+        ...
+
     def summarize(self, papers: Sequence[Paper], on_result: ResultCallback | None = None) -> SummarizeResult:
         """Summarize papers (cache misses only)."""
         ...

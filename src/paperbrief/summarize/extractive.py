@@ -107,6 +107,7 @@ class ExtractiveSummarizer:
     backend = "extractive"
     model = "extractive"
     scoring = Scoring.NONE
+    free = True  # local: claimed and stored in big batches (docs/scale.md)
     prompt_version = PROMPT_VERSION
 
     def __init__(self, language: str = "zh", keywords: int = 8, workers: int = 1) -> None:

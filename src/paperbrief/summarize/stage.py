@@ -4,7 +4,9 @@ Runs that share a store share the work (docs/scale.md): a run claims the cache m
 before summarizing them (`Store.claim_summaries`), summarizes only what it claimed, and waits for
 the answers of papers another live run holds (`Store.wait_for_summaries`), claiming again whatever
 that run did not deliver (it failed, was killed, or gave up). A heartbeat keeps the run's lease
-alive meanwhile. Neither function looks at which backend it holds.
+alive meanwhile. A free backend (`Summarizer.free`: extractive) is stored in bursts and claims only
+where the claims split a range between workers (`summarize_as_run`, for `backfill --summarize`), a
+thousand papers at a time; nothing else here looks at which backend it holds.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
 from paperbrief.models import DigestEntry, Paper, RunStatus, Summary, SummaryStatus
@@ -35,6 +37,16 @@ _GOOD = (SummaryStatus.OK, SummaryStatus.EXTRACTIVE)
 DEFAULT_CLAIM_BATCH = 16
 """The fewest papers a run claims at a time (`claim_batch_for` raises it for concurrent backends)."""
 
+FREE_BATCH = 1000
+"""Papers a free backend (`Summarizer.free`: extractive) claims at a time, and summaries per write burst.
+
+Its answers cost nothing, so small batches bought nothing but transactions: at 80 a claim a
+10,000-paper day spent ~2 s of store time in 125 claims and 125 bursts (issue 15). A thousand is
+about a second of extractive work, so `backfill --summarize` workers still split a range.
+"""
+FREE_BURST_SECONDS = 5.0
+"""A free backend's burst is written at the latest this long after its first summary."""
+
 
 def claim_batch_for(concurrency: int, batch_size: int = 1) -> int:
     """Papers to claim at a time: twice what the backend has in flight at once, and at least 16.
@@ -53,6 +65,10 @@ class ClaimOptions:
     wait_seconds: float = 600.0  # give up on another run's papers after this long without any answer
     poll_seconds: float = 0.5  # how often a waiting run looks for the other run's answers
     window_seconds: float = 2.0  # a waiting run re-checks claims (and reports progress) this often
+    # Claim even for a free backend (`Summarizer.free`): where the claims split a range between
+    # workers (`summarize_as_run`: backfill --summarize). A `run` with a free backend takes no claims:
+    # they would only keep it from making again, for nothing, what another run makes.
+    split_free: bool = False
 
 
 @dataclass
@@ -87,15 +103,16 @@ def summarize_entries(
 
     With a `run_id` the cache misses are claimed first, so that runs sharing the store never pay
     twice for one paper (see the module docstring); without one (or with `refresh`, which skips
-    the cache and so asks again whatever others hold) the run summarizes every miss itself. A
+    the cache and so asks again whatever others hold, or with a free backend unless
+    `claims.split_free`) the run summarizes every miss itself. A
     `SummarizerFatalError` (bad key, dead endpoint, the store failing) propagates; every summary
     received before it is already stored, and the run's claims are released when it is closed.
     """
     keys = [(p.arxiv_id, p.version) for p in papers]
     cached = {} if refresh else store.get_summaries(keys, **_scope(summarizer))
-    burst = 200 if summarizer.backend == "extractive" else 1  # free answers are written in bursts
-    tally = _Tally(store, len(papers), len(cached), progress, burst)
-    if run_id is None or refresh:
+    tally = _Tally(store, len(papers), len(cached), progress, free=summarizer.free)
+    options = claims or ClaimOptions()
+    if run_id is None or refresh or (summarizer.free and not options.split_free):
         missing = [p for p in papers if (p.arxiv_id, p.version) not in cached]
         # Called even with nothing missing: the backend's zero usage still says whether it is priced.
         with tally.writer:
@@ -103,7 +120,9 @@ def summarize_entries(
         summaries = dict(cached)
         summaries.update({(s.arxiv_id, s.version): s for s in result.summaries})
         return StageSummaries(summaries, cached=len(cached), usage=result.usage, notes=list(result.notes))
-    shared = _SharedWork(store, summarizer, run_id, claims or ClaimOptions(), tally, dict(cached))
+    if summarizer.free:  # workers splitting a range: in batches worth a transaction each
+        options = replace(options, batch=max(options.batch, FREE_BATCH))
+    shared = _SharedWork(store, summarizer, run_id, options, tally, dict(cached))
     with keep_alive(store, run_id):
         shared.run(papers)
     return shared.result(cached=len(cached))
@@ -112,11 +131,14 @@ def summarize_entries(
 class _Tally:
     """Stores each summary on arrival and reports progress (answers from other runs included)."""
 
-    def __init__(self, store: Store, total: int, done: int, progress: ProgressHook | None, burst: int = 1) -> None:
+    def __init__(self, store: Store, total: int, done: int, progress: ProgressHook | None, *, free: bool) -> None:
         self.store = store
         # LLM summaries are written one by one, the moment each is paid for; free, local ones in
-        # bursts (`burst` per transaction, flushed on the way out of each `summarize` call).
-        self.writer = SummaryWriter(store, max_items=burst)
+        # bursts (up to a claim batch per transaction, flushed on the way out of each `summarize` call).
+        if free:
+            self.writer = SummaryWriter(store, max_items=FREE_BATCH, max_wait=FREE_BURST_SECONDS)
+        else:
+            self.writer = SummaryWriter(store, max_items=1)
         self.total = total
         self.done = done
         self.progress = progress
@@ -163,8 +185,10 @@ class _SharedWork:
     def run(self, papers: Sequence[Paper]) -> None:
         by_key = {(p.arxiv_id, p.version): p for p in papers}
         idle_since = time.monotonic()
+        todo = list(by_key)
         while True:
-            todo = [k for k in by_key if k not in self.summaries and k not in self.attempted]
+            # Filtered from the last round's list (which only shrinks), not from the whole day again.
+            todo = [k for k in todo if k not in self.summaries and k not in self.attempted]
             if not todo:
                 break
             batch = self._claim(todo)
@@ -186,7 +210,9 @@ class _SharedWork:
         each time made claiming quadratic in the day's size; the whole list is offered only when
         every key of the window is held by another run."""
         limit = max(1, self.options.batch)
-        window = todo[: limit * 4]
+        # A free backend's batches are large: a window of twice the batch still leaves room for
+        # a second worker's held keys, and each key offered costs a claim-row write.
+        window = todo[: limit * (2 if self.summarizer.free else 4)]
         batch = self.store.claim_summaries(self.run_id, window, limit=limit, **self.scope)
         if not batch and len(window) < len(todo):
             batch = self.store.claim_summaries(self.run_id, todo, limit=limit, **self.scope)
@@ -334,7 +360,8 @@ def summarize_as_run(
     run_id = store.start_run(date, source=source, summarizer=summarizer_name)
     try:
         summarizer = make_summarizer(run_id)
-        stage = summarize_entries(store, summarizer, papers, run_id=run_id, claims=claims, progress=progress)
+        shared = replace(claims or ClaimOptions(), split_free=True)  # workers split the papers, whatever the backend
+        stage = summarize_entries(store, summarizer, papers, run_id=run_id, claims=shared, progress=progress)
     except KeyboardInterrupt:
         store.finish_run(run_id, RunStatus.INTERRUPTED, error="interrupted (Ctrl-C or SIGTERM)")
         raise

@@ -65,6 +65,7 @@ class LLMSummarizer:
 
     backend = "llm"
     scoring = Scoring.SCORES
+    free = False  # every answer is paid for: stored the moment it exists
 
     def __init__(self, config: LLMConfig, store: Store | None = None, run_id: int | None = None) -> None:
         self.config = config
