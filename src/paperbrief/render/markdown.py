@@ -16,14 +16,7 @@ from typing import Any
 from paperbrief.models import Digest, DigestEntry, Summary, SummaryStatus
 from paperbrief.render.fulltext_view import markdown_block
 from paperbrief.render.jinja_env import template_environment
-from paperbrief.render.layout import (
-    Section,
-    github_slug,
-    heading_texts,
-    labels_for,
-    ordered_sections,
-    summary_heading,
-)
+from paperbrief.render.layout import github_slug, labels_for, report_layout, summary_heading
 from paperbrief.render.numbers_marks import digest_has_marks, entries_legend, summary_mark_text, unsupported_in
 from paperbrief.render.safe import clean_digest
 from paperbrief.render.wording import localize_warning, no_announcement_reason_text
@@ -164,9 +157,14 @@ def iter_markdown(digest: Digest) -> Iterator[str]:
     The digest's text is cleaned first (`safe.clean_digest`, entry by entry: no NUL or other forbidden character,
     no bidi control), copying only the records that need it.
     """
-    digest = clean_digest(digest)
+    return iter_markdown_cleaned(clean_digest(digest))
+
+
+def iter_markdown_cleaned(digest: Digest) -> Iterator[str]:
+    """`iter_markdown` of a digest that already went through `clean_digest(digest)`."""
     labels = labels_for(digest.language)
-    sections = ordered_sections(digest)
+    layout = report_layout(digest)
+    sections = layout.sections
     reason = no_announcement_reason_text(digest.no_announcement_reason, digest.language)
     context: dict[str, Any] = {
         "L": labels,
@@ -175,7 +173,7 @@ def iter_markdown(digest: Digest) -> Iterator[str]:
         "no_announcement_reason": labels["no_announcement_reason"].format(v=escape_markdown(reason)) if reason else "",
         "count_line": _count_line(digest, labels),
         "warnings": [escape_markdown(localize_warning(w, digest.language)) for w in digest.warnings if w.strip()],
-        "highlights": _highlights(digest.highlights, _paper_anchors(digest, sections)),
+        "highlights": _highlights(digest.highlights, layout.paper_anchors),
         "sections": [
             {
                 "category": escape_markdown(s.category),
@@ -203,19 +201,6 @@ def _count_line(digest: Digest, labels: dict[str, str]) -> str:
 
 _CITATION_RE = re.compile(r"\\\[(\d+)\\\]")
 _THEME_RE = re.compile(r"^\*\*(?P<title>.+?)\*\*\s*(?P<colon>[:：])?\s*(?P<body>.*)$")
-
-
-def _paper_anchors(digest: Digest, sections: list[Section]) -> dict[int, str]:
-    """GitHub's anchor of each numbered paper heading, walked in document order so duplicates dedupe right."""
-    numbers = {f"{e.number}. {e.paper.title}": e.number for s in sections for e in s.entries}
-    seen: dict[str, int] = {}
-    anchors: dict[int, str] = {}
-    for text, _section in heading_texts(digest, sections):
-        slug = github_slug(text, seen)
-        number = numbers.get(text)
-        if number is not None and number not in anchors:
-            anchors[number] = slug
-    return anchors
 
 
 def _highlights(text: str | None, anchors: dict[int, str]) -> list[str]:
