@@ -17,6 +17,7 @@ from paperbrief.models import Digest, DigestEntry, Summary, SummaryStatus
 from paperbrief.render.fulltext_view import markdown_block
 from paperbrief.render.jinja_env import template_environment
 from paperbrief.render.layout import github_slug, labels_for, report_layout, summary_heading
+from paperbrief.render.markdown_entry import entry_markdown
 from paperbrief.render.numbers_marks import digest_has_marks, entries_legend, summary_mark_text, unsupported_in
 from paperbrief.render.safe import clean_digest
 from paperbrief.render.wording import localize_warning, no_announcement_reason_text
@@ -47,7 +48,9 @@ def escape_markdown(text: str, *, block_start: bool = False) -> str:
     backslash only before a character it would otherwise escape. `block_start` also neutralizes
     a leading `#`, `>`, `-`, `+` or `1.` that would start a heading, quote or list.
     """
-    text = _NEWLINE_RE.sub(" ", text).strip()
+    if "\n" in text or "\r" in text:  # the regex would try every position of a text without line breaks
+        text = _NEWLINE_RE.sub(" ", text)
+    text = text.strip()
     if not text:
         return ""
     if _SPECIAL_RE.search(text) is None:  # fast path: most abstracts have nothing to escape
@@ -179,7 +182,7 @@ def iter_markdown_cleaned(digest: Digest) -> Iterator[str]:
                 "category": escape_markdown(s.category),
                 "anchor": s.anchor,
                 "count": labels["toc_count_one" if s.count == 1 else "toc_count"].format(n=s.count),
-                "entries": (_entry_view(e, labels, digest.language) for e in s.entries),
+                "entries": (entry_markdown(_entry_view(e, labels, digest.language), labels) for e in s.entries),
             }
             for s in sections
         ],
