@@ -16,6 +16,12 @@ _CODE_URL = re.compile(
     re.IGNORECASE,
 )
 _TRAILING = ".,;:!?'\"*"
+# The hosts `_CODE_URL` requires, for a cheap look before it runs (it has no fixed first character,
+# so `re` tries it at every position of every abstract).
+_CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co", "hf.co", "codeberg.org")
+_CODE_HOST = re.compile("|".join(re.escape(host) for host in _CODE_HOSTS), re.IGNORECASE)
+_LONGEST_PREFIX = len("https://www.")  # what `_CODE_URL` allows before the host
+_HTTP = re.compile(r"^http://", re.IGNORECASE)
 
 _COUNT = r"(\d{1,4})\s*(?:\+\s*\d{1,4}\s*)?"
 _PAGES = re.compile(_COUNT + r"(?:pages?|pp\b|pgs?\b)", re.IGNORECASE)
@@ -46,12 +52,14 @@ def code_urls(*texts: str | None) -> list[str]:
     found: list[str] = []
     seen: set[str] = set()
     for text in texts:
-        if not text:
+        host_at = _first_code_host(text) if text else -1
+        if host_at < 0:
             continue
-        for match in _CODE_URL.finditer(text):
+        # A match is at most "https://www." before its host, so none starts before this point.
+        for match in _CODE_URL.finditer(text, max(0, host_at - _LONGEST_PREFIX)):
             url = match.group(0).rstrip(_TRAILING)
             url = url if url.lower().startswith("http") else "https://" + url
-            url = re.sub(r"^http://", "https://", url, flags=re.IGNORECASE)
+            url = _HTTP.sub("https://", url)
             path = url.split("/", 3)[3] if url.count("/") >= 3 else ""
             if not path.strip("/"):
                 continue  # a bare host is no link to code
@@ -60,6 +68,21 @@ def code_urls(*texts: str | None) -> list[str]:
                 seen.add(key)
                 found.append(url.rstrip("/"))
     return found
+
+
+def _first_code_host(text: str) -> int:
+    """Where `text` first names a code host as `_CODE_URL` matches it (case-insensitively), or -1: no code URL.
+
+    ASCII text is lowered and searched as plain text. Other text goes through `re`'s own
+    case-insensitive rule, which also lets e.g. the Kelvin sign or a dotted capital I match
+    ASCII letters, as in `_CODE_URL` (https://docs.python.org/3/library/re.html#re.IGNORECASE).
+    """
+    if text.isascii():
+        lowered = text.lower()  # same length and positions as `text` for ASCII
+        found = [at for at in (lowered.find(host) for host in _CODE_HOSTS) if at >= 0]
+        return min(found) if found else -1
+    match = _CODE_HOST.search(text)
+    return match.start() if match else -1
 
 
 def _count(pattern: re.Pattern[str], text: str) -> int | None:
