@@ -52,7 +52,9 @@ def code_urls(*texts: str | None) -> list[str]:
     found: list[str] = []
     seen: set[str] = set()
     for text in texts:
-        host_at = _first_code_host(text) if text else -1
+        if not text:
+            continue
+        host_at = _first_code_host(text)
         if host_at < 0:
             continue
         # A match is at most "https://www." before its host, so none starts before this point.
