@@ -254,12 +254,12 @@ def _entry_view(entry: DigestEntry, labels: dict[str, str], language: str = "zh"
 
 
 def _authors(authors: list[str], labels: dict[str, str]) -> str:
-    names = [escape_markdown(a) for a in authors if a.strip()]
-    if not names:
+    named = [a for a in authors if a.strip()]
+    if not named:
         return labels["unknown"]
-    if len(names) > 3:
-        return labels["authors_more"].format(names=", ".join(names[:3]), n=len(names))
-    return ", ".join(names)
+    if len(named) > 3:  # only the first three are shown, so only they are escaped
+        return labels["authors_more"].format(names=", ".join(escape_markdown(a) for a in named[:3]), n=len(named))
+    return ", ".join(escape_markdown(a) for a in named)
 
 
 def _published(value: dt.datetime | None, labels: dict[str, str]) -> str:
@@ -280,7 +280,9 @@ def _summary_view(summary: Summary | None, labels: dict[str, str], language: str
         value = getattr(summary, name)
         view[name] = escape_markdown(value) if value and value.strip() else _missing(summary, labels)
         # Issue 16: numbers its source does not state stay as written; the line says so (⚠ …).
-        mark = summary_mark_text(summary, unsupported_in(summary, value), language)
+        mark = (
+            summary_mark_text(summary, unsupported_in(summary, value), language) if summary.unsupported_numbers else ""
+        )
         if mark:
             view[name] += " " + escape_markdown(mark)
     keywords = [escape_markdown(k) for k in summary.keywords if k.strip()]

@@ -109,7 +109,8 @@ def _may_need_cleaning(model: BaseModel) -> bool:
         dumped = model.model_dump_json(warnings=False)
     except Exception:  # e.g. a lone surrogate: let the walk decide
         return True
-    if _JSON_CHARS_RE.search(dumped) is not None:
+    # `isascii` is O(1) in CPython (a flag of the string); every character looked for is beyond ASCII.
+    if not dumped.isascii() and _JSON_CHARS_RE.search(dumped) is not None:
         return True
     if _JSON_ESCAPE_HINT_RE.search(dumped) is None:
         return False
