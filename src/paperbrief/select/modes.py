@@ -133,32 +133,33 @@ def _enrichment(paper: Paper) -> Enrichment | None:
     return found if found.model_dump(exclude_defaults=True) else None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
+    # Tuples, and slots: a day of 10,000 candidates makes few objects for the garbage collector to walk.
     paper: Paper
-    terms: list[str]
-    authors: list[str]
-    past_exclude: list[str]
+    terms: tuple[str, ...]
+    authors: Sequence[str]
+    past_exclude: tuple[str, ...]
 
 
 def _filter(paper: Paper, options: SelectOptions) -> _Candidate | str:
     """A candidate, or the reason the paper is filtered out."""
     verdict = category_verdict(paper, options.categories)
     # Without a watch list or terms there is nothing to look for (the usual case, at 10,000 papers a day).
-    watched = watched_authors(paper, options.author_patterns) if options.author_patterns else []
+    watched: Sequence[str] = watched_authors(paper, options.author_patterns) if options.author_patterns else ()
     if verdict is CategoryVerdict.OUTSIDE:
         return f"filtered: primary {paper.primary} is not in the configured categories"
     if verdict is CategoryVerdict.CROSS and not options.include_cross and not watched:
         return f"filtered: cross-list from {paper.primary} (cross-lists are off)"
-    excluded = matching_terms(paper, options.exclude_terms, options.field_list) if options.exclude_terms else []
+    excluded = matching_terms(paper, options.exclude_terms, options.field_list) if options.exclude_terms else ()
     if excluded and not watched:
         term, where = excluded[0]
         return f"filtered: exclude term {term!r} in {where.value}"
-    included = matching_terms(paper, options.include_terms, options.field_list) if options.include_terms else []
+    included = matching_terms(paper, options.include_terms, options.field_list) if options.include_terms else ()
     if options.include_terms and not included and not watched:
         fields = ", ".join(f.value for f in options.field_list)
         return f"filtered: no include term matched in {fields}"
-    return _Candidate(paper, [t for t, _ in included], watched, [t for t, _ in excluded])
+    return _Candidate(paper, tuple(t for t, _ in included), watched, tuple(t for t, _ in excluded))
 
 
 def _dedupe(papers: Sequence[Paper]) -> list[Paper]:
