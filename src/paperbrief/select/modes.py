@@ -284,13 +284,14 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
         if mode is SelectMode.SCORE:
             parts.append("sent for LLM scoring")
         decisions[arxiv_id] = "; ".join(parts)
+        # Numbered 1…n in selection order; the entry shares the reason of `selection.reasons` (nothing changes
+        # a reason once made, and entry copies share theirs too): 10,000 fewer objects for the collector.
+        number = len(selection.entries) + 1
         selection.entries.append(
-            DigestEntry(paper=cand.paper, reason=reason.model_copy(), enrichment=_enrichment(cand.paper))
+            DigestEntry(number=number, paper=cand.paper, reason=reason, enrichment=_enrichment(cand.paper))
         )
     # Every input paper has a decision, in input order.
     selection.decisions = {p.arxiv_id: decisions[p.arxiv_id] for p in papers}
-    for number, entry in enumerate(selection.entries, start=1):
-        entry.number = number
     return selection
 
 
