@@ -194,5 +194,14 @@ def _write_expected() -> None:
         (EXPECTED / f"varied-{case}.json").write_bytes(render_json(digest).encode("utf-8"))
 
 
+def test_special_character_check_agrees_with_the_escaping_regex() -> None:
+    from paperbrief.render.markdown import _SPECIAL_RE, _has_special
+
+    samples = [chr(code) for code in range(0x300)] + ["", "plain text", "a\\b", "x_y", "$a<b$", "``", "~~s~~", "中文"]
+    samples += [f"lead {s} tail" for s in samples]
+    for text in samples:
+        assert _has_special(text) == (_SPECIAL_RE.search(text) is not None), repr(text)
+
+
 if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
     _write_expected()
