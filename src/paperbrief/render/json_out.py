@@ -91,7 +91,10 @@ def entry_json(entry: DigestEntry) -> str:
     `0.00003`/`3e-6` where Python writes `3e-05`, and `null` for NaN and infinities. An entry with
     such a float goes the standard library's way (tests/test_json_out.py pins both ways).
     """
-    if _ENTRY_FLOATS is not None and all(_same_float_text(value) for value in _float_values(entry, _ENTRY_FLOATS)):
+    # Nested models serialize by their declared type; the entry itself by its own class, so only a plain
+    # DigestEntry is known to hold no other floats than `_ENTRY_FLOATS`.
+    known = type(entry) is DigestEntry and _ENTRY_FLOATS is not None
+    if known and all(_same_float_text(value) for value in _float_values(entry, _ENTRY_FLOATS or ())):
         try:
             return entry.model_dump_json(indent=2)
         except PydanticSerializationError:
