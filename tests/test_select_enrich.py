@@ -116,3 +116,14 @@ def test_code_urls_match_hosts_case_insensitively_as_re_does() -> None:
     assert code_urls("long text " * 50 + "https://www.gitlab.com/x/y") == ["https://www.gitlab.com/x/y"]
     assert code_urls("hf.co/ and then hf.co/z", None, "") == ["https://hf.co/z"]
     assert code_urls("no host here, only github.io/page and gitlab") == []
+
+
+def test_found_enrichment_is_none_only_when_nothing_is_found() -> None:
+    from paperbrief.select.enrich import found_enrichment
+
+    assert found_enrichment(Paper(arxiv_id="2602.00001", title="t", abstract="plain text")) is None
+    # An empty venue and a zero count are findings (they differ from the defaults), as before.
+    assert found_enrichment(Paper(arxiv_id="2602.00001", title="t", journal_ref=".")) == Enrichment(venue="")
+    assert found_enrichment(Paper(arxiv_id="2602.00001", title="t", comment="0 pages")) == Enrichment(pages=0)
+    paper = Paper(arxiv_id="2602.00001", title="t", abstract="Code: github.com/a/b", comment="9 pages, 2 figures")
+    assert found_enrichment(paper) == enrich_paper(paper)

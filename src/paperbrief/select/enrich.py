@@ -81,6 +81,8 @@ def _first_code_host(text: str) -> int:
     """
     if text.isascii():
         lowered = text.lower()  # same length and positions as `text` for ASCII
+        if ".co" not in lowered and "codeberg.org" not in lowered:
+            return -1  # every other host ends in ".com" or ".co": two searches settle most abstracts
         found = [at for at in (lowered.find(host) for host in _CODE_HOSTS) if at >= 0]
         return min(found) if found else -1
     match = _CODE_HOST.search(text)
@@ -132,11 +134,24 @@ def venue_of(comment: str | None, journal_ref: str | None) -> str | None:
 
 def enrich_paper(paper: Paper) -> Enrichment:
     """Code links, venue and page/figure/table counts of one paper."""
+    urls, venue, pages, figures, tables = _facts(paper)
+    return Enrichment(code_urls=urls, venue=venue, pages=pages, figures=figures, tables=tables)
+
+
+def found_enrichment(paper: Paper) -> Enrichment | None:
+    """`enrich_paper`, or None when it finds nothing (every field at its default); no empty object is made."""
+    urls, venue, pages, figures, tables = _facts(paper)
+    if not urls and venue is None and pages is None and figures is None and tables is None:
+        return None
+    return Enrichment(code_urls=urls, venue=venue, pages=pages, figures=figures, tables=tables)
+
+
+def _facts(paper: Paper) -> tuple[list[str], str | None, int | None, int | None, int | None]:
     comment = paper.comment or ""
-    return Enrichment(
-        code_urls=code_urls(paper.abstract, comment),
-        venue=venue_of(comment, paper.journal_ref),
-        pages=_count(_PAGES, comment),
-        figures=_count(_FIGURES, comment),
-        tables=_count(_TABLES, comment),
+    return (
+        code_urls(paper.abstract, comment),
+        venue_of(comment, paper.journal_ref),
+        _count(_PAGES, comment),
+        _count(_FIGURES, comment),
+        _count(_TABLES, comment),
     )

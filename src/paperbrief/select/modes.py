@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from paperbrief.models import DigestEntry, Enrichment, Paper, SelectionReason, Summary
-from paperbrief.select.enrich import enrich_paper
+from paperbrief.models import DigestEntry, Paper, SelectionReason, Summary
+from paperbrief.select.enrich import found_enrichment
 from paperbrief.select.filters import (
     DEFAULT_FIELDS,
     AuthorPattern,
@@ -125,12 +125,6 @@ class Selection:
     reasons: dict[str, SelectionReason] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     mode: SelectMode = SelectMode.LATEST
-
-
-def _enrichment(paper: Paper) -> Enrichment | None:
-    # None rather than an empty object: the report and the JSON show enrichment only when found.
-    found = enrich_paper(paper)
-    return found if found.model_dump(exclude_defaults=True) else None
 
 
 @dataclass(slots=True)
@@ -288,7 +282,7 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
         # a reason once made, and entry copies share theirs too): 10,000 fewer objects for the collector.
         number = len(selection.entries) + 1
         selection.entries.append(
-            DigestEntry(number=number, paper=cand.paper, reason=reason, enrichment=_enrichment(cand.paper))
+            DigestEntry(number=number, paper=cand.paper, reason=reason, enrichment=found_enrichment(cand.paper))
         )
     # Every input paper has a decision, in input order.
     selection.decisions = {p.arxiv_id: decisions[p.arxiv_id] for p in papers}
