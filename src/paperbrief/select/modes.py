@@ -136,9 +136,17 @@ class _Candidate:
     past_exclude: tuple[str, ...]
 
 
-def _filter(paper: Paper, options: SelectOptions) -> _Candidate | str:
-    """A candidate, or the reason the paper is filtered out."""
-    verdict = category_verdict(paper, options.categories)
+def _filter(paper: Paper, options: SelectOptions, verdicts: dict[tuple[str, ...], CategoryVerdict]) -> _Candidate | str:
+    """A candidate, or the reason the paper is filtered out.
+
+    `verdicts` (one dict per selection) keeps the category verdict of each (primary, categories…)
+    combination seen: the verdict depends on nothing else, and a day has far fewer combinations
+    than papers.
+    """
+    key = (paper.primary, *paper.categories)
+    verdict = verdicts.get(key)
+    if verdict is None:
+        verdict = verdicts[key] = category_verdict(paper, options.categories)
     # Without a watch list or terms there is nothing to look for (the usual case, at 10,000 papers a day).
     watched: Sequence[str] = watched_authors(paper, options.author_patterns) if options.author_patterns else ()
     if verdict is CategoryVerdict.OUTSIDE:
@@ -191,8 +199,9 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
     decisions: dict[str, str] = {}
     unique = _dedupe(papers)
     candidates: list[_Candidate] = []
+    verdicts: dict[tuple[str, ...], CategoryVerdict] = {}
     for paper in unique:
-        outcome = _filter(paper, options)
+        outcome = _filter(paper, options, verdicts)
         if isinstance(outcome, str):
             decisions[paper.arxiv_id] = outcome
         else:
