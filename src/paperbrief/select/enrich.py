@@ -46,6 +46,12 @@ _KNOWN_VENUE = re.compile(
 # Case-sensitive on purpose: "Proc. of the" continues a venue, ". Code at" starts a new sentence.
 _VENUE_END = re.compile(r"\s*(?:,\s*\d+\s*(?:[Pp]ages?|[Ff]igures?|[Tt]ables?)\b.*|\.\s+[A-Z0-9].*|[.,]\s*$)")
 
+# Compiled once (not looked up in `re`'s cache for every paper).
+_PROCEEDINGS_OF = re.compile(r"^(?:the\s+)?(?:proceedings|proc\.?)\s+of\s+(?:the\s+)?", re.IGNORECASE)
+_SENTENCES = re.compile(r"(?<=[.;])\s+(?=[A-Z\"(])|\s+/\s+")
+_ACCEPTED_WORD = re.compile(r"\baccepted\b", re.IGNORECASE)
+_CLAUSES = re.compile(r"(?<=[.;,])\s+")
+
 
 def code_urls(*texts: str | None) -> list[str]:
     """GitHub/GitLab/Hugging Face/Codeberg URLs, trailing punctuation stripped, duplicates removed."""
@@ -96,7 +102,7 @@ def _count(pattern: re.Pattern[str], text: str) -> int | None:
 
 def _clean_venue(raw: str) -> str:
     venue = _VENUE_END.sub("", raw.strip())
-    venue = re.sub(r"^(?:the\s+)?(?:proceedings|proc\.?)\s+of\s+(?:the\s+)?", "", venue, flags=re.IGNORECASE)
+    venue = _PROCEEDINGS_OF.sub("", venue)
     venue = venue.strip(" .,:;-\"'“”")
     # Drop a bracket only when it is unbalanced ("(ISSTA 2020)" keeps both).
     if venue.endswith(")") and venue.count(")") > venue.count("("):
@@ -112,8 +118,8 @@ def venue_of(comment: str | None, journal_ref: str | None) -> str | None:
     """Venue or acceptance: an acceptance phrase in the comment, else the journal ref, else "ICLR 2026"-style."""
     text = comment or ""
     # Sentences end at ". X" (not at "Proc. of"); "/" separates unrelated remarks.
-    for clause in re.split(r"(?<=[.;])\s+(?=[A-Z\"(])|\s+/\s+", text):
-        if _NOT_ACCEPTED.search(clause) and not re.search(r"\baccepted\b", clause, re.IGNORECASE):
+    for clause in _SENTENCES.split(text):
+        if _NOT_ACCEPTED.search(clause) and not _ACCEPTED_WORD.search(clause):
             continue
         for pattern in (_ACCEPTED, _PROCEEDINGS):
             match = pattern.search(clause)
@@ -123,7 +129,7 @@ def venue_of(comment: str | None, journal_ref: str | None) -> str | None:
                     return venue
     if journal_ref and journal_ref.strip():
         return _clean_venue(journal_ref)
-    for clause in re.split(r"(?<=[.;,])\s+", text):
+    for clause in _CLAUSES.split(text):
         if _NOT_ACCEPTED.search(clause):
             continue
         match = _KNOWN_VENUE.search(clause)
