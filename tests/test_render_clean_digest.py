@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from paperbrief.models import Digest, DigestEntry, Paper
-from paperbrief.render.safe import clean_digest, clean_model
+from paperbrief.render.safe import clean_digest, clean_digest_views, clean_model
 
 
 def _digest(titles: list[str], warning: str = "ok") -> Digest:
@@ -30,3 +30,16 @@ def test_forbidden_and_bidi_characters_go_where_they_are_and_nowhere_else() -> N
     assert [e.paper.title for e in data.entries] == ["Plain title", "Bad title \u202egnirts"]
     assert data.warnings == ["note\u202e"]
     assert digest.entries[1].paper.title == "Bad\x00 title \u202egnirts"  # the input is not changed
+
+
+def test_both_views_from_one_look_match_the_two_cleanings() -> None:
+    clean = _digest(["Plain title", "Another"])
+    assert clean_digest_views(clean) == (clean, clean)
+    assert all(view is clean for view in clean_digest_views(clean))
+    dirty = _digest(["Plain title", "Bad\x00 title \u202egnirts", "Form\x0cfeed"], warning="note\u202e")
+    shown, data = clean_digest_views(dirty)
+    assert [e.paper.title for e in shown.entries] == ["Plain title", "Bad title gnirts", "Formfeed"]
+    assert [e.paper.title for e in data.entries] == ["Plain title", "Bad title \u202egnirts", "Formfeed"]
+    assert (shown.warnings, data.warnings) == (["note"], ["note\u202e"])
+    assert shown == clean_digest(dirty) and data == clean_digest(dirty, bidi=False)
+    assert shown.entries[0] is data.entries[0] is dirty.entries[0]  # a clean entry is shared, not copied

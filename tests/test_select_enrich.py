@@ -103,3 +103,27 @@ def test_page_and_figure_counts_from_comment() -> None:
     paper = Paper(arxiv_id="2602.00001", title="t", comment="12 pages, 5 figures, 1 table; 9+3 pages appendix")
     enrichment = enrich_paper(paper)
     assert (enrichment.pages, enrichment.figures, enrichment.tables) == (12, 5, 1)
+
+
+def test_code_urls_match_hosts_case_insensitively_as_re_does() -> None:
+    # The host pre-check must find what the URL regex finds under re.IGNORECASE: ASCII in any case,
+    # and the non-ASCII letters `re` folds onto ASCII ones (dotted capital I → i), anywhere in a long text.
+    assert code_urls("Code: HTTPS://WWW.GitHub.Com/Org/Repo.") == ["HTTPS://WWW.GitHub.Com/Org/Repo"]
+    assert code_urls("see gİthub.com/a/b and huggingface.co/m") == [
+        "https://gİthub.com/a/b",
+        "https://huggingface.co/m",
+    ]
+    assert code_urls("long text " * 50 + "https://www.gitlab.com/x/y") == ["https://www.gitlab.com/x/y"]
+    assert code_urls("hf.co/ and then hf.co/z", None, "") == ["https://hf.co/z"]
+    assert code_urls("no host here, only github.io/page and gitlab") == []
+
+
+def test_found_enrichment_is_none_only_when_nothing_is_found() -> None:
+    from paperbrief.select.enrich import found_enrichment
+
+    assert found_enrichment(Paper(arxiv_id="2602.00001", title="t", abstract="plain text")) is None
+    # An empty venue and a zero count are findings (they differ from the defaults), as before.
+    assert found_enrichment(Paper(arxiv_id="2602.00001", title="t", journal_ref=".")) == Enrichment(venue="")
+    assert found_enrichment(Paper(arxiv_id="2602.00001", title="t", comment="0 pages")) == Enrichment(pages=0)
+    paper = Paper(arxiv_id="2602.00001", title="t", abstract="Code: github.com/a/b", comment="9 pages, 2 figures")
+    assert found_enrichment(paper) == enrich_paper(paper)

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from paperbrief.models import Digest
-from paperbrief.render.json_out import iter_json
-from paperbrief.render.markdown import iter_markdown
+from paperbrief.render.json_out import iter_json_cleaned
+from paperbrief.render.markdown import iter_markdown_cleaned
+from paperbrief.render.safe import clean_digest_views
 
 _MODE = 0o644  # mkstemp creates 0600; the files are meant to be shared and served
 _BLOCK = 1 << 16
@@ -224,6 +225,8 @@ def write_digest_files(digest: Digest, out_dir: Path) -> list[Path]:
     if not out_dir.is_dir():
         raise OutputError(f"output path {out_dir} is not a directory")
     stem = digest.date.isoformat()
+    # One look at each entry serves both files' cleaning (`clean_digest_views`).
+    shown, data = clean_digest_views(digest)
     return write_files_together(
-        [(out_dir / f"{stem}.md", iter_markdown(digest)), (out_dir / f"{stem}.json", iter_json(digest))]
+        [(out_dir / f"{stem}.md", iter_markdown_cleaned(shown)), (out_dir / f"{stem}.json", iter_json_cleaned(data))]
     )

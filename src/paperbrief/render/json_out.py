@@ -6,14 +6,20 @@ pydantic model by `digest_json_schema()`; https://json-schema.org/draft/2020-12)
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import json
+import math
+import types
+import typing
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_core import PydanticSerializationError
 
-from paperbrief.models import Digest
-from paperbrief.render.layout import ordered_entries
+from paperbrief.models import Digest, DigestEntry
+from paperbrief.render.layout import ordered_entries, report_entries
 from paperbrief.render.safe import clean_digest
 
 # Bump on any change a consumer could notice (renamed/removed field, changed meaning).
@@ -54,7 +60,11 @@ def iter_json(digest: Digest) -> Iterator[str]:
     Characters XML 1.0 and PostgreSQL forbid are removed (the document can be imported again);
     bidi controls are kept: JSON is data, not a page someone reads.
     """
-    digest = clean_digest(digest, bidi=False)
+    return iter_json_cleaned(clean_digest(digest, bidi=False))
+
+
+def iter_json_cleaned(digest: Digest) -> Iterator[str]:
+    """`iter_json` of a digest that already went through `clean_digest(digest, bidi=False)`."""
     head = {"schema_version": SCHEMA_VERSION, **digest.model_dump(mode="json", exclude={"entries"})}
     # Put an empty "entries" where the model has it, then splice the streamed entries into its place.
     keys = ["schema_version", *Digest.model_fields]
@@ -62,15 +72,89 @@ def iter_json(digest: Digest) -> Iterator[str]:
     text = json.dumps(document, ensure_ascii=False, indent=2)
     marker = '\n  "entries": []'
     before, after = text.split(marker, 1)
-    entries = ordered_entries(digest)
+    entries = report_entries(digest)
     if not entries:
         yield text + "\n"
         return
     yield before + '\n  "entries": ['
     for i, entry in enumerate(entries):
-        item = json.dumps(entry.model_dump(mode="json"), ensure_ascii=False, indent=2)
-        yield ("," if i else "") + "\n    " + item.replace("\n", "\n    ")
+        yield ("," if i else "") + "\n    " + entry_json(entry).replace("\n", "\n    ")
     yield "\n  ]" + after + "\n"
+
+
+def entry_json(entry: DigestEntry) -> str:
+    """`json.dumps(entry.model_dump(mode="json"), ensure_ascii=False, indent=2)`, by pydantic's serializer where equal.
+
+    The standard library's encoder is pure Python once `indent` is given (its C encoder has no
+    indent); pydantic's Rust serializer writes the same text — UTF-8 kept, `": "` and `","`
+    separators, `[]`/`{}` when empty, keys in model order — except for floats: below 1e-4 it writes
+    `0.00003`/`3e-6` where Python writes `3e-05`, and `null` for NaN and infinities. An entry with
+    such a float goes the standard library's way (tests/test_json_out.py pins both ways).
+    """
+    # Nested models serialize by their declared type; the entry itself by its own class, so only a plain
+    # DigestEntry is known to hold no other floats than `_ENTRY_FLOATS`.
+    known = type(entry) is DigestEntry and _ENTRY_FLOATS is not None
+    if known and all(_same_float_text(value) for value in _float_values(entry, _ENTRY_FLOATS or ())):
+        try:
+            return entry.model_dump_json(indent=2)
+        except PydanticSerializationError:
+            pass  # e.g. a lone surrogate: the standard library's way shows what it makes of it
+    return json.dumps(entry.model_dump(mode="json"), ensure_ascii=False, indent=2)
+
+
+def _same_float_text(value: float) -> bool:
+    """Whether pydantic writes `value` as `json.dumps` does (`repr`): finite, and 0 or at least 1e-4 in size."""
+    return value == 0.0 or (math.isfinite(value) and abs(value) >= 1e-4)
+
+
+def _float_values(model: BaseModel, paths: tuple[tuple[str, ...], ...]) -> Iterator[float]:
+    for path in paths:
+        value: Any = model
+        for name in path:
+            value = getattr(value, name)
+            if value is None:
+                break
+        if isinstance(value, float):
+            yield value
+
+
+def _float_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> tuple[tuple[str, ...], ...] | None:
+    """Attribute paths of every float field in `model`'s tree of models; None when a float may hide elsewhere.
+
+    "Elsewhere" is any float (or model, or `Any`) inside a list, dict or other container, where
+    checking would mean walking every value.
+    """
+    paths: list[tuple[str, ...]] = []
+    for name, info in model.model_fields.items():
+        for kind in _leaf_types(info.annotation):
+            if kind is float:
+                paths.append((*prefix, name))
+            elif isinstance(kind, type) and issubclass(kind, BaseModel):
+                inner = _float_paths(kind, (*prefix, name))
+                if inner is None:
+                    return None
+                paths.extend(inner)
+            elif not _is_plain(kind):
+                return None
+    return tuple(paths)
+
+
+def _leaf_types(annotation: Any) -> list[Any]:
+    """The types an annotation allows, with `X | None` and unions unwrapped (`None` left out)."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [leaf for arg in typing.get_args(annotation) for leaf in _leaf_types(arg)]
+    return [] if annotation is type(None) else [annotation]
+
+
+def _is_plain(kind: Any) -> bool:
+    """A type both serializers write alike: strings, ints, bools, enums, dates, or containers of those."""
+    if typing.get_origin(kind) in (list, tuple, set, frozenset, dict):
+        return all(_is_plain(arg) for arg in typing.get_args(kind) if arg is not Ellipsis)
+    return isinstance(kind, type) and issubclass(kind, str | int | bool | dt.date | enum.Enum)
+
+
+# The float fields of an entry, found once from the model (None: the standard library always).
+_ENTRY_FLOATS = _float_paths(DigestEntry)
 
 
 def load_digest_json(text: str) -> Digest:

@@ -12,20 +12,26 @@ from dataclasses import dataclass, field
 from paperbrief.models import Digest, DigestEntry, SummaryStatus
 
 
-def github_slug(text: str, seen: dict[str, int] | None = None) -> str:
-    """GitHub's id of a heading: lowercase, punctuation dropped except `-`/`_`, spaces → `-`.
+def _slug_keeps(char: str) -> bool:
+    # github-slugger keeps letters, marks, decimal digits, connector punctuation, space and "-".
+    category = unicodedata.category(char)
+    return char in " -" or category[0] in "LM" or category in ("Nd", "Pc")
 
-    With `seen` (one dict per document), repeated slugs get `-1`, `-2`, … like GitHub does.
-    """
-    kept = []
-    for char in text.lower():
-        category = unicodedata.category(char)
-        # github-slugger keeps letters, marks, decimal digits, connector punctuation, space and "-".
-        if char in " -" or category[0] in "LM" or category in ("Nd", "Pc"):
-            kept.append(char)
-    slug = "".join(kept).replace(" ", "-")
-    if seen is None:
-        return slug
+
+# The ASCII characters github-slugger drops, as a `str.translate` table (the rule itself is `_slug_keeps`).
+_ASCII_DROPPED = {code: None for code in range(128) if not _slug_keeps(chr(code))}
+
+
+def _bare_slug(text: str) -> str:
+    """`github_slug` without the dedupe: ASCII is filtered by one `translate`, other characters one by one."""
+    kept = text.lower().translate(_ASCII_DROPPED)
+    if not kept.isascii():
+        kept = "".join(char for char in kept if char.isascii() or _slug_keeps(char))
+    return kept.replace(" ", "-")
+
+
+def _dedupe_slug(slug: str, seen: dict[str, int]) -> str:
+    """`slug`, or `slug-1`, `slug-2`, … when the document already has it (GitHub's rule)."""
     if slug not in seen:
         seen[slug] = 0
         return slug
@@ -38,6 +44,15 @@ def github_slug(text: str, seen: dict[str, int] | None = None) -> str:
     seen[slug] = count
     seen[candidate] = 0
     return candidate
+
+
+def github_slug(text: str, seen: dict[str, int] | None = None) -> str:
+    """GitHub's id of a heading: lowercase, punctuation dropped except `-`/`_`, spaces → `-`.
+
+    With `seen` (one dict per document), repeated slugs get `-1`, `-2`, … like GitHub does.
+    """
+    slug = _bare_slug(text)
+    return slug if seen is None else _dedupe_slug(slug, seen)
 
 
 @dataclass
@@ -60,6 +75,41 @@ def ordered_sections(digest: Digest) -> list[Section]:
     Within a section entries keep the order of `digest.entries` (the selection stage's order).
     Entries are copies: the digest itself is not changed.
     """
+    sections = _grouped(digest, reuse_numbered=False)
+    _assign_anchors(digest, sections)
+    return sections
+
+
+def ordered_entries(digest: Digest) -> list[DigestEntry]:
+    """Every entry in report order, numbered as in the Markdown report (copies; no anchors are computed)."""
+    return [entry for section in _grouped(digest, reuse_numbered=False) for entry in section.entries]
+
+
+@dataclass
+class ReportLayout:
+    """What a renderer of the whole report needs: the sections (with anchors) and each paper heading's anchor."""
+
+    sections: list[Section]
+    paper_anchors: dict[int, str]
+
+
+def report_layout(digest: Digest) -> ReportLayout:
+    """`ordered_sections` plus the anchor of every numbered paper heading, from one pass over the headings.
+
+    For renderers that only read the entries: an entry that already carries its report number (the
+    pipeline hands over a digest in report order) is used as it is instead of being copied.
+    """
+    sections = _grouped(digest, reuse_numbered=True)
+    return ReportLayout(sections, _assign_anchors(digest, sections))
+
+
+def report_entries(digest: Digest) -> list[DigestEntry]:
+    """`ordered_entries` for renderers that only read them: already-numbered entries are not copied."""
+    return [entry for section in _grouped(digest, reuse_numbered=True) for entry in section.entries]
+
+
+def _grouped(digest: Digest, *, reuse_numbered: bool) -> list[Section]:
+    """The sections in TOC order with their entries numbered through the report; anchors left empty."""
     by_category: dict[str, list[DigestEntry]] = {}
     for entry in digest.entries:
         by_category.setdefault(entry.paper.primary, []).append(entry)
@@ -69,15 +119,12 @@ def ordered_sections(digest: Digest) -> list[Section]:
         section = Section(category=category, anchor="")
         for entry in by_category[category]:
             number += 1
-            section.entries.append(entry.model_copy(update={"number": number}))
+            if reuse_numbered and entry.number == number:
+                section.entries.append(entry)
+            else:
+                section.entries.append(entry.model_copy(update={"number": number}))
         sections.append(section)
-    _assign_anchors(digest, sections)
     return sections
-
-
-def ordered_entries(digest: Digest) -> list[DigestEntry]:
-    """Every entry in report order, numbered as in the Markdown report."""
-    return [entry for section in ordered_sections(digest) for entry in section.entries]
 
 
 def heading_texts(digest: Digest, sections: list[Section]) -> list[tuple[str, Section | None]]:
@@ -105,12 +152,29 @@ def summary_heading(entry: DigestEntry, labels: dict[str, str]) -> str:
     return f"🤖 {labels['ai_summary']}"
 
 
-def _assign_anchors(digest: Digest, sections: list[Section]) -> None:
+def _assign_anchors(digest: Digest, sections: list[Section]) -> dict[int, str]:
+    """Set each section's anchor and return each numbered paper heading's, walking the headings in document order.
+
+    One walk with one `seen` dict gives every heading the slug GitHub gives it (duplicates dedupe in
+    document order). A paper's anchor is the slug of the first heading whose text is its `N. title`.
+    """
+    numbers = {f"{e.number}. {e.paper.title}": e.number for s in sections for e in s.entries}
     seen: dict[str, int] = {}
+    anchors: dict[int, str] = {}
+    # The label headings repeat under every paper: their bare slugs are computed once per walk.
+    bare: dict[str, str] = {}
+    labels = labels_for(digest.language)
+    for label in (f"📄 {labels['abstract']}", f"📝 {labels['extractive_summary']}", f"🤖 {labels['ai_summary']}"):
+        bare[label] = _bare_slug(label)
     for text, section in heading_texts(digest, sections):
-        slug = github_slug(text, seen)
+        base = bare.get(text)
+        slug = _dedupe_slug(base if base is not None else _bare_slug(text), seen)
         if section is not None:
             section.anchor = slug
+        number = numbers.get(text)
+        if number is not None and number not in anchors:
+            anchors[number] = slug
+    return anchors
 
 
 _LABELS: dict[str, dict[str, str]] = {

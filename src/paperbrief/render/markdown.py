@@ -16,14 +16,8 @@ from typing import Any
 from paperbrief.models import Digest, DigestEntry, Summary, SummaryStatus
 from paperbrief.render.fulltext_view import markdown_block
 from paperbrief.render.jinja_env import template_environment
-from paperbrief.render.layout import (
-    Section,
-    github_slug,
-    heading_texts,
-    labels_for,
-    ordered_sections,
-    summary_heading,
-)
+from paperbrief.render.layout import github_slug, labels_for, report_layout, summary_heading
+from paperbrief.render.markdown_entry import entry_markdown
 from paperbrief.render.numbers_marks import digest_has_marks, entries_legend, summary_mark_text, unsupported_in
 from paperbrief.render.safe import clean_digest
 from paperbrief.render.wording import localize_warning, no_announcement_reason_text
@@ -54,14 +48,17 @@ def escape_markdown(text: str, *, block_start: bool = False) -> str:
     backslash only before a character it would otherwise escape. `block_start` also neutralizes
     a leading `#`, `>`, `-`, `+` or `1.` that would start a heading, quote or list.
     """
-    text = _NEWLINE_RE.sub(" ", text).strip()
+    if "\n" in text or "\r" in text:  # the regex would try every position of a text without line breaks
+        text = _NEWLINE_RE.sub(" ", text)
+    text = text.strip()
     if not text:
         return ""
-    if _SPECIAL_RE.search(text) is None:  # fast path: most abstracts have nothing to escape
+    if not _has_special(text):  # fast path: most abstracts have nothing to escape
         return _escape_block_start(text) if block_start else text
-    math = _span_mask(text, _MATH_RE)
-    paired = _paired_runs(text, _BACKTICKS_RE, math, flanking=False) | _paired_runs(
-        text, _TILDES_RE, math, flanking=True
+    # Each pattern needs its character: without it the scan is skipped (same result, no regex pass).
+    math = _span_mask(text, _MATH_RE) if "$" in text else bytearray(len(text))
+    paired = (_paired_runs(text, _BACKTICKS_RE, math, flanking=False) if "`" in text else set()) | (
+        _paired_runs(text, _TILDES_RE, math, flanking=True) if "~" in text else set()
     )
     # Only the characters `_SPECIAL_RE` finds can change; the text between them is copied as is.
     out: list[str] = []
@@ -76,6 +73,13 @@ def escape_markdown(text: str, *, block_start: bool = False) -> str:
     if block_start:
         escaped = _escape_block_start(escaped)
     return escaped
+
+
+def _has_special(text: str) -> bool:
+    """`_SPECIAL_RE.search(text) is not None`, as eight substring searches (faster than the regex's class scan)."""
+    return (
+        "<" in text or "[" in text or "]" in text or "*" in text or "_" in text or "`" in text or "~" in text
+    ) or "\\" in text
 
 
 def _escape_char(text: str, i: int, in_math: int, paired: set[int]) -> str:
@@ -164,9 +168,14 @@ def iter_markdown(digest: Digest) -> Iterator[str]:
     The digest's text is cleaned first (`safe.clean_digest`, entry by entry: no NUL or other forbidden character,
     no bidi control), copying only the records that need it.
     """
-    digest = clean_digest(digest)
+    return iter_markdown_cleaned(clean_digest(digest))
+
+
+def iter_markdown_cleaned(digest: Digest) -> Iterator[str]:
+    """`iter_markdown` of a digest that already went through `clean_digest(digest)`."""
     labels = labels_for(digest.language)
-    sections = ordered_sections(digest)
+    layout = report_layout(digest)
+    sections = layout.sections
     reason = no_announcement_reason_text(digest.no_announcement_reason, digest.language)
     context: dict[str, Any] = {
         "L": labels,
@@ -175,13 +184,13 @@ def iter_markdown(digest: Digest) -> Iterator[str]:
         "no_announcement_reason": labels["no_announcement_reason"].format(v=escape_markdown(reason)) if reason else "",
         "count_line": _count_line(digest, labels),
         "warnings": [escape_markdown(localize_warning(w, digest.language)) for w in digest.warnings if w.strip()],
-        "highlights": _highlights(digest.highlights, _paper_anchors(digest, sections)),
+        "highlights": _highlights(digest.highlights, layout.paper_anchors),
         "sections": [
             {
                 "category": escape_markdown(s.category),
                 "anchor": s.anchor,
                 "count": labels["toc_count_one" if s.count == 1 else "toc_count"].format(n=s.count),
-                "entries": (_entry_view(e, labels, digest.language) for e in s.entries),
+                "entries": (entry_markdown(_entry_view(e, labels, digest.language), labels) for e in s.entries),
             }
             for s in sections
         ],
@@ -203,19 +212,6 @@ def _count_line(digest: Digest, labels: dict[str, str]) -> str:
 
 _CITATION_RE = re.compile(r"\\\[(\d+)\\\]")
 _THEME_RE = re.compile(r"^\*\*(?P<title>.+?)\*\*\s*(?P<colon>[:：])?\s*(?P<body>.*)$")
-
-
-def _paper_anchors(digest: Digest, sections: list[Section]) -> dict[int, str]:
-    """GitHub's anchor of each numbered paper heading, walked in document order so duplicates dedupe right."""
-    numbers = {f"{e.number}. {e.paper.title}": e.number for s in sections for e in s.entries}
-    seen: dict[str, int] = {}
-    anchors: dict[int, str] = {}
-    for text, _section in heading_texts(digest, sections):
-        slug = github_slug(text, seen)
-        number = numbers.get(text)
-        if number is not None and number not in anchors:
-            anchors[number] = slug
-    return anchors
 
 
 def _highlights(text: str | None, anchors: dict[int, str]) -> list[str]:
@@ -266,12 +262,12 @@ def _entry_view(entry: DigestEntry, labels: dict[str, str], language: str = "zh"
 
 
 def _authors(authors: list[str], labels: dict[str, str]) -> str:
-    names = [escape_markdown(a) for a in authors if a.strip()]
-    if not names:
+    named = [a for a in authors if a.strip()]
+    if not named:
         return labels["unknown"]
-    if len(names) > 3:
-        return labels["authors_more"].format(names=", ".join(names[:3]), n=len(names))
-    return ", ".join(names)
+    if len(named) > 3:  # only the first three are shown, so only they are escaped
+        return labels["authors_more"].format(names=", ".join(escape_markdown(a) for a in named[:3]), n=len(named))
+    return ", ".join(escape_markdown(a) for a in named)
 
 
 def _published(value: dt.datetime | None, labels: dict[str, str]) -> str:
@@ -292,7 +288,9 @@ def _summary_view(summary: Summary | None, labels: dict[str, str], language: str
         value = getattr(summary, name)
         view[name] = escape_markdown(value) if value and value.strip() else _missing(summary, labels)
         # Issue 16: numbers its source does not state stay as written; the line says so (⚠ …).
-        mark = summary_mark_text(summary, unsupported_in(summary, value), language)
+        mark = (
+            summary_mark_text(summary, unsupported_in(summary, value), language) if summary.unsupported_numbers else ""
+        )
         if mark:
             view[name] += " " + escape_markdown(mark)
     keywords = [escape_markdown(k) for k in summary.keywords if k.strip()]

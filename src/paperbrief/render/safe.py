@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
-from paperbrief.models import Digest
+from paperbrief.models import Digest, DigestEntry
 from paperbrief.text import clean_text, has_forbidden_chars
 
 # Explicit embeddings and overrides (LRE, RLE, PDF, LRO, RLO) and isolates (LRI, RLI, FSI, PDI).
@@ -69,6 +69,35 @@ def clean_digest(digest: Digest, *, bidi: bool = True) -> Digest:
     bare = digest.model_copy(update={"entries": []})
     head = clean_model(bare, bidi=bidi)
     entries = [clean_model(entry, bidi=bidi) for entry in digest.entries]
+    return _rebuilt(digest, bare, head, entries)
+
+
+def clean_digest_views(digest: Digest) -> tuple[Digest, Digest]:
+    """`(clean_digest(digest), clean_digest(digest, bidi=False))` with one look at each entry for both.
+
+    The look (`_may_need_cleaning`) is the costly part and does not depend on `bidi`: a record it
+    passes is the same object in both views; only records that need cleaning are cleaned twice.
+    """
+    bare = digest.model_copy(update={"entries": []})
+    head_shown, head_data = _clean_both(bare)
+    shown: list[DigestEntry] = []
+    data: list[DigestEntry] = []
+    for entry in digest.entries:
+        entry_shown, entry_data = _clean_both(entry)
+        shown.append(entry_shown)
+        data.append(entry_data)
+    return _rebuilt(digest, bare, head_shown, shown), _rebuilt(digest, bare, head_data, data)
+
+
+def _clean_both(model: M) -> tuple[M, M]:
+    """`(clean_model(model), clean_model(model, bidi=False))`, looking at `model` once."""
+    if not _may_need_cleaning(model):
+        return model, model
+    return cast(M, _clean_value(model, True)), cast(M, _clean_value(model, False))
+
+
+def _rebuilt(digest: Digest, bare: Digest, head: Digest, entries: list[DigestEntry]) -> Digest:
+    """What `clean_digest` returns for these cleaned parts: `digest` itself when nothing changed."""
     if head is bare and all(new is old for new, old in zip(entries, digest.entries, strict=True)):
         return digest
     return head.model_copy(update={"entries": entries})
@@ -80,7 +109,8 @@ def _may_need_cleaning(model: BaseModel) -> bool:
         dumped = model.model_dump_json(warnings=False)
     except Exception:  # e.g. a lone surrogate: let the walk decide
         return True
-    if _JSON_CHARS_RE.search(dumped) is not None:
+    # `isascii` is O(1) in CPython (a flag of the string); every character looked for is beyond ASCII.
+    if not dumped.isascii() and _JSON_CHARS_RE.search(dumped) is not None:
         return True
     if _JSON_ESCAPE_HINT_RE.search(dumped) is None:
         return False

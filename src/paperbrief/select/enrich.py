@@ -16,6 +16,12 @@ _CODE_URL = re.compile(
     re.IGNORECASE,
 )
 _TRAILING = ".,;:!?'\"*"
+# The hosts `_CODE_URL` requires, for a cheap look before it runs (it has no fixed first character,
+# so `re` tries it at every position of every abstract).
+_CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co", "hf.co", "codeberg.org")
+_CODE_HOST = re.compile("|".join(re.escape(host) for host in _CODE_HOSTS), re.IGNORECASE)
+_LONGEST_PREFIX = len("https://www.")  # what `_CODE_URL` allows before the host
+_HTTP = re.compile(r"^http://", re.IGNORECASE)
 
 _COUNT = r"(\d{1,4})\s*(?:\+\s*\d{1,4}\s*)?"
 _PAGES = re.compile(_COUNT + r"(?:pages?|pp\b|pgs?\b)", re.IGNORECASE)
@@ -40,6 +46,12 @@ _KNOWN_VENUE = re.compile(
 # Case-sensitive on purpose: "Proc. of the" continues a venue, ". Code at" starts a new sentence.
 _VENUE_END = re.compile(r"\s*(?:,\s*\d+\s*(?:[Pp]ages?|[Ff]igures?|[Tt]ables?)\b.*|\.\s+[A-Z0-9].*|[.,]\s*$)")
 
+# Compiled once (not looked up in `re`'s cache for every paper).
+_PROCEEDINGS_OF = re.compile(r"^(?:the\s+)?(?:proceedings|proc\.?)\s+of\s+(?:the\s+)?", re.IGNORECASE)
+_SENTENCES = re.compile(r"(?<=[.;])\s+(?=[A-Z\"(])|\s+/\s+")
+_ACCEPTED_WORD = re.compile(r"\baccepted\b", re.IGNORECASE)
+_CLAUSES = re.compile(r"(?<=[.;,])\s+")
+
 
 def code_urls(*texts: str | None) -> list[str]:
     """GitHub/GitLab/Hugging Face/Codeberg URLs, trailing punctuation stripped, duplicates removed."""
@@ -48,10 +60,14 @@ def code_urls(*texts: str | None) -> list[str]:
     for text in texts:
         if not text:
             continue
-        for match in _CODE_URL.finditer(text):
+        host_at = _first_code_host(text)
+        if host_at < 0:
+            continue
+        # A match is at most "https://www." before its host, so none starts before this point.
+        for match in _CODE_URL.finditer(text, max(0, host_at - _LONGEST_PREFIX)):
             url = match.group(0).rstrip(_TRAILING)
             url = url if url.lower().startswith("http") else "https://" + url
-            url = re.sub(r"^http://", "https://", url, flags=re.IGNORECASE)
+            url = _HTTP.sub("https://", url)
             path = url.split("/", 3)[3] if url.count("/") >= 3 else ""
             if not path.strip("/"):
                 continue  # a bare host is no link to code
@@ -62,6 +78,23 @@ def code_urls(*texts: str | None) -> list[str]:
     return found
 
 
+def _first_code_host(text: str) -> int:
+    """Where `text` first names a code host as `_CODE_URL` matches it (case-insensitively), or -1: no code URL.
+
+    ASCII text is lowered and searched as plain text. Other text goes through `re`'s own
+    case-insensitive rule, which also lets e.g. the Kelvin sign or a dotted capital I match
+    ASCII letters, as in `_CODE_URL` (https://docs.python.org/3/library/re.html#re.IGNORECASE).
+    """
+    if text.isascii():
+        lowered = text.lower()  # same length and positions as `text` for ASCII
+        if ".co" not in lowered and "codeberg.org" not in lowered:
+            return -1  # every other host ends in ".com" or ".co": two searches settle most abstracts
+        found = [at for at in (lowered.find(host) for host in _CODE_HOSTS) if at >= 0]
+        return min(found) if found else -1
+    match = _CODE_HOST.search(text)
+    return match.start() if match else -1
+
+
 def _count(pattern: re.Pattern[str], text: str) -> int | None:
     match = pattern.search(text)
     return int(match.group(1)) if match else None
@@ -69,7 +102,7 @@ def _count(pattern: re.Pattern[str], text: str) -> int | None:
 
 def _clean_venue(raw: str) -> str:
     venue = _VENUE_END.sub("", raw.strip())
-    venue = re.sub(r"^(?:the\s+)?(?:proceedings|proc\.?)\s+of\s+(?:the\s+)?", "", venue, flags=re.IGNORECASE)
+    venue = _PROCEEDINGS_OF.sub("", venue)
     venue = venue.strip(" .,:;-\"'“”")
     # Drop a bracket only when it is unbalanced ("(ISSTA 2020)" keeps both).
     if venue.endswith(")") and venue.count(")") > venue.count("("):
@@ -85,8 +118,8 @@ def venue_of(comment: str | None, journal_ref: str | None) -> str | None:
     """Venue or acceptance: an acceptance phrase in the comment, else the journal ref, else "ICLR 2026"-style."""
     text = comment or ""
     # Sentences end at ". X" (not at "Proc. of"); "/" separates unrelated remarks.
-    for clause in re.split(r"(?<=[.;])\s+(?=[A-Z\"(])|\s+/\s+", text):
-        if _NOT_ACCEPTED.search(clause) and not re.search(r"\baccepted\b", clause, re.IGNORECASE):
+    for clause in _SENTENCES.split(text):
+        if _NOT_ACCEPTED.search(clause) and not _ACCEPTED_WORD.search(clause):
             continue
         for pattern in (_ACCEPTED, _PROCEEDINGS):
             match = pattern.search(clause)
@@ -96,7 +129,7 @@ def venue_of(comment: str | None, journal_ref: str | None) -> str | None:
                     return venue
     if journal_ref and journal_ref.strip():
         return _clean_venue(journal_ref)
-    for clause in re.split(r"(?<=[.;,])\s+", text):
+    for clause in _CLAUSES.split(text):
         if _NOT_ACCEPTED.search(clause):
             continue
         match = _KNOWN_VENUE.search(clause)
@@ -107,11 +140,24 @@ def venue_of(comment: str | None, journal_ref: str | None) -> str | None:
 
 def enrich_paper(paper: Paper) -> Enrichment:
     """Code links, venue and page/figure/table counts of one paper."""
+    urls, venue, pages, figures, tables = _facts(paper)
+    return Enrichment(code_urls=urls, venue=venue, pages=pages, figures=figures, tables=tables)
+
+
+def found_enrichment(paper: Paper) -> Enrichment | None:
+    """`enrich_paper`, or None when it finds nothing (every field at its default); no empty object is made."""
+    urls, venue, pages, figures, tables = _facts(paper)
+    if not urls and venue is None and pages is None and figures is None and tables is None:
+        return None
+    return Enrichment(code_urls=urls, venue=venue, pages=pages, figures=figures, tables=tables)
+
+
+def _facts(paper: Paper) -> tuple[list[str], str | None, int | None, int | None, int | None]:
     comment = paper.comment or ""
-    return Enrichment(
-        code_urls=code_urls(paper.abstract, comment),
-        venue=venue_of(comment, paper.journal_ref),
-        pages=_count(_PAGES, comment),
-        figures=_count(_FIGURES, comment),
-        tables=_count(_TABLES, comment),
+    return (
+        code_urls(paper.abstract, comment),
+        venue_of(comment, paper.journal_ref),
+        _count(_PAGES, comment),
+        _count(_FIGURES, comment),
+        _count(_TABLES, comment),
     )

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from paperbrief.models import DigestEntry, Enrichment, Paper, SelectionReason, Summary
-from paperbrief.select.enrich import enrich_paper
+from paperbrief.models import DigestEntry, Paper, SelectionReason, Summary
+from paperbrief.select.enrich import found_enrichment
 from paperbrief.select.filters import (
     DEFAULT_FIELDS,
     AuthorPattern,
@@ -127,37 +127,41 @@ class Selection:
     mode: SelectMode = SelectMode.LATEST
 
 
-def _enrichment(paper: Paper) -> Enrichment | None:
-    # None rather than an empty object: the report and the JSON show enrichment only when found.
-    found = enrich_paper(paper)
-    return found if found.model_dump(exclude_defaults=True) else None
-
-
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
+    # Tuples, and slots: a day of 10,000 candidates makes few objects for the garbage collector to walk.
     paper: Paper
-    terms: list[str]
-    authors: list[str]
-    past_exclude: list[str]
+    terms: tuple[str, ...]
+    authors: Sequence[str]
+    past_exclude: tuple[str, ...]
 
 
-def _filter(paper: Paper, options: SelectOptions) -> _Candidate | str:
-    """A candidate, or the reason the paper is filtered out."""
-    verdict = category_verdict(paper, options.categories)
-    watched = watched_authors(paper, options.author_patterns)
+def _filter(paper: Paper, options: SelectOptions, verdicts: dict[tuple[str, ...], CategoryVerdict]) -> _Candidate | str:
+    """A candidate, or the reason the paper is filtered out.
+
+    `verdicts` (one dict per selection) keeps the category verdict of each (primary, categories…)
+    combination seen: the verdict depends on nothing else, and a day has far fewer combinations
+    than papers.
+    """
+    key = (paper.primary, *paper.categories)
+    verdict = verdicts.get(key)
+    if verdict is None:
+        verdict = verdicts[key] = category_verdict(paper, options.categories)
+    # Without a watch list or terms there is nothing to look for (the usual case, at 10,000 papers a day).
+    watched: Sequence[str] = watched_authors(paper, options.author_patterns) if options.author_patterns else ()
     if verdict is CategoryVerdict.OUTSIDE:
         return f"filtered: primary {paper.primary} is not in the configured categories"
     if verdict is CategoryVerdict.CROSS and not options.include_cross and not watched:
         return f"filtered: cross-list from {paper.primary} (cross-lists are off)"
-    excluded = matching_terms(paper, options.exclude_terms, options.field_list)
+    excluded = matching_terms(paper, options.exclude_terms, options.field_list) if options.exclude_terms else ()
     if excluded and not watched:
         term, where = excluded[0]
         return f"filtered: exclude term {term!r} in {where.value}"
-    included = matching_terms(paper, options.include_terms, options.field_list)
+    included = matching_terms(paper, options.include_terms, options.field_list) if options.include_terms else ()
     if options.include_terms and not included and not watched:
         fields = ", ".join(f.value for f in options.field_list)
         return f"filtered: no include term matched in {fields}"
-    return _Candidate(paper, [t for t, _ in included], watched, [t for t, _ in excluded])
+    return _Candidate(paper, tuple(t for t, _ in included), watched, tuple(t for t, _ in excluded))
 
 
 def _dedupe(papers: Sequence[Paper]) -> list[Paper]:
@@ -195,8 +199,9 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
     decisions: dict[str, str] = {}
     unique = _dedupe(papers)
     candidates: list[_Candidate] = []
+    verdicts: dict[tuple[str, ...], CategoryVerdict] = {}
     for paper in unique:
-        outcome = _filter(paper, options)
+        outcome = _filter(paper, options, verdicts)
         if isinstance(outcome, str):
             decisions[paper.arxiv_id] = outcome
         else:
@@ -282,13 +287,14 @@ def select_papers(  # noqa: C901 — issue 10 splits this function; the exemptio
         if mode is SelectMode.SCORE:
             parts.append("sent for LLM scoring")
         decisions[arxiv_id] = "; ".join(parts)
+        # Numbered 1…n in selection order; the entry shares the reason of `selection.reasons` (nothing changes
+        # a reason once made, and entry copies share theirs too): 10,000 fewer objects for the collector.
+        number = len(selection.entries) + 1
         selection.entries.append(
-            DigestEntry(paper=cand.paper, reason=reason.model_copy(), enrichment=_enrichment(cand.paper))
+            DigestEntry(number=number, paper=cand.paper, reason=reason, enrichment=found_enrichment(cand.paper))
         )
     # Every input paper has a decision, in input order.
     selection.decisions = {p.arxiv_id: decisions[p.arxiv_id] for p in papers}
-    for number, entry in enumerate(selection.entries, start=1):
-        entry.number = number
     return selection
 
 
