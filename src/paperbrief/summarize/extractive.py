@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from paperbrief.models import DigestEntry, Paper, Summary, SummaryStatus
@@ -110,7 +111,8 @@ class _CueIndex:
             else:
                 always.append(phrase)  # "%": no letters, always searched for
         self._always = frozenset(always)
-        self._words: dict[str, frozenset[str]] = {}
+        self._words: dict[str, frozenset[str]] = {}  # lower-case token -> cue phrases it may hold
+        self._tokens: dict[str, frozenset[str]] = {}  # token -> its `_WORD_RE` words, lower-cased
 
     def candidates(self, lower: str) -> frozenset[str]:
         """The phrases that may occur in the lower-case text `lower` (a superset of those that do)."""
@@ -120,8 +122,32 @@ class _CueIndex:
         words = set(lower.split())
         facts = list(map(known.get, words))
         if None in facts:
-            facts = [known.get(w) or known.setdefault(w, self._phrases_in(w)) for w in words]
+            facts = [
+                f if f is not None else known.setdefault(w, self._phrases_in(w))
+                for w, f in zip(words, facts, strict=True)
+            ]
         return self._always.union(*filter(None, facts))
+
+    def shared_words(self, text: str, lower: str, title_words: set[str]) -> int:
+        """How many of `title_words` are words of `text` (its `_WORD_RE` matches, lower-cased).
+
+        A match never spans whitespace, so the text's words are its whitespace-separated tokens' words,
+        a per-token fact (cached). A title word that is a word of the text is a substring of `lower`:
+        most sentences are settled by that check alone.
+        """
+        if not any(w in lower for w in title_words):
+            return 0
+        known = self._tokens
+        if len(known) > _WORD_CACHE_LIMIT:
+            known.clear()
+        tokens = text.split()
+        facts = list(map(known.get, tokens))
+        if None in facts:
+            facts = [
+                f if f is not None else known.setdefault(t, frozenset(map(str.lower, _WORD_RE.findall(t))))
+                for t, f in zip(tokens, facts, strict=True)
+            ]
+        return len(title_words.intersection(chain.from_iterable(facts)))  # type: ignore[arg-type]
 
     def _phrases_in(self, word: str) -> frozenset[str]:
         return frozenset(p for anchor, group in self._anchors.items() if anchor in word for p in group)
@@ -294,11 +320,7 @@ def _field_scores(texts: list[str], title_words: set[str], cue_index: _CueIndex)
     rows: list[tuple[float, ...]] = []
     for index, (text, lower) in enumerate(zip(texts, lowers, strict=True)):
         # Title words hold no stopword: no need to drop them from the sentence's words first.
-        overlap = (
-            len(title_words.intersection(map(str.lower, _WORD_RE.findall(text)))) / len(title_words)
-            if title_words
-            else 0.0
-        )
+        overlap = cue_index.shared_words(text, lower, title_words) / len(title_words) if title_words else 0.0
         pos = index / (n - 1) if n > 1 else 0.0  # 0 = first sentence, 1 = last
         cue = [sum([w for p, w in field_cues if p in lower]) for field_cues in cues]
         values: tuple[float, ...] = (

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import repeat
-from operator import itemgetter
+from operator import itemgetter, mul
 from pathlib import Path
 
 _TOKEN_RE = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
@@ -103,7 +103,7 @@ def _pstdev(values: Sequence[int]) -> float:
     """
     count = len(values)
     total = sum(values)
-    numerator = count * sum(v * v for v in values) - total * total  # variance = numerator / count**2
+    numerator: int = count * sum(map(mul, values, values)) - total * total  # variance = numerator / count**2
     denominator = count * count
     common = math.gcd(numerator, denominator)
     n, m = numerator // common, denominator // common
@@ -127,7 +127,7 @@ class _Counts:
     acronyms: list[str] = field(default_factory=list)  # occurrences tagged a(cronym)
     propers: list[str] = field(default_factory=list)  # occurrences tagged n (capitalised inside a sentence)
     places: dict[tuple[str, int], None] = field(default_factory=dict)  # (term, sentence), in order, once; no stopword
-    pairs: list[tuple[str, str]] = field(default_factory=list)  # (left, right) neighbours, window of one
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (left, right) neighbours, not both stopwords
     stop: dict[str, bool] = field(default_factory=dict)  # decided by a term's first occurrence
     # Candidates of one, two and three words (keys) -> frequency, and each one's first surface form.
     grams1: dict[str, int] = field(default_factory=dict)
@@ -154,10 +154,10 @@ class YakeScorer:
         # Each candidate's score: the product of its terms' scores over ((their sum + 1) × its frequency),
         # written out per length in the order `math.prod` and `sum` compute it.
         unigrams = counts.grams1
-        values = list(map(scores.__getitem__, unigrams))
+        ones = list(map(scores.__getitem__, unigrams))
         ranked = list(
             zip(
-                [s / ((s + 1.0) * tf) for s, tf in zip(values, unigrams.values(), strict=True)],
+                [s / ((s + 1.0) * tf) for s, tf in zip(ones, unigrams.values(), strict=True)],
                 map(surface.__getitem__, unigrams),
                 strict=True,
             )
@@ -183,7 +183,7 @@ class YakeScorer:
             first = True
             # The previous one and two words of the current block (a run between punctuation marks).
             k1 = k2 = w1 = w2 = ""
-            in_block = odd1 = False
+            in_block = odd1 = stop1 = False
             run = 0  # usable words (no stopword, no number) ending here: the candidates end with them
             tokens = _TOKEN_RE.findall(sentence)
             for token, info in zip(tokens, map(facts.get, tokens), strict=True):
@@ -202,10 +202,12 @@ class YakeScorer:
                     acronyms.append(key)
                 elif tag == "n":
                     propers.append(key)
-                if in_block and not odd and not odd1:  # window of one word, as yake's default
-                    pairs.append((k1, key))
                 # A term's stop flag is its first occurrence's (numbers included), as yake decides it.
-                if stop_of.setdefault(key, stop):
+                stopped = stop_of.setdefault(key, stop)
+                # Neighbours within a window of one word, as yake's default; only terms' neighbours count.
+                if in_block and not odd and not odd1 and not (stopped and stop1):
+                    pairs.append((k1, key))
+                if stopped:
                     run = 0
                 else:
                     places[(key, index)] = None
@@ -232,7 +234,7 @@ class YakeScorer:
                                 else:
                                     grams3[gram3] = 1
                                     surface[gram3] = f"{w2} {w1} {token}"
-                k2, w2, k1, w1, odd1, in_block = k1, w1, key, token, odd, True
+                k2, w2, k1, w1, odd1, stop1, in_block = k1, w1, key, token, odd, stopped, True
         return c
 
 
