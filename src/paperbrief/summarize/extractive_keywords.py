@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter, mul
 from pathlib import Path
 
@@ -141,7 +141,23 @@ class YakeScorer:
 
     def __init__(self, stopwords: frozenset[str] | None = None) -> None:
         self.stopwords = yake_stopwords() if stopwords is None else stopwords
+        # Whitespace-separated piece of text -> its tokens and what each is (per-token facts, bounded).
+        self._pieces: dict[str, tuple[tuple[str, _Facts], ...]] = {}
         self._facts: dict[str, _Facts] = {}
+
+    def _learn(self, piece: str) -> tuple[tuple[str, _Facts], ...]:
+        """The tokens of a piece of text without whitespace, with their facts, remembered."""
+        facts = self._facts
+        if len(facts) > _CACHE_LIMIT:
+            facts.clear()
+        tokens = []
+        for token in _TOKEN_RE.findall(piece):
+            info = facts.get(token)
+            if info is None:
+                info = facts[token] = _facts(token, self.stopwords)
+            tokens.append((token, info))
+        learned = self._pieces[piece] = tuple(tokens)
+        return learned
 
     def keywords(self, sentences: Sequence[str], top: int = 30) -> list[str]:
         """The `top` best 1- to 3-word candidates of the text's sentences, best (lowest YAKE score) first.
@@ -172,10 +188,9 @@ class YakeScorer:
 
     def _count(self, sentences: Sequence[str]) -> _Counts:  # noqa: C901 — one pass over the tokens, kept flat for speed
         """Every term's counts and every 1- to 3-gram's frequency and first surface form, in one pass."""
-        facts = self._facts
-        if len(facts) > _CACHE_LIMIT:
-            facts.clear()
-        stopwords = self.stopwords
+        pieces = self._pieces
+        if len(pieces) > _CACHE_LIMIT:
+            pieces.clear()
         c = _Counts()
         keys, acronyms, propers, places, pairs = c.keys, c.acronyms, c.propers, c.places, c.pairs
         stop_of, grams1, grams2, grams3, surface = c.stop, c.grams1, c.grams2, c.grams3, c.surface
@@ -185,10 +200,12 @@ class YakeScorer:
             k1 = k2 = w1 = w2 = ""
             in_block = odd1 = stop1 = False
             run = 0  # usable words (no stopword, no number) ending here: the candidates end with them
-            tokens = _TOKEN_RE.findall(sentence)
-            for token, info in zip(tokens, map(facts.get, tokens), strict=True):
-                if info is None:
-                    info = facts[token] = _facts(token, stopwords)
+            # No token spans whitespace: the sentence's tokens are its whitespace-separated pieces' tokens.
+            words = sentence.split()
+            found = list(map(pieces.get, words))
+            if None in found:
+                found = [f if f is not None else self._learn(w) for w, f in zip(words, found, strict=True)]
+            for token, info in chain.from_iterable(found):  # type: ignore[arg-type]  # no None left
                 key, tag_first, tag, punct, stop, odd = info
                 if punct:
                     first = in_block = False
