@@ -41,8 +41,8 @@ _ODD = frozenset("du")
 _SQRT_BITS = 109
 
 # What a token is, worked out once per scorer: (key, tag first in its sentence, tag elsewhere,
-# punctuation only, stopword or too short, tagged d(igit) or u(nusual)).
-_Facts = tuple[str, str, str, bool, bool, bool]
+# punctuation only, stopword or too short, key if it may pair with a neighbour (not tagged d(igit) or u(nusual))).
+_Facts = tuple[str, str, str, bool, bool, str | None]
 # A term's counts in one text: (tf, left neighbours, distinct left neighbours, right neighbours,
 # distinct right neighbours, acronym or proper occurrences (the larger), sentences it occurs in).
 _Row = tuple[int, int, int, int, int, int, tuple[int, ...]]
@@ -92,7 +92,7 @@ def _facts(token: str, stopwords: frozenset[str]) -> _Facts:
     bare = "".join(c for c in key if c not in _PUNCT)
     stop = token.lower() in stopwords or key in stopwords or len(bare) < 3
     tag = _tag(token, False)  # d and u do not depend on the place in the sentence
-    return key, _tag(token, True), tag, all(c in _PUNCT for c in token), stop, tag in _ODD
+    return key, _tag(token, True), tag, all(c in _PUNCT for c in token), stop, None if tag in _ODD else key
 
 
 def _pstdev(values: Sequence[int]) -> float:
@@ -196,9 +196,9 @@ class YakeScorer:
         stop_of, grams1, grams2, grams3, surface = c.stop, c.grams1, c.grams2, c.grams3, c.surface
         for index, sentence in enumerate(sentences):
             first = True
-            # The previous one and two words of the current block (a run between punctuation marks).
-            k1 = k2 = w1 = w2 = ""
-            in_block = odd1 = stop1 = False
+            pairable1: str | None = None  # the previous token's key if it may pair with this one, else None
+            stop1 = False  # the previous token's stop flag
+            k1 = k2 = w1 = w2 = ""  # the previous one and two words of the current run (keys, tokens)
             run = 0  # usable words (no stopword, no number) ending here: the candidates end with them
             # No token spans whitespace: the sentence's tokens are its whitespace-separated pieces' tokens.
             words = sentence.split()
@@ -206,9 +206,10 @@ class YakeScorer:
             if None in found:
                 found = [f if f is not None else self._learn(w) for w, f in zip(words, found, strict=True)]
             for token, info in chain.from_iterable(found):  # type: ignore[arg-type]  # no None left
-                key, tag_first, tag, punct, stop, odd = info
-                if punct:
-                    first = in_block = False
+                key, tag_first, tag, punct, stop, pairable = info
+                if punct:  # ends the block: no pair, no candidate across it
+                    first = False
+                    pairable1 = None
                     run = 0
                     continue
                 if first:
@@ -222,13 +223,13 @@ class YakeScorer:
                 # A term's stop flag is its first occurrence's (numbers included), as yake decides it.
                 stopped = stop_of.setdefault(key, stop)
                 # Neighbours within a window of one word, as yake's default; only terms' neighbours count.
-                if in_block and not odd and not odd1 and not (stopped and stop1):
-                    pairs.append((k1, key))
+                if pairable1 is not None and pairable is not None and not (stopped and stop1):
+                    pairs.append((pairable1, key))
                 if stopped:
                     run = 0
                 else:
                     places[(key, index)] = None
-                    if odd:
+                    if pairable is None:  # a number or an odd token
                         run = 0
                     else:
                         run += 1
@@ -251,7 +252,8 @@ class YakeScorer:
                                 else:
                                     grams3[gram3] = 1
                                     surface[gram3] = f"{w2} {w1} {token}"
-                k2, w2, k1, w1, odd1, stop1, in_block = k1, w1, key, token, odd, stopped, True
+                        k2, w2, k1, w1 = k1, w1, key, token
+                pairable1, stop1 = pairable, stopped
         return c
 
 
