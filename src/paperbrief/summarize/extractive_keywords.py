@@ -129,11 +129,14 @@ class _Counts:
     places: dict[tuple[str, int], None] = field(default_factory=dict)  # (term, sentence), in order, once; no stopword
     pairs: list[tuple[str, str]] = field(default_factory=list)  # (left, right) neighbours, not both stopwords
     stop: dict[str, bool] = field(default_factory=dict)  # decided by a term's first occurrence
-    # Candidates of one, two and three words (keys) -> frequency, and each one's first surface form.
+    # Candidates of one, two and three words (keys) -> frequency, and each one's first surface form
+    # (`surface2` and `surface3` in the order of `grams2` and `grams3`: each is added with its gram).
     grams1: dict[str, int] = field(default_factory=dict)
     grams2: dict[tuple[str, str], int] = field(default_factory=dict)
     grams3: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    surface: dict[str | tuple[str, ...], str] = field(default_factory=dict)
+    surface: dict[str, str] = field(default_factory=dict)
+    surface2: list[str] = field(default_factory=list)
+    surface3: list[str] = field(default_factory=list)
 
 
 class YakeScorer:
@@ -178,12 +181,12 @@ class YakeScorer:
                 strict=True,
             )
         )
-        for (a, b), tf in counts.grams2.items():
+        for ((a, b), tf), text2 in zip(counts.grams2.items(), counts.surface2, strict=True):
             sa, sb = scores[a], scores[b]
-            ranked.append((sa * sb / ((sa + sb + 1.0) * tf), surface[(a, b)]))
-        for (a, b, c), tf in counts.grams3.items():
+            ranked.append((sa * sb / ((sa + sb + 1.0) * tf), text2))
+        for ((a, b, c), tf), text3 in zip(counts.grams3.items(), counts.surface3, strict=True):
             three = (scores[a], scores[b], scores[c])  # `sum`: Python 3.12+ adds three floats with compensation
-            ranked.append((three[0] * three[1] * three[2] / ((sum(three) + 1.0) * tf), surface[(a, b, c)]))
+            ranked.append((three[0] * three[1] * three[2] / ((sum(three) + 1.0) * tf), text3))
         return [text for _score, text in heapq.nsmallest(top, ranked)]
 
     def _count(self, sentences: Sequence[str]) -> _Counts:  # noqa: C901 — one pass over the tokens, kept flat for speed
@@ -194,6 +197,7 @@ class YakeScorer:
         c = _Counts()
         keys, acronyms, propers, places, pairs = c.keys, c.acronyms, c.propers, c.places, c.pairs
         stop_of, grams1, grams2, grams3, surface = c.stop, c.grams1, c.grams2, c.grams3, c.surface
+        surface2, surface3 = c.surface2, c.surface3
         for index, sentence in enumerate(sentences):
             first = True
             pairable1: str | None = None  # the previous token's key if it may pair with this one, else None
@@ -244,14 +248,14 @@ class YakeScorer:
                                 grams2[gram2] += 1
                             else:
                                 grams2[gram2] = 1
-                                surface[gram2] = f"{w1} {token}"
+                                surface2.append(f"{w1} {token}")
                             if run > 2:
                                 gram3 = (k2, k1, key)
                                 if gram3 in grams3:
                                     grams3[gram3] += 1
                                 else:
                                     grams3[gram3] = 1
-                                    surface[gram3] = f"{w2} {w1} {token}"
+                                    surface3.append(f"{w2} {w1} {token}")
                         k2, w2, k1, w1 = k1, w1, key, token
                 pairable1, stop1 = pairable, stopped
         return c
