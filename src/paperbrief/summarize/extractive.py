@@ -111,6 +111,11 @@ class _CueIndex:
             else:
                 always.append(phrase)  # "%": no letters, always searched for
         self._always = frozenset(always)
+        self._short = [(a, g) for a, g in self._anchors.items() if len(a) < 3]
+        self._by_start: dict[str, list[tuple[str, list[str]]]] = {}
+        for anchor, group in self._anchors.items():
+            if len(anchor) >= 3:
+                self._by_start.setdefault(anchor[:3], []).append((anchor, group))
         self._words: dict[str, frozenset[str]] = {}  # lower-case token -> cue phrases it may hold
         self._tokens: dict[str, frozenset[str]] = {}  # token -> its `_WORD_RE` words, lower-cased
 
@@ -150,7 +155,15 @@ class _CueIndex:
         return len(title_words.intersection(chain.from_iterable(facts)))  # type: ignore[arg-type]
 
     def _phrases_in(self, word: str) -> frozenset[str]:
-        return frozenset(p for anchor, group in self._anchors.items() if anchor in word for p in group)
+        # Anchors looked up by their first three letters at each place in the word: a new word costs
+        # a few dict look-ups, not one search per anchor (most words of a real day are new at first).
+        found = [p for anchor, group in self._short if anchor in word for p in group]
+        by_start = self._by_start
+        for i in range(len(word) - 2):
+            for anchor, group in by_start.get(word[i : i + 3], ()):
+                if word.startswith(anchor, i):
+                    found += group
+        return frozenset(found)
 
 
 class ExtractiveSummarizer:
