@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from paperbrief.models import DigestEntry, Paper, Summary, SummaryStatus
@@ -117,7 +116,6 @@ class _CueIndex:
             if len(anchor) >= 3:
                 self._by_start.setdefault(anchor[:3], []).append((anchor, group))
         self._words: dict[str, frozenset[str]] = {}  # lower-case token -> cue phrases it may hold
-        self._tokens: dict[str, frozenset[str]] = {}  # token -> its `_WORD_RE` words, lower-cased
 
     def candidates(self, lower: str) -> frozenset[str]:
         """The phrases that may occur in the lower-case text `lower` (a superset of those that do)."""
@@ -133,26 +131,16 @@ class _CueIndex:
             ]
         return self._always.union(*filter(None, facts))
 
-    def shared_words(self, text: str, lower: str, title_words: set[str]) -> int:
+    @staticmethod
+    def shared_words(text: str, lower: str, title_words: set[str]) -> int:
         """How many of `title_words` are words of `text` (its `_WORD_RE` matches, lower-cased).
 
-        A match never spans whitespace, so the text's words are its whitespace-separated tokens' words,
-        a per-token fact (cached). A title word that is a word of the text is a substring of `lower`:
-        most sentences are settled by that check alone.
+        A title word that is a word of the text is a substring of `lower`: most sentences are settled
+        by that check alone, without the regex pass.
         """
         if not any(w in lower for w in title_words):
             return 0
-        known = self._tokens
-        if len(known) > _WORD_CACHE_LIMIT:
-            known.clear()
-        tokens = text.split()
-        facts = list(map(known.get, tokens))
-        if None in facts:
-            facts = [
-                f if f is not None else known.setdefault(t, frozenset(map(str.lower, _WORD_RE.findall(t))))
-                for t, f in zip(tokens, facts, strict=True)
-            ]
-        return len(title_words.intersection(chain.from_iterable(facts)))  # type: ignore[arg-type]
+        return len(title_words.intersection(map(str.lower, _WORD_RE.findall(text))))
 
     def _phrases_in(self, word: str) -> frozenset[str]:
         # Anchors looked up by their first three letters at each place in the word: a new word costs
