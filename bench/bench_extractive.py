@@ -5,7 +5,8 @@ new ids and titles, made by `bench/bench_offline.py --make-day`) and the ~1,550 
 tests/data (the recorded 2024-11-28 feed, the OAI records, the reference day; as bench/bench_ranking.py
 loads them) are summarized one paper at a time by one summarizer, serially. With `--baseline`,
 rounds alternate between that tree's `src` (first on PYTHONPATH) and this one, and the best round of
-each is reported with the speed ratio. With `--check`, every `Summary.model_dump()` of both trees is
+each is reported with the speed ratio. Times are the child's CPU time (`time.process_time`), so a
+loaded machine skews them less than wall time. With `--check`, every `Summary.model_dump()` of both trees is
 compared, field by field, for every paper of both sets.
 
     python bench/bench_extractive.py --baseline /work/base/src --check   # the reported run
@@ -67,9 +68,10 @@ def run_child(workdir: Path, dump: Path | None) -> dict[str, Any]:
     figures: dict[str, Any] = {"tree": str(Path(paperbrief.__file__).resolve().parent.parent)}
     out = dump.open("w", encoding="utf-8") if dump is not None else None
     for name, papers in (("day", day), ("real", real)):
-        started = time.perf_counter()
+        # CPU time of this process: on a shared machine, wall time mostly measures the other processes.
+        started = time.process_time()
         summaries = [summarizer.summarize_one(p) for p in papers]
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         figures[name] = {"papers": len(papers), "seconds": elapsed, "papers_per_second": len(papers) / elapsed}
         if out is not None:
             for summary in summaries:
