@@ -9,12 +9,14 @@ Differences, kept on purpose: candidates with a stopword inside are not built (t
 summarizer drops them anyway) and near-duplicates are left to the caller's substring rule.
 `bench/bench_offline.py --keywords` measures the overlap with the `yake` package on the reference day.
 Speed (issue 15, `bench/bench_extractive.py`): one pass over the tokens with per-token facts (key,
-tags, stopword, number) cached by the scorer across papers; C-level `Counter`s for the neighbour and
-case counts; the population standard deviation from exact integer sums instead of `statistics.pstdev`'s
-`Fraction`s (the same correctly rounded float); each distinct combination of a term's counts scored
-once (most terms occur once, in the same few shapes); a heap for the top N. Every float is computed
-in the same order of operations as before: the reference day's keywords are pinned by
-tests/test_extractive_pinned.py and 1,550 real papers' by tests/test_extractive_real.py.
+tags, stopword, number) cached by the scorer across papers, and each whitespace-separated piece's
+tokens cached with them (no token spans whitespace, so no regex pass per sentence); C-level
+`Counter`s for the neighbour and case counts; the population standard deviation from exact integer
+sums instead of `statistics.pstdev`'s `Fraction`s (the same correctly rounded float); each distinct
+combination of a term's counts scored once (most terms occur once, in the same few shapes); a heap
+for the top N. Every float is computed in the same order of operations as before: the reference
+day's keywords are pinned by tests/test_extractive_pinned.py and 1,550 real papers' by
+tests/test_extractive_real.py.
 """
 
 from __future__ import annotations
