@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from paperbrief.models import DigestEntry, Paper, Summary, SummaryStatus
@@ -32,28 +31,19 @@ PROMPT_VERSION = "extractive-2"  # 2: keywords from the lean YAKE scorer
 # Below this many papers a process pool costs more (interpreter start-up) than it saves.
 _PARALLEL_MIN = 200
 _CHUNK = 100
+_WORD_CACHE_LIMIT = 200_000  # distinct words a summarizer remembers for finding cue phrases
 EMPTY_ABSTRACT_ERROR = "empty abstract (withdrawn paper?): nothing to extract"
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace.
-_BOUNDARY_RE = re.compile(r"[.!?][\"')\]]*(?=\s+)")
+# The lookahead also captures the next sentence's first character ("" at the end of the text).
+_BOUNDARY_RE = re.compile(r"[.!?][\"')\]]*(?=\s+(\S?))")
+_DOTTED_RE = re.compile(r"(?:[a-z]\.)+[a-z]")
+_RUN_RE = re.compile(r"[a-z]+")
+_MARKUP = frozenset("$\\{}[]<>`*_|")
+_OPENERS = frozenset("\"'([{$\\`")
 _MATH_RE = re.compile(r"\$[^$]*\$")
 _LATEX_CMD_RE = re.compile(r"\\[A-Za-z]+")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
-
-
-@dataclass(frozen=True)
-class _Sentence:
-    index: int
-    text: str
-    lower: str
-    words: frozenset[str]
-    penalty: bool  # names code or a link: a poor summary sentence whatever its field
-    short: bool  # under six words
-
-
-def _sentence(index: int, text: str) -> _Sentence:
-    lower = text.lower()
-    return _Sentence(index, text, lower, _words(text), any(p in lower for p in _PENALTIES), len(text.split()) < 6)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -64,10 +54,10 @@ def split_sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for match in _BOUNDARY_RE.finditer(text):
-        end = match.end()
-        rest = text[end:].lstrip()
-        if rest and not _starts_sentence(rest):
+        first = match.group(1)  # of the rest of the text after the whitespace
+        if first and not _starts_sentence(first):
             continue
+        end = match.end()
         if text[match.start()] == "." and _is_abbreviation(text[start : match.start()]):
             continue
         sentence = text[start:end].strip()
@@ -80,25 +70,88 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-def _starts_sentence(rest: str) -> bool:
+def _starts_sentence(first: str) -> bool:
     # A sentence starts with a capital, a digit, an opening quote/bracket, LaTeX or math.
-    first = rest[0]
-    return first.isupper() or first.isdigit() or first in "\"'([{$\\`" or not first.isascii()
+    return first.isupper() or first.isdigit() or first in _OPENERS or not first.isascii()
 
 
 def _is_abbreviation(before: str) -> bool:
-    token = before.rsplit(None, 1)[-1] if before.split() else ""
-    token = token.lstrip("([{\"'").lower()
+    last = before.rsplit(None, 1)  # [] when `before` is blank
+    token = last[-1].lstrip("([{\"'").lower() if last else ""
     if not token:
         return False
     if token in _ABBREVIATIONS:
         return True
     # Dotted acronyms such as "U.S." or "w.r.t."; a lone letter ("of size N.") does end a sentence.
-    return bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", token))
+    return _DOTTED_RE.fullmatch(token) is not None
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(w.lower() for w in _WORD_RE.findall(text) if w.lower() not in _STOPWORDS)
+def _words(text: str) -> set[str]:
+    """The text's words, lower-cased, without stopwords."""
+    return set(map(str.lower, _WORD_RE.findall(text))) - _STOPWORDS
+
+
+class _CueIndex:
+    """Which cue phrases a text may hold, found from its words instead of ~100 substring searches per sentence.
+
+    Each phrase has an anchor, its longest run of letters: wherever the phrase occurs, the anchor lies
+    inside one whitespace-separated word of the text. Which phrases a word may start that way is a
+    per-word fact, cached (bounded); a phrase whose anchor no word holds cannot occur in the text,
+    the others are then searched for in each sentence as before.
+    """
+
+    def __init__(self) -> None:
+        self._anchors: dict[str, list[str]] = {}
+        always: list[str] = []
+        for phrase in dict.fromkeys(p for f in _FIELDS for p, _w in _CUES[f]):
+            runs = _RUN_RE.findall(phrase)
+            if runs:
+                self._anchors.setdefault(max(runs, key=len), []).append(phrase)
+            else:
+                always.append(phrase)  # "%": no letters, always searched for
+        self._always = frozenset(always)
+        self._short = [(a, g) for a, g in self._anchors.items() if len(a) < 3]
+        self._by_start: dict[str, list[tuple[str, list[str]]]] = {}
+        for anchor, group in self._anchors.items():
+            if len(anchor) >= 3:
+                self._by_start.setdefault(anchor[:3], []).append((anchor, group))
+        self._words: dict[str, frozenset[str]] = {}  # lower-case token -> cue phrases it may hold
+
+    def candidates(self, lower: str) -> frozenset[str]:
+        """The phrases that may occur in the lower-case text `lower` (a superset of those that do)."""
+        known = self._words
+        if len(known) > _WORD_CACHE_LIMIT:
+            known.clear()
+        words = set(lower.split())
+        facts = list(map(known.get, words))
+        if None in facts:
+            facts = [
+                f if f is not None else known.setdefault(w, self._phrases_in(w))
+                for w, f in zip(words, facts, strict=True)
+            ]
+        return self._always.union(*filter(None, facts))
+
+    @staticmethod
+    def shared_words(text: str, lower: str, title_words: set[str]) -> int:
+        """How many of `title_words` are words of `text` (its `_WORD_RE` matches, lower-cased).
+
+        A title word that is a word of the text is a substring of `lower`: most sentences are settled
+        by that check alone, without the regex pass.
+        """
+        if not any(w in lower for w in title_words):
+            return 0
+        return len(title_words.intersection(map(str.lower, _WORD_RE.findall(text))))
+
+    def _phrases_in(self, word: str) -> frozenset[str]:
+        # Anchors looked up by their first three letters at each place in the word: a new word costs
+        # a few dict look-ups, not one search per anchor (most words of a real day are new at first).
+        found = [p for anchor, group in self._short if anchor in word for p in group]
+        by_start = self._by_start
+        for i in range(len(word) - 2):
+            for anchor, group in by_start.get(word[i : i + 3], ()):
+                if word.startswith(anchor, i):
+                    found += group
+        return frozenset(found)
 
 
 class ExtractiveSummarizer:
@@ -120,6 +173,7 @@ class ExtractiveSummarizer:
         self.workers = workers
         self._candidates = max(30, keywords * 4)
         self._scorer = YakeScorer()  # caches per-token facts across papers
+        self._cues = _CueIndex()  # caches per-word facts across papers
 
     def summarize(self, papers: Sequence[Paper], on_result: ResultCallback | None = None) -> SummarizeResult:
         """Summarize papers in input order, reporting each summary to `on_result` at once.
@@ -196,7 +250,7 @@ class ExtractiveSummarizer:
         text = f"{title.strip()}. {abstract.strip()}" if title.strip() else abstract.strip()
         haystack = " ".join(text.split()).lower()
         chosen: list[str] = []
-        seen: set[str] = set()
+        seen: list[str] = []  # the chosen phrases, lower-cased
         for candidate in self._scorer.keywords(split_sentences(_strip_latex(text)), top=self._candidates):
             phrase = " ".join(candidate.split())
             key = phrase.lower()
@@ -204,35 +258,39 @@ class ExtractiveSummarizer:
             if key in seen or key not in haystack or not _good_keyword(phrase):
                 continue
             # Skip a phrase already covered by a longer chosen one ("agents" after "self-improving agents").
-            if any(key in other.lower() or other.lower() in key for other in chosen):
+            if any(key in other or other in key for other in seen):
                 continue
-            seen.add(key)
+            seen.append(key)
             chosen.append(phrase)
             if len(chosen) >= self.keywords:
                 break
         return chosen
 
     def _choose(self, title: str, texts: list[str]) -> dict[str, str | None]:
-        title_words = _words(title)
-        sentences = [_sentence(i, t) for i, t in enumerate(texts)]
-        n = len(sentences)
-        scores = {field: [_score(field, s, n, title_words) for s in sentences] for field in _FIELDS}
+        n = len(texts)
+        scores = _field_scores(texts, _words(title), self._cues)
         picked: dict[str, str | None] = dict.fromkeys(_FIELDS)
-        used: set[int] = set()
-        # The TL;DR goes first: it is the one sentence a reader sees if they read nothing else.
-        best = _argmax(scores["tldr"], used)
-        picked["tldr"] = sentences[best].text
-        used.add(best)
-        remaining = [f for f in _FIELDS if f != "tldr"]
-        # Then the strongest (field, sentence) pair wins, so each field gets a different sentence.
-        while remaining and len(used) < n:
-            field, index = max(
-                ((f, i) for f in remaining for i in range(n) if i not in used),
-                key=lambda fi: (scores[fi[0]][fi[1]], -_FIELDS.index(fi[0]), -fi[1]),
-            )
-            picked[field] = sentences[index].text
-            used.add(index)
-            remaining.remove(field)
+        # The TL;DR goes first: it is the one sentence a reader sees if they read nothing else
+        # (the first of the best, as a strict `>` scan would find it).
+        best = max(range(n), key=lambda i: (scores[0][i], -i))
+        picked["tldr"] = texts[best]
+        used = {best}
+        # Then the strongest (field, sentence) pair wins, so each field gets a different sentence:
+        # walking all pairs strongest first, take each whose field and sentence are both still free
+        # (a pair passed over stays unavailable). Ties go to the earlier field, then the earlier sentence.
+        remaining = set(range(1, len(_FIELDS)))
+        pairs = sorted(
+            ((scores[f][i], -f, -i) for f in remaining for i in range(n) if i != best),
+            reverse=True,
+        )
+        for _score, minus_field, minus_index in pairs:
+            if not remaining or len(used) >= n:
+                break
+            field, index = -minus_field, -minus_index
+            if field in remaining and index not in used:
+                picked[_FIELDS[field]] = texts[index]
+                used.add(index)
+                remaining.discard(field)
         return picked
 
 
@@ -252,33 +310,39 @@ def _summarize_chunk(papers: list[Paper]) -> list[Summary]:
     return [summarizer.summarize_one(paper) for paper in papers]
 
 
-def _argmax(values: list[float], used: set[int]) -> int:
-    best = -1
-    for i, value in enumerate(values):
-        if i in used:
-            continue
-        if best < 0 or value > values[best]:
-            best = i
-    return best
+def _field_scores(texts: list[str], title_words: set[str], cue_index: _CueIndex) -> list[tuple[float, ...]]:
+    """Each field's score of each sentence (fields in `_FIELDS` order): cue phrases, title overlap, position."""
+    lowers = [t.lower() for t in texts]
+    hay = "\n".join(lowers)  # holds every sentence: a phrase or penalty absent here is absent from all
+    candidates = cue_index.candidates(hay)
+    # Each field's cues that may occur, in the order of `_CUES[field]`: float addition depends on the order.
+    cues = [[(p, w) for p, w in _CUES[f] if p in candidates] for f in _FIELDS]
+    penalized = any(p in hay for p in _PENALTIES)
+    n = len(texts)
+    rows: list[tuple[float, ...]] = []
+    for index, (text, lower) in enumerate(zip(texts, lowers, strict=True)):
+        # Title words hold no stopword: no need to drop them from the sentence's words first.
+        overlap = cue_index.shared_words(text, lower, title_words) / len(title_words) if title_words else 0.0
+        pos = index / (n - 1) if n > 1 else 0.0  # 0 = first sentence, 1 = last
+        cue = [sum([w for p, w in field_cues if p in lower]) for field_cues in cues]
+        values: tuple[float, ...] = (
+            cue[0] + 2.0 * overlap + (1.0 - pos),
+            cue[1] + 1.5 * (1.0 - pos) + 0.5 * overlap,
+            cue[2] + 1.0 - abs(pos - 0.4) + 1.0 * overlap,
+            cue[3] + 1.5 * pos,
+        )
+        penalty = penalized and any(p in lower for p in _PENALTIES)
+        short = len(text.split()) < 6  # fragments such as "Code: github.com/x." say little
+        if penalty or short:
+            values = tuple(_penalize(v, penalty, short) for v in values)
+        rows.append(values)
+    return list(zip(*rows, strict=True))
 
 
-def _score(field: str, sentence: _Sentence, n: int, title_words: frozenset[str]) -> float:
-    lower = sentence.lower
-    cue = sum([weight for phrase, weight in _CUES[field] if phrase in lower])
-    overlap = len(sentence.words & title_words) / len(title_words) if title_words else 0.0
-    pos = sentence.index / (n - 1) if n > 1 else 0.0  # 0 = first sentence, 1 = last
-    if field == "tldr":
-        position = 1.0 - pos
-        value = cue + 2.0 * overlap + position
-    elif field == "motivation":
-        value = cue + 1.5 * (1.0 - pos) + 0.5 * overlap
-    elif field == "method":
-        value = cue + 1.0 - abs(pos - 0.4) + 1.0 * overlap
-    else:
-        value = cue + 1.5 * pos
-    if sentence.penalty:
+def _penalize(value: float, penalty: bool, short: bool) -> float:
+    if penalty:  # names code or a link: a poor summary sentence whatever its field
         value -= 5.0
-    if sentence.short:  # fragments such as "Code: github.com/x." say little
+    if short:
         value -= 1.0
     return value
 
@@ -290,9 +354,9 @@ def _strip_latex(text: str) -> str:
 
 
 def _good_keyword(phrase: str) -> bool:
-    if len(phrase) < 2 or not any(c.isalpha() for c in phrase):
+    if len(phrase) < 2 or not any(map(str.isalpha, phrase)):
         return False
-    if any(c in phrase for c in "$\\{}[]<>`*_|"):
+    if not _MARKUP.isdisjoint(phrase):
         return False  # LaTeX and markup fragments are not keywords
     tokens = [t.lower().strip(".,;:()'\"") for t in phrase.split()]
     # YAKE keeps phrases like "reliance on human"; a keyword made of content words reads better.
