@@ -253,3 +253,34 @@ def test_the_first_answer_is_kept_when_the_reask_fails_or_invents_more(store: St
     tokens = sum(row.tokens_in + row.tokens_out for row in logged)
     assert result.notes[-1] == f"numbers: 2 summaries re-asked ({tokens:,} tokens), 2 still unsupported"
     assert sum(s.tokens_in + s.tokens_out for s in result.summaries) == result.usage.tokens
+
+
+def test_the_weekly_report_marks_a_tldr_whose_numbers_its_source_does_not_state(tmp_path: Path) -> None:
+    # Issue 16 in the weekly report: the best papers show their tldr; an invented number in it is
+    # kept and marked, in the Markdown, the JSON and both parts of the e-mail, with the legend once.
+    home = tmp_path / "home"
+    with serve_fake_llm() as server:
+        server.numbers_by_id = {KEEPS: NumbersScript(INVENTED, INVENTED, field="tldr")}
+        _run(_env(server, home), "--no-deliver")
+        with smtp_server() as (smtp_port, mails):
+            result = CliRunner().invoke(
+                main, ["weekly", "--week", "2026-W06", "--out", "out"], env=_env(server, home, smtp_port)
+            )
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "out" / "2026-W06.json").read_text(encoding="utf-8"))
+    by_id = {p["arxiv_id"]: p for p in report["papers"]}
+    assert by_id[KEEPS]["unsupported_numbers"] == FLAGGED and by_id[KEEPS]["full_text"] is False
+    assert INVENTED in by_id[KEEPS]["tldr"]
+    assert all(p["unsupported_numbers"] == [] for i, p in by_id.items() if i != KEEPS)
+
+    markdown = (tmp_path / "out" / "2026-W06.md").read_text(encoding="utf-8")
+    marked = [line for line in markdown.splitlines() if "⚠ 摘要中未见" in line]
+    assert len(marked) == 1 and marked[0].endswith(f"{INVENTED} ⚠ 摘要中未见：97.3%、12.6 个百分点")
+    assert markdown.count("⚠ 标出的数字在论文的标题和摘要中找不到") == 1
+    page = (tmp_path / "out" / "site" / "weekly" / "2026-W06.html").read_text(encoding="utf-8")
+    assert "⚠ 摘要中未见：97.3%、12.6 个百分点" in page.split(f'id="{KEEPS}"', 1)[1].split("</article>", 1)[0]
+
+    [mail] = mails
+    text, html = _parts(mail.data)
+    assert text.count("⚠ 摘要中未见：97.3%、12.6 个百分点") == 1 and "⚠ 标出的数字" in text
+    assert html.count("⚠ 摘要中未见：97.3%、12.6 个百分点") == 1 and "⚠ 标出的数字" in html

@@ -18,9 +18,11 @@ from pathlib import Path
 from paperbrief.render.files import write_files_together
 from paperbrief.render.jinja_env import template_environment
 from paperbrief.render.markdown import escape_markdown
+from paperbrief.render.numbers_marks import legend, mark_text
 from paperbrief.render.weekly_charts import category_chart_png, trend_chart_png
 from paperbrief.render.weekly_links import WEEKLY_DIRNAME
 from paperbrief.weekly import WeeklyReport
+from paperbrief.weekly.report import WeeklyPaper
 from paperbrief.weekly.trends import Direction
 
 
@@ -160,16 +162,7 @@ def render_weekly_markdown(report: WeeklyReport, top: int = 10, base_url: str | 
         out += [labels.empty, ""]
         return "\n".join(out)
     out += [f"## {labels.best}", ""]
-    for paper in report.papers[:top]:
-        title = escape_markdown(" ".join(paper.title.split()))
-        day = paper.date.isoformat()
-        link = f"{base_url.rstrip('/')}/{day}.html#{paper.arxiv_id}" if base_url else paper.url
-        out.append(
-            f"{paper.rank}. [{title}]({link}) · `{paper.arxiv_id}`"
-            f" · {labels.score} {_score(paper.score, labels)} · {day}"
-        )
-        if paper.tldr:
-            out.append(f"   {escape_markdown(' '.join(paper.tldr.split()))}")
+    out += _best_lines(report, labels, top, base_url)
     out += ["", f"## {labels.trends}", ""]
     if not report.baseline_weeks:
         out += [f"> {labels.no_baseline}", ""]
@@ -224,6 +217,8 @@ def build_weekly_email(
         "labels": labels,
         "subject": subject_line(report),
         "papers": report.papers[:top],
+        "marks": {p.arxiv_id: paper_mark(p, report.language) for p in report.papers[:top]},
+        "marks_legend": papers_legend(report.papers[:top], report.language),
         "coverage": coverage_lines(report, labels),
         "trend_cid": trend_cid[1:-1] if trend_png else None,
         "day_cid": day_cid[1:-1] if day_png else None,
@@ -244,6 +239,40 @@ def build_weekly_email(
         if data is not None:
             html_part.add_related(data, maintype="image", subtype="png", cid=cid, filename=name, disposition="inline")
     return message
+
+
+def _best_lines(report: WeeklyReport, labels: WeeklyLabels, top: int, base_url: str | None) -> list[str]:
+    """The best papers: rank, linked title, id, score and day; the tldr (⚠-marked); the marks' legend."""
+    out: list[str] = []
+    for paper in report.papers[:top]:
+        title = escape_markdown(" ".join(paper.title.split()))
+        day = paper.date.isoformat()
+        link = f"{base_url.rstrip('/')}/{day}.html#{paper.arxiv_id}" if base_url else paper.url
+        out.append(
+            f"{paper.rank}. [{title}]({link}) · `{paper.arxiv_id}`"
+            f" · {labels.score} {_score(paper.score, labels)} · {day}"
+        )
+        if paper.tldr:
+            mark = paper_mark(paper, report.language)
+            tail = f" {escape_markdown(mark)}" if mark else ""  # issue 16: the number stays, the line says so
+            out.append(f"   {escape_markdown(' '.join(paper.tldr.split()))}{tail}")
+    marks_legend = papers_legend(report.papers[:top], report.language)
+    if marks_legend:
+        out += ["", f"> {marks_legend}"]
+    return out
+
+
+def papers_legend(papers: Sequence[WeeklyPaper], language: str) -> str:
+    """The ⚠ legend for the shown papers (issue 16), naming the text(s) they were checked against; "" without marks."""
+    kinds = {p.full_text for p in papers if p.unsupported_numbers}
+    if not kinds:
+        return ""
+    return legend(language, None if len(kinds) > 1 else kinds == {True})
+
+
+def paper_mark(paper: WeeklyPaper, language: str) -> str:
+    """` ⚠ 摘要中未见：97.3%` after a paper's tldr, "" when every number of it is in its source."""
+    return mark_text(paper.unsupported_numbers, language, paper.full_text)
 
 
 def weekly_chat_message(report: WeeklyReport, base_url: str | None = None, top: int = 5) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from paperbrief.models import Digest, DigestEntry
 from paperbrief.reader_view import SHARED_READER, ReaderView, load_reader_digest
+from paperbrief.render.numbers_marks import is_full_text, unsupported_in
 from paperbrief.store import Store
 from paperbrief.weekly.period import IsoWeek
 from paperbrief.weekly.themes import Theme, ThemeWriter, cluster_entries, terms_theme
@@ -38,6 +39,10 @@ class WeeklyPaper(BaseModel):
     url: str
     tldr: str | None = None
     reader_score: float | None = None
+    # Issue 16: the numbers of `tldr` its source does not state, and whether that source was the
+    # paper's full text (the ⚠ mark's wording says which); empty for a clean tldr.
+    unsupported_numbers: list[str] = Field(default_factory=list)
+    full_text: bool = False
 
 
 class DayCount(BaseModel):
@@ -156,6 +161,8 @@ def _paper(entry: DigestEntry, day: dt.date, rank: int, reader_score: float | No
         url=paper.abs_url,
         tldr=entry.summary.tldr if entry.summary is not None else None,
         reader_score=reader_score,
+        unsupported_numbers=unsupported_in(entry.summary, entry.summary.tldr if entry.summary is not None else None),
+        full_text=is_full_text(entry.summary),
     )
 
 
