@@ -107,6 +107,26 @@ def test_two_runs_of_the_same_day_pay_once_per_paper_and_both_write_the_whole_di
     store.close()
 
 
+def test_two_runs_of_the_same_day_pay_once_for_the_highlights_too(store_url: str, tmp_path: Path) -> None:
+    """The day's highlights call is claimed like a paper: one run pays, the other waits and reuses it."""
+    home = tmp_path / "home"
+    url, db_env = _database(store_url, home)
+    with serve_fake_llm(FakeLLM(latency=0.3)) as llm:
+        env = _env(llm, PAPERBRIEF_SELECT_HIGHLIGHTS="true", **db_env)
+        procs = [_spawn(env, *_run_args(home, tmp_path / f"out-{n}")) for n in (1, 2)]
+        for proc in procs:
+            _finish(proc)
+        requests = list(llm.requests)
+    highlights = [r for r in requests if '"themes"' in r.system]
+    assert len(highlights) == 1
+    assert len(requests) == 30 + 1
+    written = [json.loads((tmp_path / f"out-{n}" / "2026-02-04.json").read_text(encoding="utf-8")) for n in (1, 2)]
+    assert written[0]["highlights"] and written[0]["highlights"] == written[1]["highlights"]
+    store = Store.open(url)
+    assert store.list_claims() == []  # the highlights claim ended with its call
+    store.close()
+
+
 def _wait_until(condition: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout  # bounds the polling loop; not an assertion on speed
     while not condition():

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
+import threading
 from collections.abc import Iterator
 
 import pytest
 
 from fakes.llm_server import FakeLLM, Fault, serve_fake_llm
-from fakes.llm_support import make_summarizer, reference_papers
+from fakes.llm_support import make_config, make_summarizer, reference_papers
 from paperbrief.models import DigestEntry, Summary, SummaryStatus
 from paperbrief.store import Store
 from paperbrief.summarize.base import Summarizer
 from paperbrief.summarize.extractive import ExtractiveSummarizer
 from paperbrief.summarize.llm import HIGHLIGHTS_ARTIFACT_KIND, highlights_key, render_highlights
+from paperbrief.summarize.llm.highlights import HighlightsWriter, highlights_claim_key
 from paperbrief.summarize.llm.parse import AnswerError
+from paperbrief.summarize.llm.prompt import HIGHLIGHTS_PROMPT_VERSION
 from paperbrief.summarize.stage import highlight_entries
 
 
@@ -194,3 +199,49 @@ def test_every_citation_form_is_checked_against_the_day(text: str, expected: str
 def test_citations_in_titles_are_checked_too() -> None:
     answer = json.dumps({"themes": [{"title": "Agents [7]", "text": "Body [1].", "papers": [1]}]})
     assert render_highlights(answer, {1, 2}, "en") == "- **Agents**: Body [1]."
+
+
+def _held_by_another_run(store: Store, fake: FakeLLM, entries: list[DigestEntry]) -> tuple[int, str]:
+    """A live run holding this day's highlights claim; returns (this run's id, the cache key)."""
+    config = make_config(fake)
+    key = highlights_key(config, entries)
+    other, mine = (store.start_run(dt.date(2026, 2, 4), source="test", summarizer="llm") for _ in range(2))
+    held = store.claim_summaries(
+        other,
+        [highlights_claim_key(key)],
+        model=config.model,
+        prompt_version=HIGHLIGHTS_PROMPT_VERSION,
+        language=config.language,
+    )
+    assert held == [highlights_claim_key(key)]
+    return mine, key
+
+
+def test_highlights_another_live_run_is_writing_are_waited_for_and_reused(fake: FakeLLM, store: Store) -> None:
+    # Two runs of one day at once (docs/scale.md): the second waits for the first one's highlights.
+    entries = _entries(5)
+    mine, key = _held_by_another_run(store, fake, entries)
+    summarizer = make_summarizer(fake, store, mine)
+    writer = HighlightsWriter(summarizer.config, summarizer.transport, mine, claim_poll_seconds=0.02)
+    answer = "- **Written by the other run** [1][2]"
+    timer = threading.Timer(0.3, lambda: store.put_artifact(HIGHLIGHTS_ARTIFACT_KIND, key, {"markdown": answer}))
+    timer.start()
+    try:
+        result = asyncio.run(writer.write(entries, store, refresh=False))
+    finally:
+        timer.join()
+    assert result.markdown == answer and result.notes == []
+    assert fake.count() == 0  # not paid twice
+
+
+def test_highlights_another_live_run_keeps_too_long_are_skipped_not_paid_twice(fake: FakeLLM, store: Store) -> None:
+    entries = _entries(5)
+    mine, _key = _held_by_another_run(store, fake, entries)
+    summarizer = make_summarizer(fake, store, mine)
+    writer = HighlightsWriter(
+        summarizer.config, summarizer.transport, mine, claim_wait_seconds=0.2, claim_poll_seconds=0.02
+    )
+    result = asyncio.run(writer.write(entries, store, refresh=False))
+    assert result.markdown is None
+    assert result.notes == ["highlights skipped: another run of this day is still writing the same highlights"]
+    assert fake.count() == 0

@@ -6,9 +6,11 @@ citing `[n]`; unknown numbers are removed and a theme citing nothing valid is dr
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Sequence
 
 from paperbrief.models import DigestEntry, SummaryStatus
@@ -40,13 +42,31 @@ def highlights_key(config: LLMConfig, entries: Sequence[DigestEntry]) -> str:
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
+def highlights_claim_key(key: str) -> tuple[str, int]:
+    """The claim a run takes on a day's highlights (`("highlights:<40 hex of the cache key>", 0)`):
+    the summaries' claims table keys an (id, version) pair, and an arXiv id never starts so."""
+    return (f"{HIGHLIGHTS_ARTIFACT_KIND}:{key[:40]}", 0)
+
+
 class HighlightsWriter:
     """Writes a day's highlights with the summarizer's transport (same budget, same breaker)."""
 
-    def __init__(self, config: LLMConfig, transport: Transport, run_id: int | None = None) -> None:
+    def __init__(
+        self,
+        config: LLMConfig,
+        transport: Transport,
+        run_id: int | None = None,
+        *,
+        claim_wait_seconds: float = 180.0,
+        claim_poll_seconds: float = 0.25,
+    ) -> None:
         self.config = config
         self.transport = transport
         self.run_id = run_id
+        # Two runs of one day at once: the second waits this long for the first one's highlights
+        # (the same claims as the summaries, docs/scale.md) instead of paying for the call again.
+        self.claim_wait_seconds = claim_wait_seconds
+        self.claim_poll_seconds = claim_poll_seconds
 
     async def write(self, entries: Sequence[DigestEntry], store: Store | None, *, refresh: bool) -> HighlightsResult:
         """Highlights of `entries`; `markdown` is None (with a note saying why when worth telling)
@@ -59,6 +79,24 @@ class HighlightsWriter:
         cached = None if refresh else _cached(store, key)
         if cached is not None:
             return HighlightsResult(cached)
+        claim = None
+        if not refresh and store is not None and self.run_id is not None:
+            claim = _Claim(store, self.run_id, self.config, key)
+            outcome = await claim.take(self.claim_wait_seconds, self.claim_poll_seconds)
+            if isinstance(outcome, str):
+                return HighlightsResult(outcome)  # another run wrote them while this one waited
+            if not outcome:
+                return self._skipped("another run of this day is still writing the same highlights")
+        try:
+            return await self._call(entries, items, key, store)
+        finally:
+            if claim is not None:
+                claim.release()
+
+    async def _call(
+        self, entries: Sequence[DigestEntry], items: list[tuple[int, str, str]], key: str, store: Store | None
+    ) -> HighlightsResult:
+        """One highlights call, validated and cached under `key`."""
         if self.transport.state.budget.exhausted():
             return self._skipped("LLM budget reached")
         messages = [
@@ -89,6 +127,60 @@ class HighlightsWriter:
         note = f"highlights skipped: {mask_text(reason, self.config.api_key)}"
         log.warning("%s", note)
         return HighlightsResult(None, usage or Usage(priced=self.config.priced), [note])
+
+
+class _Claim:
+    """The day's highlights claimed like a paper (`Store.claim_summaries`), so runs sharing a store pay once.
+
+    The claim key is `("highlights:<cache key>", 0)` under the highlights prompt's scope; it lives as
+    long as the call and is released after it (or with the run, if the process dies).
+    """
+
+    def __init__(self, store: Store, run_id: int, config: LLMConfig, key: str) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.key = key
+        self.claim_key = highlights_claim_key(key)
+        self.model = config.model
+        self.language = config.language
+
+    async def take(self, wait_seconds: float, poll_seconds: float) -> bool | str:
+        """True once this run holds the claim; the markdown if another run cached it meanwhile;
+        False after `wait_seconds` with another live run still holding it. A store error: True
+        (highlights never fail a run; at worst two runs pay for one call)."""
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                claimed = self.store.claim_summaries(
+                    self.run_id,
+                    [self.claim_key],
+                    model=self.model,
+                    prompt_version=P.HIGHLIGHTS_PROMPT_VERSION,
+                    language=self.language,
+                )
+                if claimed:
+                    # The run that held it may have finished just now: its answer is then cached.
+                    cached = _cached(self.store, self.key)
+                    if cached is not None:
+                        self.release()
+                        return cached
+                    return True
+            except StoreError as exc:
+                log.warning("highlights not claimed: %s", exc)
+                return True
+            cached = _cached(self.store, self.key)
+            if cached is not None:
+                return cached
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(poll_seconds)
+
+    def release(self) -> None:
+        """Give the claim up (the answer, if any, is cached by then)."""
+        try:
+            self.store.release_claims(self.run_id, [self.claim_key])
+        except StoreError as exc:
+            log.warning("highlights claim not released: %s", exc)
 
 
 def _cached(store: Store | None, key: str) -> str | None:
