@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import json
 import os
 import random
 import re
@@ -52,10 +51,12 @@ from sklearn.svm import LinearSVC
 
 from paperbrief.models import Paper
 from paperbrief.select.learn import FeedbackAction, FeedbackEvent, LearnedRanker, prior_entries
-from paperbrief.select.rank import ProfileEntry, id_sort_key, newest_first, rank_candidates
-from paperbrief.sources.arxiv.parse import parse_announcement, parse_oai
+from paperbrief.select.rank import ProfileEntry, newest_first, rank_candidates
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+sys.path.insert(0, str(DATA.parent))
+from fakes.real_papers import load_real_papers  # noqa: E402
+
 POINTS = (0, 10, 30, 100, 300)
 SLOTS = 30
 NOISE = 0.15
@@ -117,24 +118,8 @@ class Split:
 
 
 def load_papers() -> list[Paper]:
-    """Every real paper the repository holds (recorded feed, OAI records, reference day), oldest id first."""
-    rss = parse_announcement((DATA / "fixtures" / "rss" / "rss-2024-11-28-many-archives.xml").read_bytes())
-    papers: dict[str, Paper] = {p.arxiv_id: p for p in rss.papers if p.abstract}
-    for name in ("ListRecords_arXivRaw_page1.xml", "ListRecords_arXivRaw_page2.xml"):
-        for record in parse_oai((DATA / "fixtures" / "oai" / name).read_bytes()).records:
-            if record.paper is not None and record.paper.abstract:
-                papers.setdefault(record.paper.arxiv_id, record.paper)
-    for row in json.loads((DATA / "reference" / "sample-2026-02-04.json").read_text(encoding="utf-8")):
-        paper = Paper(
-            arxiv_id=row["id"],
-            version=row.get("version", 1),
-            title=row["title"],
-            authors=row["authors"],
-            abstract=row["abstract"],
-            categories=row["categories"],
-        )
-        papers.setdefault(paper.arxiv_id, paper)
-    return sorted(papers.values(), key=lambda p: id_sort_key(p.arxiv_id))
+    """Every real paper the repository holds (tests/fakes/real_papers.py), oldest id first."""
+    return load_real_papers()
 
 
 def split(papers: Sequence[Paper]) -> Split:

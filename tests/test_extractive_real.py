@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from fakes.real_papers import load_real_papers
 from paperbrief.models import Paper
-from paperbrief.sources.arxiv.parse import parse_announcement, parse_oai
 from paperbrief.summarize.extractive import (
     _WORD_RE,
     ExtractiveSummarizer,
@@ -32,25 +32,10 @@ DATA = Path(__file__).parent / "data"
 PINNED = DATA / "extractive" / "real-papers.json"
 
 
-def _real_papers() -> list[Paper]:
-    rss = parse_announcement((DATA / "fixtures" / "rss" / "rss-2024-11-28-many-archives.xml").read_bytes())
-    papers: dict[str, Paper] = {p.arxiv_id: p for p in rss.papers if p.abstract}
-    for name in ("ListRecords_arXivRaw_page1.xml", "ListRecords_arXivRaw_page2.xml"):
-        for record in parse_oai((DATA / "fixtures" / "oai" / name).read_bytes()).records:
-            if record.paper is not None and record.paper.abstract:
-                papers.setdefault(record.paper.arxiv_id, record.paper)
-    for row in json.loads((DATA / "reference" / "sample-2026-02-04.json").read_text(encoding="utf-8")):
-        papers.setdefault(
-            row["id"],
-            Paper(arxiv_id=row["id"], title=row["title"], abstract=row["abstract"], categories=row["categories"]),
-        )
-    return list(papers.values())
-
-
 @pytest.fixture(scope="module")
 def summarized() -> list[tuple[Paper, Any, dict[str, Any]]]:
     pinned: dict[str, dict[str, Any]] = json.loads(PINNED.read_text(encoding="utf-8"))["papers"]
-    papers = _real_papers()
+    papers = load_real_papers()
     assert sorted(pinned) == sorted(p.arxiv_id for p in papers)
     summarizer = ExtractiveSummarizer()
     return [(p, summarizer.summarize_one(p), pinned[p.arxiv_id]) for p in papers]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -224,33 +224,32 @@ def _stored_versions(conn: Connection, ids: list[str]) -> dict[str, int]:
     return {r.arxiv_id: int(r.version) for r in conn.execute(query, {"ids": ids})}
 
 
+def _good_summaries(conn: Connection, versions: Mapping[str, int], columns: str) -> Iterator[Mapping[str, Any]]:
+    """`columns` of the good summaries of each id's given version, in index order (language, model, prompt version)."""
+    if not versions:
+        return
+    query = sa.text(
+        f"SELECT arxiv_id, version, {columns} FROM summaries"  # `columns`: the constants of the two callers below
+        " WHERE arxiv_id IN :ids AND status IN :good ORDER BY arxiv_id, language, model, prompt_version"
+    ).bindparams(sa.bindparam("ids", expanding=True), sa.bindparam("good", expanding=True))
+    for row in conn.execute(query, {"ids": list(versions), "good": list(GOOD_STATUSES)}).mappings():
+        if versions.get(row["arxiv_id"]) == row["version"]:
+            yield row
+
+
 def _good_summary_scopes(conn: Connection, versions: Mapping[str, int]) -> dict[str, list[tuple[str, str, str]]]:
     """The (language, model, prompt version) of each id's good summaries of the given version, in index order."""
     scopes: dict[str, list[tuple[str, str, str]]] = {}
-    if not versions:
-        return scopes
-    query = sa.text(
-        "SELECT arxiv_id, version, language, model, prompt_version FROM summaries"
-        " WHERE arxiv_id IN :ids AND status IN :good ORDER BY arxiv_id, language, model, prompt_version"
-    ).bindparams(sa.bindparam("ids", expanding=True), sa.bindparam("good", expanding=True))
-    for row in conn.execute(query, {"ids": list(versions), "good": list(GOOD_STATUSES)}):
-        if versions.get(row.arxiv_id) == row.version:
-            scopes.setdefault(row.arxiv_id, []).append((row.language, row.model, row.prompt_version))
+    for row in _good_summaries(conn, versions, "language, model, prompt_version"):
+        scopes.setdefault(row["arxiv_id"], []).append((row["language"], row["model"], row["prompt_version"]))
     return scopes
 
 
 def _good_summary_rows(conn: Connection, versions: Mapping[str, int]) -> dict[str, list[dict[str, Any]]]:
     """The good summaries of each id's given version, in index order (language, model, prompt version)."""
     by_paper: dict[str, list[dict[str, Any]]] = {}
-    if not versions:
-        return by_paper
-    query = sa.text(
-        "SELECT arxiv_id, version, tldr, motivation, method, conclusion, keywords FROM summaries"
-        " WHERE arxiv_id IN :ids AND status IN :good ORDER BY arxiv_id, language, model, prompt_version"
-    ).bindparams(sa.bindparam("ids", expanding=True), sa.bindparam("good", expanding=True))
-    for row in conn.execute(query, {"ids": list(versions), "good": list(GOOD_STATUSES)}).mappings():
-        if versions.get(row["arxiv_id"]) == row["version"]:
-            by_paper.setdefault(row["arxiv_id"], []).append(dict(row))
+    for row in _good_summaries(conn, versions, "tldr, motivation, method, conclusion, keywords"):
+        by_paper.setdefault(row["arxiv_id"], []).append(dict(row))
     return by_paper
 
 
