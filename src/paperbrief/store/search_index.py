@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from paperbrief.models import SummaryStatus
 from paperbrief.store.base import chunks, execute_many
@@ -224,7 +224,7 @@ def _stored_versions(conn: Connection, ids: list[str]) -> dict[str, int]:
     return {r.arxiv_id: int(r.version) for r in conn.execute(query, {"ids": ids})}
 
 
-def _good_summaries(conn: Connection, versions: Mapping[str, int], columns: str) -> Iterator[Mapping[str, Any]]:
+def _good_summaries(conn: Connection, versions: Mapping[str, int], columns: str) -> Iterator[RowMapping]:
     """`columns` of the good summaries of each id's given version, in index order (language, model, prompt version)."""
     if not versions:
         return
