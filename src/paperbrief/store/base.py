@@ -194,11 +194,7 @@ class StoreBase:
             stmt: Any = insert_fn(table)
             update_cols = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
             stmt = stmt.on_conflict_do_update(index_elements=keys, set_=update_cols)
-            if dialect == "sqlite":
-                execute_many(conn, stmt, rows)
-                return len(rows)
-            for chunk in chunks(rows, 500):
-                conn.execute(stmt, list(chunk))
+            execute_many(conn, stmt, rows)  # SQLite's fast path; PostgreSQL's driver takes the ordinary one
             return len(rows)
         for row in rows:  # portable fallback for other dialects
             cond = sa.and_(*[table.c[k] == row[k] for k in keys])

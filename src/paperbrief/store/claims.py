@@ -230,5 +230,4 @@ def _insert_claim_rows(conn: Connection, keys: Sequence[Key], scope: dict[str, s
 
         insert = sqlite.insert(summary_claims).on_conflict_do_nothing()
     rows = [{"arxiv_id": a, "version": v, **scope, "run_id": None, "lease_until": _EPOCH} for a, v in keys]
-    for chunk in chunks(rows, 1000):
-        execute_many(conn, insert, chunk)
+    execute_many(conn, insert, rows)  # converts and sends 1,000 rows at a time itself

@@ -277,7 +277,7 @@ def _write_docs(conn: Connection, docs: list[dict[str, Any]], *, set_days: bool)
     if conn.dialect.name == "postgresql":
         _write_pg(conn, docs)
     else:
-        _write_fts5(conn, docs, existing)
+        _write_fts5(conn, docs, existing, new)
     if set_days and new:
         # The day of a document already stored does not change here: it follows announcements and digests.
         set_search_days(conn, [d["arxiv_id"] for d in new])
@@ -286,7 +286,10 @@ def _write_docs(conn: Connection, docs: list[dict[str, Any]], *, set_days: bool)
 _FTS_COLUMNS = ("title", "authors", "abstract", "summary", "keywords")
 
 
-def _write_fts5(conn: Connection, docs: list[dict[str, Any]], existing: Mapping[str, Any]) -> None:
+def _write_fts5(
+    conn: Connection, docs: list[dict[str, Any]], existing: Mapping[str, Any], new: list[dict[str, Any]]
+) -> None:
+    """Update the stored documents among `docs` that changed and insert the `new` ones (no row in `existing`)."""
     old = [{**d, "doc_id": existing[d["arxiv_id"]].doc_id} for d in docs if d["arxiv_id"] in existing]
     moved = [d for d in old if _moved(d, existing[d["arxiv_id"]])]
     if moved:
@@ -305,7 +308,6 @@ def _write_fts5(conn: Connection, docs: list[dict[str, Any]], existing: Mapping[
             ),
             changed,
         )
-    new = [d for d in docs if d["arxiv_id"] not in existing]
     if not new:
         return
     next_id = int(conn.execute(sa.text("SELECT coalesce(max(doc_id), 0) FROM search_docs")).scalar_one()) + 1
