@@ -91,6 +91,17 @@ def _words(text: str) -> set[str]:
     return set(map(str.lower, _WORD_RE.findall(text))) - _STOPWORDS
 
 
+def _shared_words(text: str, lower: str, title_words: set[str]) -> int:
+    """How many of `title_words` are words of `text` (its `_WORD_RE` matches, lower-cased).
+
+    A title word that is a word of the text is a substring of `lower`: most sentences are settled
+    by that check alone, without the regex pass.
+    """
+    if not any(w in lower for w in title_words):
+        return 0
+    return len(title_words.intersection(map(str.lower, _WORD_RE.findall(text))))
+
+
 class _CueIndex:
     """Which cue phrases a text may hold, found from its words instead of ~100 substring searches per sentence.
 
@@ -130,17 +141,6 @@ class _CueIndex:
                 for w, f in zip(words, facts, strict=True)
             ]
         return self._always.union(*filter(None, facts))
-
-    @staticmethod
-    def shared_words(text: str, lower: str, title_words: set[str]) -> int:
-        """How many of `title_words` are words of `text` (its `_WORD_RE` matches, lower-cased).
-
-        A title word that is a word of the text is a substring of `lower`: most sentences are settled
-        by that check alone, without the regex pass.
-        """
-        if not any(w in lower for w in title_words):
-            return 0
-        return len(title_words.intersection(map(str.lower, _WORD_RE.findall(text))))
 
     def _phrases_in(self, word: str) -> frozenset[str]:
         # Anchors looked up by their first three letters at each place in the word: a new word costs
@@ -322,7 +322,7 @@ def _field_scores(texts: list[str], title_words: set[str], cue_index: _CueIndex)
     rows: list[tuple[float, ...]] = []
     for index, (text, lower) in enumerate(zip(texts, lowers, strict=True)):
         # Title words hold no stopword: no need to drop them from the sentence's words first.
-        overlap = cue_index.shared_words(text, lower, title_words) / len(title_words) if title_words else 0.0
+        overlap = _shared_words(text, lower, title_words) / len(title_words) if title_words else 0.0
         pos = index / (n - 1) if n > 1 else 0.0  # 0 = first sentence, 1 = last
         cue = [sum([w for p, w in field_cues if p in lower]) for field_cues in cues]
         values: tuple[float, ...] = (
