@@ -23,7 +23,7 @@ from paperbrief.store import Store
 from paperbrief.store.db import sqlite_url
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page
 
 DATA = Path(__file__).parent / "data"
 
@@ -57,6 +57,20 @@ def browser() -> Iterator[Browser]:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page in its own context (storage, downloads allowed); a console error or warning (a CSP
+    violation is one) or an uncaught page error during the test fails it."""
+    from fakes.browser import ConsoleErrors
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    console = ConsoleErrors(page)
+    yield page
+    context.close()
+    assert console.errors == [], "the page logged errors"
 
 
 @pytest.fixture

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser, ConsoleMessage, Page
+from playwright.sync_api import Page
 
 from fakes.digests import SAMPLE_DATE, sample_digest
 from paperbrief.cli import main
@@ -27,24 +26,6 @@ OTHER = "2602.04877"
 def site_dir(tmp_path: Path) -> Path:
     build_site([sample_digest()], tmp_path / "out")
     return tmp_path / "out" / "site"
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page (its own storage); console errors (a CSP violation included) fail the test."""
-    context = browser.new_context(accept_downloads=True)
-    page = context.new_page()
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
-            errors.append(f"{message.type}: {message.text}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-    yield page
-    context.close()
-    assert errors == []
 
 
 def _pressed(page: Page, arxiv_id: str, action: str) -> str | None:

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page
+from playwright.sync_api import Browser, Page
 
+from fakes.browser import ConsoleErrors
 from fakes.digests import SAMPLE_DATE, empty_digest, sample_digest
 from fakes.publish_servers import serve_directory
 from paperbrief.models import Digest
@@ -63,30 +64,6 @@ def base_url(site_dir: Path) -> Iterator[str]:
         yield url
 
 
-class _Console:
-    """Console errors and uncaught page errors seen by one page."""
-
-    def __init__(self, page: Page) -> None:
-        self.errors: list[str] = []
-        page.on("console", self._on_console)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-
-    def _on_console(self, message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
-            self.errors.append(f"{message.type}: {message.text}")
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page; any console error or uncaught exception during the test fails it."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    console = _Console(page)
-    yield page
-    context.close()
-    assert console.errors == [], "the page logged errors"
-
-
 def _visible_ids(page: Page) -> list[str]:
     ids: list[str] = page.eval_on_selector_all("article.card:not([hidden])", "cards => cards.map(c => c.id)")
     return ids
@@ -104,7 +81,7 @@ def _toc_anchors(markdown: str) -> list[tuple[str, str]]:
 
 
 def test_day_page_loads_without_console_errors_and_shows_30_cards(page: Page, base_url: str) -> None:
-    console = _Console(page)
+    console = ConsoleErrors(page)
     page.goto(base_url + DAY_PAGE)
     page.wait_for_load_state("load")
     assert page.locator("article.card").count() == 30
@@ -194,7 +171,7 @@ def test_sort_by_score_and_by_id(page: Page, base_url: str) -> None:
 
 
 def test_deep_link_scrolls_its_card_into_view(page: Page, base_url: str) -> None:
-    console = _Console(page)
+    console = ConsoleErrors(page)
     page.goto(base_url + DAY_PAGE + "#2602.04868")
     page.wait_for_load_state("load")
     box = page.evaluate(
@@ -217,7 +194,7 @@ def test_deep_link_scrolls_its_card_into_view(page: Page, base_url: str) -> None
 
 def test_category_anchor_selects_the_category_and_scrolls_to_it(page: Page, base_url: str) -> None:
     """`#cslg`, the Markdown TOC's GitHub anchor, shows only cs.LG and brings its heading into view."""
-    console = _Console(page)
+    console = ConsoleErrors(page)
     page.goto(base_url + DAY_PAGE + "#cslg")
     page.wait_for_load_state("load")
     ids = _visible_ids(page)
@@ -302,7 +279,7 @@ def test_index_names_the_first_paper_when_no_paper_is_scored(browser: Browser, t
 
 
 def test_script_in_title_shows_as_text_and_does_not_run(page: Page, base_url: str) -> None:
-    console = _Console(page)
+    console = ConsoleErrors(page)
     page.goto(base_url + DAY_PAGE)
     page.wait_for_load_state("load")
     assert page.evaluate("() => window.__pwned") is None
@@ -316,7 +293,7 @@ def test_script_in_title_shows_as_text_and_does_not_run(page: Page, base_url: st
 
 
 def test_page_works_from_file_url(page: Page, site_dir: Path) -> None:
-    console = _Console(page)
+    console = ConsoleErrors(page)
     page.goto((site_dir / DAY_PAGE).as_uri())
     page.wait_for_load_state("load")
     assert len(_visible_ids(page)) == 30
@@ -336,7 +313,7 @@ def test_page_works_from_file_url(page: Page, site_dir: Path) -> None:
 
 
 def test_index_lists_days_newest_first_with_top_paper(page: Page, base_url: str) -> None:
-    console = _Console(page)
+    console = ConsoleErrors(page)
     page.goto(base_url)
     days = page.locator("li.day .day-link").all_inner_texts()
     assert days == ["2026-02-06", "2026-02-04", "2026-02-03"]
